@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - shared helpers of the fragsim command line. */
+#ifndef FRAG_CLI_H
+#define FRAG_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses: 0 ok, 1 failure of the job, 2 bad usage or input. */
+#define EXIT_USAGE 2
+
+/* Print "fragsim <cmd>: <message>" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse "8G", "512M", "1T", "4096" (bytes, 1024-based suffixes). */
+bool cli_parse_size(const char *s, uint64_t *out);
+/* Parse a non-negative decimal integer within [min, max]. */
+bool cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Read a whole file (NUL-terminated). NULL on error, with errno set. */
+char *cli_read_file(const char *path, size_t *len);
+
+int cmd_demo(int argc, char **argv);
+int cmd_policies(int argc, char **argv);
+int cmd_proc(int argc, char **argv);
+
+#endif /* FRAG_CLI_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_policies.c - `fragsim policies [--describe NAME]`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "frag/policy.h"
+
+extern const struct frag_param frag_sysctl_params[];
+
+static const char *type_name(enum frag_param_type t)
+{
+	switch (t) {
+	case PARAM_BOOL:
+		return "bool";
+	case PARAM_INT:
+		return "int";
+	case PARAM_UINT:
+		return "u64";
+	case PARAM_U32:
+		return "u32";
+	case PARAM_DOUBLE:
+		return "double";
+	}
+	return "?";
+}
+
+static void fmt_value(const struct frag_param *p, double v, char *buf, size_t len)
+{
+	if (p->type == PARAM_BOOL)
+		snprintf(buf, len, "%s", v != 0 ? "true" : "false");
+	else if (p->type == PARAM_DOUBLE)
+		snprintf(buf, len, "%g", v);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+static void print_table(const struct frag_param *params)
+{
+	printf("  %-32s %-6s %-10s %-10s %-12s %-9s %s\n", "name", "type", "default", "min", "max", "unit", "help");
+	for (unsigned i = 0; params && params[i].name; i++) {
+		const struct frag_param *p = &params[i];
+		char d[32], lo[32], hi[32];
+		fmt_value(p, p->def, d, sizeof d);
+		fmt_value(p, p->min, lo, sizeof lo);
+		fmt_value(p, p->max, hi, sizeof hi);
+		printf("  %-32s %-6s %-10s %-10s %-12s %-9s %s\n", p->name, type_name(p->type), d, lo, hi,
+		       *p->unit ? p->unit : "-", p->help);
+	}
+}
+
+static void print_names(FILE *f)
+{
+	for (unsigned i = 0; i < frag_policy_count(); i++)
+		fprintf(f, "%s%s", i ? ", " : "", frag_policy_at(i)->name);
+	fputc('\n', f);
+}
+
+int cmd_policies(int argc, char **argv)
+{
+	const char *describe = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--describe")) {
+			if (++i >= argc) {
+				cli_error("policies", "--describe needs a policy name; known policies:");
+				print_names(stderr);
+				return EXIT_USAGE;
+			}
+			describe = argv[i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: fragsim policies [--describe NAME]\n"
+			       "Lists the registered policies, or prints one policy's parameter table\n"
+			       "(name, type, default, bounds, unit, help) followed by the vm sysctls.\n");
+			return 0;
+		} else {
+			cli_error("policies", "unknown option '%s'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+
+	char err[256];
+	if (frag_policy_registry_check(err, sizeof err)) {
+		cli_error("policies", "registry is inconsistent: %s", err);
+		return 1;
+	}
+
+	if (!describe) {
+		for (unsigned i = 0; i < frag_policy_count(); i++) {
+			const struct frag_policy_ops *p = frag_policy_at(i);
+			printf("%-16s %s\n", p->name, p->summary);
+		}
+		return 0;
+	}
+
+	const struct frag_policy_ops *p = frag_policy_find(describe);
+	if (!p) {
+		cli_error("policies", "unknown policy '%s'; known policies:", describe);
+		print_names(stderr);
+		return EXIT_USAGE;
+	}
+	printf("policy: %s\n%s\n\nparameters:\n", p->name, p->summary);
+	if (p->params && p->params[0].name)
+		print_table(p->params);
+	else
+		printf("  (none: this policy is tuned only through the vm sysctls below)\n");
+	printf("\nvm sysctls (machine-wide, apply under every policy):\n");
+	print_table(frag_sysctl_params);
+	return 0;
+}

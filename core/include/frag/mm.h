@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm.h - the public interface of core/mm, the physical memory model.
+ *
+ * core/mm is a pure library: no SimGrid, no I/O, no global state. Everything
+ * hangs off one struct frag_mem, created from a struct frag_config. Time and
+ * the outside world (daemons to wake, owners to tell about migration, trace
+ * subscribers) come in through struct frag_env, so unit tests drive the model
+ * with a fake clock.
+ *
+ * Workloads use only frag_alloc_pages() / frag_free_pages() and the queries
+ * below. A failed allocation is a result (FRAG_PFN_NONE plus counters), not
+ * an error.
+ */
+#ifndef FRAG_MM_H
+#define FRAG_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frag/gfp.h"
+#include "frag/stat_list.h"
+#include "frag/types.h"
+
+struct frag_mem;
+struct frag_policy_ops;
+
+/* A range of physical memory that is not usable RAM. */
+enum frag_hole_kind {
+	HOLE_ABSENT,     /* not RAM at all (PCI hole, gap): not "present" */
+	HOLE_RESERVED,   /* RAM reserved by firmware or memblock: present, not managed */
+};
+
+struct frag_hole {
+	uint64_t start_pfn;         /* first pfn of the range */
+	uint64_t end_pfn;           /* one past the last pfn */
+	enum frag_hole_kind kind;   /* absent (hole) or reserved */
+};
+
+/* One NUMA node: a contiguous span of pfns. */
+struct frag_node_geometry {
+	uint64_t start_pfn;         /* first pfn of the node */
+	uint64_t nr_pages;          /* spanned pages (holes included) */
+	unsigned nr_cpus;           /* CPUs of this node */
+	uint64_t movable_pages;     /* pages of ZONE_MOVABLE at the node's top (movablecore=), 0 = none */
+};
+
+/* The machine. Zones are derived: DMA < 16 MiB, DMA32 < 4 GiB, Normal above,
+ * and Movable at the top of each node when movable_pages is set. */
+struct frag_geometry {
+	unsigned nr_nodes;                                  /* 1..FRAG_MAX_NODES */
+	struct frag_node_geometry node[FRAG_MAX_NODES];     /* in ascending pfn order, non-overlapping */
+	unsigned nr_holes;                                  /* entries in holes[] */
+	const struct frag_hole *holes;                      /* caller-owned; copied by frag_mem_create */
+	bool config_cma;                                    /* CONFIG_CMA: MIGRATE_CMA exists (shown in pagetypeinfo) */
+	unsigned node_distance_remote;                      /* SLIT distance between nodes (local is 10); 0 = 20 */
+};
+
+/* The vm sysctls the model honours (/proc/sys/vm and transparent_hugepage). */
+struct frag_sysctl {
+	uint64_t min_free_kbytes;            /* 0 = computed by calculate_min_free_kbytes() */
+	unsigned watermark_scale_factor;     /* 1..3000, default 10 */
+	unsigned watermark_boost_factor;     /* 0 disables boosting; default 15000 */
+	unsigned lowmem_reserve_ratio[MAX_NR_ZONES]; /* default 256 256 32 0 */
+	unsigned percpu_pagelist_high_fraction; /* 0 (auto) or >= 8 */
+	unsigned pcp_batch_scale_max;        /* CONFIG_PCP_BATCH_SCALE_MAX, default 5 */
+	unsigned extfrag_threshold;          /* 0..1000, default 500 */
+	unsigned compaction_proactiveness;   /* 0..100, default 20 */
+	bool defrag_mode;                    /* vm.defrag_mode (6.15+), default 0 */
+	bool thp_pcp;                        /* CONFIG_TRANSPARENT_HUGEPAGE: order-9 pages use PCP lists */
+	bool thp_enabled;                    /* transparent_hugepage/enabled != never: khugepaged raises
+						min_free_kbytes (set_recommended_min_free_kbytes) */
+};
+
+/* Everything struct frag_env receives; all fields of one trace event. */
+enum frag_trace_id {
+	TRACE_EXTFRAG,        /* mm_page_alloc_extfrag */
+	TRACE_OOM,            /* an allocation reached the OOM point */
+	NR_FRAG_TRACE
+};
+
+/* include/trace/events/kmem.h: mm_page_alloc_extfrag. */
+struct frag_ev_extfrag {
+	uint64_t pfn;                 /* first pfn of the block handed out */
+	unsigned alloc_order;         /* the request's order */
+	unsigned fallback_order;      /* order of the block taken from the fallback list */
+	int alloc_migratetype;        /* the request's migratetype */
+	int fallback_migratetype;     /* the list it was taken from */
+	bool change_ownership;        /* pageblock now has alloc_migratetype (a claim) */
+};
+
+/* An allocation that would invoke the OOM killer (or fail with nothing left). */
+struct frag_ev_oom {
+	unsigned order;               /* request order */
+	gfp_t gfp;                    /* request flags */
+	int nid;                      /* preferred node */
+	uint64_t free_pages;          /* NR_FREE_PAGES of the preferred zone at that moment */
+	uint64_t low_wmark;           /* its low watermark */
+};
+
+struct frag_trace_event {
+	enum frag_trace_id id;        /* which member of the union is valid */
+	uint64_t time_ns;             /* env clock at emission */
+	union {
+		struct frag_ev_extfrag extfrag;
+		struct frag_ev_oom oom;
+	};
+};
+
+/* Who holds an allocated block, so that migration can tell the owner. */
+struct frag_owner {
+	uint32_t id;                  /* owner (workload instance) id; 0 = anonymous */
+	uint32_t cookie;              /* owner-private object id */
+	uint8_t kind;                 /* enum frag_page_kind */
+	uint8_t flags;                /* OWNER_LRU, OWNER_MOVABLE_OPS, OWNER_PINNED, ... */
+};
+
+/* The outside world, as seen from the model. Every member may be NULL. */
+struct frag_env {
+	void *arg;                                               /* passed to every callback */
+	uint64_t (*now_ns)(void *arg);                           /* simulated time */
+	void (*wakeup_kswapd)(void *arg, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+	void (*wakeup_kcompactd)(void *arg, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+	void (*trace)(void *arg, const struct frag_trace_event *ev); /* events enabled in trace_mask */
+	uint32_t trace_mask;                                     /* 1u << enum frag_trace_id */
+};
+
+/* Everything needed to build a machine. */
+struct frag_config {
+	struct frag_geometry geo;                 /* the machine */
+	struct frag_sysctl sysctl;                /* vm sysctls */
+	const struct frag_policy_ops *policy;     /* NULL = "linux" */
+	const void *policy_opts;                  /* the policy's opts struct, NULL = defaults */
+	struct frag_env env;                      /* callbacks */
+	unsigned check_every;                     /* run frag_mem_consistent() every N operations (0 = never;
+						     only in builds with -Dcheck_invariants=true) */
+};
+
+/* Fill @s with the kernel defaults. */
+void frag_sysctl_defaults(struct frag_sysctl *s);
+
+/**
+ * frag_geometry_simple() - a one-node (or evenly split multi-node) machine of
+ * @bytes bytes starting at pfn 0, with @nr_cpus CPUs in total.
+ */
+void frag_geometry_simple(struct frag_geometry *g, uint64_t bytes, unsigned nr_nodes, unsigned nr_cpus);
+
+/**
+ * frag_mem_create() - build a machine: zones, watermarks, PCPs, free lists.
+ * All present, non-reserved memory starts free, in MOVABLE pageblocks, on the
+ * free lists in ascending pfn order (memblock_free_all()).
+ * Returns 0, or -EINVAL with a message naming the bad value in @err.
+ */
+int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *err, size_t errlen);
+void frag_mem_destroy(struct frag_mem *mem);
+
+/**
+ * frag_alloc_pages() - allocate 2^@order pages for @cpu with @gfp
+ * (alloc_pages() / __alloc_frozen_pages_noprof()).
+ * Returns the first pfn of the block, or FRAG_PFN_NONE (counted in alloc_fail).
+ */
+uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
+			  const struct frag_owner *owner);
+
+/**
+ * frag_free_pages() - free a block previously returned by frag_alloc_pages()
+ * (__free_pages() -> __free_frozen_pages()), from @cpu.
+ * Returns 0, or -EINVAL if @pfn/@order is not an allocated block.
+ */
+int frag_free_pages(struct frag_mem *mem, unsigned cpu, uint64_t pfn, unsigned order);
+
+/* drain_all_pages(): return every PCP page to the buddy (@zone_id -1: all zones). */
+void frag_drain_all_pages(struct frag_mem *mem, int zone_id);
+
+/* decay_pcp_high() on every PCP (vmstat_update, once per second). */
+void frag_pcp_decay(struct frag_mem *mem);
+
+/* Counters. */
+uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);
+
+/* Consistency: check every counter and list against the page array.
+ * Returns true when consistent; otherwise writes the first problem to @why. */
+bool frag_mem_consistent(const struct frag_mem *mem, char *why, size_t len);
+
+/* Geometry queries. */
+unsigned frag_nr_zones(const struct frag_mem *mem);
+unsigned frag_nr_cpus(const struct frag_mem *mem);
+unsigned frag_nr_nodes(const struct frag_mem *mem);
+unsigned frag_cpu_node(const struct frag_mem *mem, unsigned cpu);
+uint64_t frag_total_managed_pages(const struct frag_mem *mem);
+uint64_t frag_total_free_pages(const struct frag_mem *mem);
+
+/* Per-PFN state, for views, tests and snapshots. */
+enum frag_pfn_state {
+	PFN_HOLE,        /* not present */
+	PFN_RESERVED,    /* present, reserved (not managed) */
+	PFN_FREE,        /* inside a free buddy block */
+	PFN_PCP,         /* inside a free block parked on a PCP list */
+	PFN_ALLOCATED,   /* inside an allocated block */
+};
+
+struct frag_pfn_info {
+	enum frag_pfn_state state;   /* what the page is */
+	uint64_t head_pfn;           /* first pfn of the block containing it */
+	unsigned order;              /* order of that block */
+	int migratetype;             /* free/PCP: list type; allocated: the allocation's type */
+	int pageblock_mt;            /* get_pageblock_migratetype() */
+	struct frag_owner owner;     /* allocated blocks only */
+};
+
+/* Describe @pfn. Returns 0, or -ERANGE if @pfn is outside the machine. */
+int frag_pfn_info(const struct frag_mem *mem, uint64_t pfn, struct frag_pfn_info *info);
+
+#endif /* FRAG_MM_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.h - the anti-fragmentation policy interface.
+ *
+ * A policy is one .c file exporting one `const struct frag_policy_ops`,
+ * registered by one line in policies/policies.def. Hooks are named after the
+ * kernel decision points they replace. A NULL hook means "do what Linux
+ * does": the baseline policy `linux` sets none. The core applies every
+ * decision and keeps all bookkeeping (free lists, pageblock and SPB
+ * counters), so invariants hold whatever the policy decides.
+ *
+ * Lifecycle:
+ *   frag_mem_create()  builds zones and free lists, then calls init()
+ *   allocations        call alloc_flags(), rmqueue(), find_suitable_fallback(),
+ *                      claim_block() as described per hook
+ *   frag_mem_destroy() calls fini()
+ *
+ * ABI: FRAG_POLICY_ABI is bumped when a hook changes meaning; new hooks are
+ * appended. A hook that no policy implements is deleted.
+ */
+#ifndef FRAG_POLICY_H
+#define FRAG_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frag/gfp.h"
+#include "frag/param.h"
+#include "frag/types.h"
+
+#define FRAG_POLICY_ABI 1
+
+struct frag_mem;
+struct frag_zone;
+
+/* mm/page_alloc.c: enum rmqueue_mode, the fallback stage __rmqueue() starts
+ * from (remembered across one rmqueue_bulk() pass). */
+enum rmqueue_mode {
+	RMQUEUE_NORMAL,
+	RMQUEUE_CMA,
+	RMQUEUE_CLAIM,
+	RMQUEUE_STEAL,
+};
+
+struct frag_policy_ops {
+	unsigned abi_version;              /* FRAG_POLICY_ABI */
+	const char *name;                  /* registry name, e.g. "linux-defrag" */
+	const char *summary;               /* one line for `fragsim policies` */
+	const struct frag_param *params;   /* parameter table (FRAG_PARAM_END-terminated), may be NULL */
+	size_t opts_size;                  /* size of the opts struct the table describes */
+	size_t priv_size;                  /* private state allocated (zeroed) per machine */
+
+	/**
+	 * init() - called once by frag_mem_create() after zones, pageblocks, SPBs
+	 * and free lists exist and before the first allocation. @opts holds the
+	 * validated parameters. May set machine-wide switches (e.g. defrag_mode,
+	 * mobility grouping). Return 0 or -errno (creation then fails).
+	 */
+	int (*init)(struct frag_mem *mem, void *priv, const void *opts);
+
+	/* fini() - called by frag_mem_destroy(). */
+	void (*fini)(struct frag_mem *mem, void *priv);
+
+	/**
+	 * alloc_flags() - adjust the ALLOC_* flags of a request, mirroring
+	 * alloc_flags_nofragment() (@slowpath false: fast path) and
+	 * gfp_to_alloc_flags() (@slowpath true). @alloc_flags is what Linux
+	 * computed; return the flags to use.
+	 */
+	unsigned (*alloc_flags)(struct frag_mem *mem, void *priv, const struct frag_zone *preferred,
+				gfp_t gfp, unsigned order, unsigned alloc_flags, bool slowpath);
+
+	/**
+	 * rmqueue() - replaces __rmqueue(): take a block of 2^@order pages of
+	 * migratetype @mt from @z's buddy lists (zone lock held). Must return the
+	 * zone-relative index of a block already removed from the free lists and
+	 * split down to @order (use the exported __rmqueue_smallest(),
+	 * __rmqueue_claim(), __rmqueue_steal() and page_del_and_expand()
+	 * building blocks), or IDX_NONE. @mode is the rmqueue_bulk() memo.
+	 */
+	uint32_t (*rmqueue)(struct frag_mem *mem, void *priv, struct frag_zone *z, unsigned order, int mt,
+			    unsigned alloc_flags, enum rmqueue_mode *mode);
+
+	/**
+	 * find_suitable_fallback() - called by __rmqueue_claim(),
+	 * __rmqueue_steal() and compaction's finish test for one order. Return a
+	 * migratetype whose list at @order should be used, -1 for none at this
+	 * order, -2 to stop the claim search (too small to claim).
+	 */
+	int (*find_suitable_fallback)(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+				      unsigned order, int mt, bool claimable);
+
+	/**
+	 * claim_block() - in try_to_claim_block() for a candidate block smaller
+	 * than a pageblock, after boost_watermark(): decide whether the pageblock
+	 * at @pfn is taken over by @start_type, given its @free_pages and
+	 * @alike_pages (prep_move_freepages_block()). Linux: free + alike >= 256.
+	 */
+	bool (*claim_block)(const struct frag_mem *mem, void *priv, const struct frag_zone *z, uint64_t pfn,
+			    unsigned current_order, unsigned order, int start_type, int block_type,
+			    unsigned free_pages, unsigned alike_pages);
+};
+
+/* The registry (policies/registry.c, generated from policies/policies.def). */
+const struct frag_policy_ops *frag_policy_find(const char *name);
+unsigned frag_policy_count(void);
+const struct frag_policy_ops *frag_policy_at(unsigned i);
+/* Check the registry: unique names, ABI versions, parameter tables. 0 or -EINVAL. */
+int frag_policy_registry_check(char *err, size_t errlen);
+
+#endif /* FRAG_POLICY_H */

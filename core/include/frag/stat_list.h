@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stat_list.h - the one list of statistics, declared once (X-macro).
+ *
+ * Each entry: X(name, kind, unit, meaning). Names are the kernel's
+ * /proc/vmstat names where the concept is the kernel's (mm/vmstat.c
+ * vmstat_text[]); fragsim-only counters say so in their meaning.
+ *
+ * Kinds: COUNTER (monotonic event count) and GAUGE (a level; the core keeps
+ * the current value, sinks sample it). Derived figures (fragmentation index,
+ * unusable index, SPB categories) are computed at dump time by vmstat.c and
+ * are not in this list.
+ *
+ * Bump FRAG_STATS_VERSION on any incompatible change (rename, removal,
+ * change of meaning). Appending is compatible.
+ */
+#ifndef FRAG_STAT_LIST_H
+#define FRAG_STAT_LIST_H
+
+#define FRAG_STATS_VERSION 1
+
+#define FRAG_STAT_LIST(X)                                                                  \
+	X(pgalloc_dma,            COUNTER, "pages",  "pages allocated from ZONE_DMA")              \
+	X(pgalloc_dma32,          COUNTER, "pages",  "pages allocated from ZONE_DMA32")            \
+	X(pgalloc_normal,         COUNTER, "pages",  "pages allocated from ZONE_NORMAL")           \
+	X(pgalloc_movable,        COUNTER, "pages",  "pages allocated from ZONE_MOVABLE")          \
+	X(pgfree,                 COUNTER, "pages",  "pages freed")                                \
+	X(alloc_requests,         COUNTER, "count",  "fragsim: frag_alloc_pages() calls")          \
+	X(alloc_fail,             COUNTER, "count",  "fragsim: allocation requests that failed")   \
+	X(alloc_fail_costly,      COUNTER, "count",  "fragsim: failed requests of order > 3")      \
+	X(alloc_slowpath,         COUNTER, "count",  "fragsim: requests that entered __alloc_pages_slowpath") \
+	X(free_requests,          COUNTER, "count",  "fragsim: frag_free_pages() calls")           \
+	X(numa_hit,               COUNTER, "pages",  "allocated on the intended node")             \
+	X(numa_miss,              COUNTER, "pages",  "allocated on this node although another was preferred") \
+	X(numa_local,             COUNTER, "pages",  "allocated on the node of the allocating CPU") \
+	X(numa_other,             COUNTER, "pages",  "allocated on a node other than the CPU's")   \
+	X(extfrag,                COUNTER, "count",  "fragsim: mm_page_alloc_extfrag events")      \
+	X(extfrag_fragmenting,    COUNTER, "count",  "fragsim: extfrag events with fallback_order < pageblock_order") \
+	X(extfrag_claim,          COUNTER, "count",  "fragsim: extfrag events with change_ownership=1") \
+	X(extfrag_steal,          COUNTER, "count",  "fragsim: extfrag events with change_ownership=0 (pollution)") \
+	X(claim_block_fail,       COUNTER, "count",  "fragsim: try_to_claim_block() refused a block") \
+	X(nofragment_retry,       COUNTER, "count",  "fragsim: fast path retried without ALLOC_NOFRAGMENT") \
+	X(watermark_boost,        COUNTER, "count",  "fragsim: boost_watermark() raised a zone's boost") \
+	X(kswapd_wake_request,    COUNTER, "count",  "fragsim: wakeup_kswapd() calls")             \
+	X(kcompactd_wake_request, COUNTER, "count",  "fragsim: wakeup_kcompactd() calls")          \
+	X(highatomic_reserve,     COUNTER, "count",  "fragsim: pageblocks moved to MIGRATE_HIGHATOMIC") \
+	X(highatomic_unreserve,   COUNTER, "count",  "fragsim: pageblocks released from MIGRATE_HIGHATOMIC") \
+	X(pcp_refill,             COUNTER, "count",  "fragsim: rmqueue_bulk() calls (PCP refills)") \
+	X(pcp_refill_pages,       COUNTER, "pages",  "fragsim: pages moved from the buddy to PCP lists") \
+	X(pcp_free_bulk,          COUNTER, "count",  "fragsim: free_pcppages_bulk() calls")        \
+	X(pcp_drain_pages,        COUNTER, "pages",  "pages moved from PCP lists to the buddy (mm_page_pcpu_drain)") \
+	X(drain_all_pages,        COUNTER, "count",  "fragsim: drain_all_pages() calls")           \
+	X(zone_lock,              COUNTER, "count",  "fragsim: zone->lock acquisitions")           \
+	X(oom_kill,               COUNTER, "count",  "out-of-memory events (the OOM killer would run)") \
+	X(alloc_stall_ns,         COUNTER, "ns",     "fragsim: simulated time spent in the slowpath")
+
+enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
+
+enum frag_stat {
+#define FRAG_STAT_ENUM(name, kind, unit, help) FRAG_STAT_##name,
+	FRAG_STAT_LIST(FRAG_STAT_ENUM)
+#undef FRAG_STAT_ENUM
+	NR_FRAG_STATS
+};
+
+struct frag_stat_desc {
+	const char *name;           /* kernel/vmstat-style name */
+	enum frag_stat_kind kind;   /* counter or gauge */
+	const char *unit;           /* "pages", "count", "ns" */
+	const char *help;           /* one-line meaning */
+};
+
+extern const struct frag_stat_desc frag_stat_desc[NR_FRAG_STATS];
+
+#endif /* FRAG_STAT_LIST_H */

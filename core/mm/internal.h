@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - data structures of the memory model, shared by the core/mm
+ * files and by policies (the analogue of mm/internal.h).
+ *
+ * Layout (see docs/architecture.md):
+ *   struct frag_mem    the machine: nodes, zones, CPUs, the page array
+ *   struct frag_zone   one zone: free_area[order].free_list[mt], watermarks,
+ *                      counters, per-CPU page lists, its pageblocks and SPBs
+ *   struct frag_page   16 bytes per simulated 4 KiB page
+ *   struct frag_pageblock  migratetype + content counters per 2 MiB
+ *   struct frag_spb    one 1 GiB superpageblock clipped to its zone
+ *
+ * Free lists are intrusive doubly linked lists of zone-relative page indices
+ * (uint32), so a zone holds at most 2^32 - 2 pages (16 TiB).
+ */
+#ifndef FRAG_MM_INTERNAL_H
+#define FRAG_MM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frag/mm.h"
+#include "frag/policy.h"
+
+#define IDX_NONE UINT32_MAX
+
+#if defined(__GNUC__)
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define likely(x)   (x)
+#define unlikely(x) (x)
+#endif
+
+/* A simulator bug: print where and abort (the kernel's BUG_ON). */
+void frag_bug(const char *file, int line, const char *cond) __attribute__((noreturn));
+#define FRAG_BUG_ON(cond)                                      \
+	do {                                                   \
+		if (unlikely(cond))                            \
+			frag_bug(__FILE__, __LINE__, #cond);   \
+	} while (0)
+
+/* ---------------------------------------------------------------------- */
+/* Per-page state                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* struct frag_page.state. Zero (PG_TAIL) is "inside a block whose head is
+ * elsewhere", so a fresh calloc'ed page array needs no per-page set-up. */
+enum frag_pg_state {
+	PG_TAIL = 0,      /* not a block head */
+	PG_BUDDY,         /* head of a free buddy block (PageBuddy) */
+	PG_PCP,           /* head of a free block on a per-CPU list */
+	PG_ALLOC,         /* head of an allocated block */
+	PG_HOLE,          /* not present (no RAM) */
+	PG_RESERVED,      /* present but reserved (PageReserved, not managed) */
+};
+
+/*
+ * One simulated 4 KiB page: 16 bytes, free-list links included.
+ * Only block heads carry state; tail pages stay zero.
+ */
+struct frag_page {
+	uint32_t next;    /* BUDDY/PCP head: next list entry (zone index); ALLOC head: owner id */
+	uint32_t prev;    /* BUDDY/PCP head: previous list entry; ALLOC head: owner cookie */
+	uint32_t priv;    /* PCP head: owning CPU; ALLOC head: gfp mask of the allocation */
+	uint8_t state;    /* enum frag_pg_state */
+	uint8_t order;    /* block order (heads); ALLOC heads up to 18 (1 GiB contig) */
+	uint8_t mt;       /* BUDDY/PCP: the list's migratetype; ALLOC: gfp_migratetype of the request */
+	uint8_t flags;    /* ALLOC: page kind (low nibble) | OWNER_* flags << 4 */
+};
+
+_Static_assert(sizeof(struct frag_page) == 16, "per-page state must be 16 bytes");
+
+static inline unsigned page_kind(const struct frag_page *p) { return p->flags & 0x0f; }
+static inline unsigned page_owner_flags(const struct frag_page *p) { return p->flags >> 4; }
+
+/* An intrusive list of zone-relative page indices. */
+struct idx_list {
+	uint32_t head;    /* first entry, IDX_NONE when empty */
+	uint32_t tail;    /* last entry, IDX_NONE when empty */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Pageblocks                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* struct frag_pageblock.flags (include/linux/pageblock-flags.h). */
+#define PB_MIGRATE_ISOLATE  0x01   /* PB_migrate_isolate: get_pageblock_migratetype() says ISOLATE */
+#define PB_COMPACT_SKIP     0x02   /* PB_compact_skip hint */
+#define PB_PARTIAL          0x04   /* not entirely inside its zone (prep_move_freepages_block fails) */
+
+/*
+ * A 2 MiB pageblock: the stored migratetype plus what its pages hold.
+ * Invariant: nr_free + nr_pcp + sum(nr_alloc) + nr_reserved == pages of the
+ * block inside the zone (PAGEBLOCK_NR_PAGES unless PB_PARTIAL).
+ */
+struct frag_pageblock {
+	uint8_t mt;                            /* stored migratetype (survives isolation) */
+	uint8_t flags;                         /* PB_* */
+	uint16_t nr_free;                      /* pages in free buddy blocks */
+	uint16_t nr_pcp;                       /* free pages parked on PCP lists */
+	uint16_t nr_alloc[MIGRATE_PCPTYPES];   /* allocated pages by the allocation's migratetype */
+	uint16_t nr_lru;                       /* allocated pages that are LRU or movable_ops */
+	uint16_t nr_pinned;                    /* allocated pages that are long-term pinned */
+	uint16_t nr_reserved;                  /* hole or reserved pages */
+	uint16_t owner_cpu;                    /* PCPBuddy: owning CPU, 0xffff = none */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Superpageblocks                                                        */
+/* ---------------------------------------------------------------------- */
+
+/* SPB categories (SPB RFC: spb_get_category()). */
+enum spb_category {
+	SPB_EMPTY,        /* every pageblock entirely free */
+	SPB_CLEAN,        /* only MOVABLE (and free) pageblocks */
+	SPB_TAINTED,      /* at least one UNMOVABLE/RECLAIMABLE/HIGHATOMIC pageblock */
+	NR_SPB_CATEGORIES
+};
+
+/* Fullness buckets: bucket b holds SPBs whose free fraction is in
+ * [b/8, (b+1)/8); SB_FULL = 0 (< 1/8 free) ... SB_ALMOST_EMPTY = 7. The RFC's
+ * boundaries were not found (kernel-model.md 13.2); this is fragsim's choice. */
+#define NR_SPB_FULLNESS 8
+#define SB_FULL 0
+#define SB_ALMOST_EMPTY (NR_SPB_FULLNESS - 1)
+
+extern const char *const spb_category_names[NR_SPB_CATEGORIES];
+
+/* One 1 GiB superpageblock, aligned in absolute pfn and clipped to its zone. */
+struct frag_spb {
+	uint64_t start_pfn;                      /* first pfn inside the zone */
+	uint32_t nr_pages;                       /* pages covered inside the zone */
+	uint16_t total_pageblocks;               /* pageblocks covered (partial ones included) */
+	uint16_t zone_id;                        /* owning zone */
+	uint16_t nr_pb[MIGRATE_TYPES];           /* pageblocks by stored migratetype */
+	uint16_t nr_pb_isolated;                 /* pageblocks with PB_MIGRATE_ISOLATE */
+	uint16_t nr_pb_free;                     /* pageblocks entirely free in the buddy */
+	uint16_t nr_pb_reserved;                 /* pageblocks holding hole/reserved pages */
+	uint32_t nr_free_pages;                  /* pages on the buddy free lists */
+	uint32_t nr_pcp_pages;                   /* free pages on PCP lists */
+	uint32_t nr_alloc_pages[MIGRATE_PCPTYPES]; /* allocated pages by allocation migratetype */
+	uint32_t nr_reserved_pages;              /* hole or reserved pages */
+	uint8_t category;                        /* enum spb_category */
+	uint8_t fullness;                        /* 0 (SB_FULL) .. NR_SPB_FULLNESS-1 */
+	uint32_t list_next;                      /* zone->spb_list[category][fullness] links (SPB index in zone) */
+	uint32_t list_prev;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Per-CPU page lists (mm/page_alloc.c, struct per_cpu_pages)             */
+/* ---------------------------------------------------------------------- */
+
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_THP 2
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+
+#define PCPF_PREV_FREE_HIGH_ORDER 0x01
+#define PCPF_FREE_HIGH_BATCH      0x02
+
+struct frag_pcp {
+	int count;                        /* pages on the lists */
+	int high;                         /* high watermark, auto-tuned */
+	int high_min;                     /* lower bound of high */
+	int high_max;                     /* upper bound of high */
+	int batch;                        /* chunk size for buddy add/remove */
+	int free_count;                   /* pages freed recently (capped), shapes nr_pcp_free */
+	uint8_t flags;                    /* PCPF_* */
+	uint8_t alloc_factor;             /* batch scale factor for refills */
+	struct idx_list lists[NR_PCP_LISTS]; /* one per (order, migratetype), see order_to_pindex */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Zones                                                                  */
+/* ---------------------------------------------------------------------- */
+
+struct frag_free_area {
+	struct idx_list free_list[MIGRATE_TYPES]; /* heads of free blocks of this order */
+	uint64_t nr_free;                         /* blocks on all lists */
+	uint64_t nr_free_mt[MIGRATE_TYPES];       /* blocks per list (pagetypeinfo) */
+};
+
+/* zone->flags */
+#define ZONE_BOOSTED_WATERMARK 0x01
+#define ZONE_BELOW_HIGH        0x02
+
+struct frag_zone {
+	unsigned id;                              /* index in mem->zones */
+	unsigned nid;                             /* node */
+	enum zone_type type;                      /* ZONE_DMA .. ZONE_MOVABLE */
+	uint64_t zone_start_pfn;                  /* first pfn */
+	uint64_t spanned_pages;                   /* pfns spanned */
+	uint64_t present_pages;                   /* spanned minus absent holes */
+	uint64_t managed_pages;                   /* present minus reserved */
+	struct frag_page *pages;                  /* page of zone_start_pfn */
+	struct frag_pageblock *pb;                /* pageblock of zone_start_pfn */
+	uint64_t pb_base;                         /* zone_start_pfn >> PAGEBLOCK_ORDER */
+	uint32_t nr_pageblocks;                   /* pageblocks touching the zone */
+	struct frag_spb *spb;                     /* SPB of zone_start_pfn */
+	uint64_t spb_base;                        /* zone_start_pfn >> SPB_ORDER */
+	uint32_t nr_spbs;                         /* SPBs touching the zone */
+	uint32_t spb_list[NR_SPB_CATEGORIES][NR_SPB_FULLNESS]; /* heads (SPB index), IDX_NONE = empty */
+	uint32_t nr_spb_cat[NR_SPB_CATEGORIES];   /* SPBs per category */
+
+	struct frag_free_area free_area[NR_PAGE_ORDERS];
+	uint64_t _watermark[NR_WMARK];            /* without boost */
+	uint64_t watermark_boost;                 /* boost_watermark() */
+	uint64_t lowmem_reserve[MAX_NR_ZONES];    /* setup_per_zone_lowmem_reserve() */
+	unsigned flags;                           /* ZONE_BOOSTED_WATERMARK, ZONE_BELOW_HIGH */
+
+	int64_t nr_free_pages;                    /* NR_FREE_PAGES: buddy pages outside ISOLATE blocks */
+	int64_t nr_free_cma;                      /* NR_FREE_CMA_PAGES */
+	int64_t nr_free_highatomic;               /* zone->nr_free_highatomic */
+	int64_t nr_free_pages_blocks;             /* NR_FREE_PAGES_BLOCKS: free pages in blocks >= pageblock_order */
+	uint64_t nr_reserved_highatomic;          /* pages in HIGHATOMIC pageblocks */
+	uint64_t nr_isolate_pageblock;            /* isolated pageblocks */
+	uint64_t nr_pcp_pages;                    /* pages on all CPUs' PCP lists */
+	uint64_t nr_alloc[MIGRATE_PCPTYPES];      /* allocated pages by allocation migratetype */
+	uint64_t nr_kind[NR_PAGE_KINDS];          /* allocated pages by kind */
+
+	int pcp_batch;                            /* zone_batchsize() */
+	int pcp_high_min;                         /* zone_highsize(..., min) */
+	int pcp_high_max;                         /* zone_highsize(..., max) */
+	struct frag_pcp *pcp;                     /* [cpu] */
+};
+
+/* A NUMA node. */
+struct frag_node {
+	unsigned id;                              /* node id */
+	uint64_t start_pfn;                       /* first pfn */
+	uint64_t end_pfn;                         /* one past the last */
+	unsigned nr_cpus;                         /* CPUs on the node */
+	unsigned first_cpu;                       /* CPUs are numbered node by node */
+	int zone_of_type[MAX_NR_ZONES];           /* zone id or -1 */
+	unsigned nr_zonelist;                     /* entries in zonelist */
+	unsigned *zonelist;                       /* zone ids: own zones high->low, then other nodes by distance */
+	bool kswapd_active;                       /* set by the engine while kswapd runs */
+	unsigned kswapd_order;                    /* pgdat->kswapd_order */
+	enum zone_type kswapd_highest_zoneidx;    /* pgdat->kswapd_highest_zoneidx */
+	unsigned kswapd_failures;                 /* pgdat->kswapd_failures */
+};
+
+struct frag_mem {
+	struct frag_sysctl sysctl;                /* resolved sysctls (min_free_kbytes computed) */
+	struct frag_env env;                      /* callbacks */
+	struct frag_geometry geo;                 /* copy of the geometry (holes copied below) */
+	struct frag_hole *holes;                  /* owned copy */
+	uint64_t base_pfn;                        /* lowest pfn modelled */
+	uint64_t end_pfn;                         /* one past the highest */
+	struct frag_page *pages;                  /* [end_pfn - base_pfn] */
+	unsigned nr_nodes;
+	struct frag_node *nodes;
+	unsigned nr_cpus;
+	uint16_t *cpu_node;                       /* [cpu] -> node */
+	unsigned nr_zones;                        /* populated zones */
+	struct frag_zone *zones;                  /* node-major, ascending type */
+	struct frag_pageblock *pageblocks;        /* all zones' pageblocks */
+	uint64_t nr_pageblocks_total;
+	struct frag_spb *spbs;                    /* all zones' SPBs */
+	uint64_t nr_spbs_total;
+	struct frag_pcp *pcps;                    /* all zones' PCPs */
+	bool mobility_disabled;                   /* page_group_by_mobility_disabled */
+
+	const struct frag_policy_ops *policy;     /* never NULL after create */
+	void *policy_opts;                        /* the policy's resolved opts */
+	void *policy_priv;                        /* priv_size bytes, zeroed */
+
+	uint64_t stat[NR_FRAG_STATS];             /* counters, see stat_list.h */
+	uint64_t nr_ops;                          /* alloc + free calls, for check_every */
+	unsigned check_every;                     /* consistency check period (0 = off) */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers                                                          */
+/* ---------------------------------------------------------------------- */
+
+static inline void frag_count(struct frag_mem *mem, enum frag_stat s, uint64_t n)
+{
+	mem->stat[s] += n;
+}
+
+static inline uint64_t frag_now(const struct frag_mem *mem)
+{
+	return mem->env.now_ns ? mem->env.now_ns(mem->env.arg) : 0;
+}
+
+static inline bool frag_trace_on(const struct frag_mem *mem, enum frag_trace_id id)
+{
+	return mem->env.trace && (mem->env.trace_mask & (1u << id));
+}
+
+static inline uint64_t zone_end_pfn(const struct frag_zone *z)
+{
+	return z->zone_start_pfn + z->spanned_pages;
+}
+
+static inline bool zone_spans_pfn(const struct frag_zone *z, uint64_t pfn)
+{
+	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
+}
+
+static inline uint32_t pfn_to_idx(const struct frag_zone *z, uint64_t pfn)
+{
+	return (uint32_t)(pfn - z->zone_start_pfn);
+}
+
+static inline uint64_t idx_to_pfn(const struct frag_zone *z, uint32_t idx)
+{
+	return z->zone_start_pfn + idx;
+}
+
+static inline struct frag_pageblock *pfn_to_pb(const struct frag_zone *z, uint64_t pfn)
+{
+	return &z->pb[(pfn >> PAGEBLOCK_ORDER) - z->pb_base];
+}
+
+static inline struct frag_spb *pfn_to_spb(const struct frag_zone *z, uint64_t pfn)
+{
+	return &z->spb[(pfn >> SPB_ORDER) - z->spb_base];
+}
+
+static inline struct frag_pcp *zone_pcp(const struct frag_zone *z, unsigned cpu)
+{
+	return &z->pcp[cpu];
+}
+
+/* get_pfnblock_migratetype(): ISOLATE whenever the isolate bit is set. */
+static inline int get_pageblock_migratetype(const struct frag_zone *z, uint64_t pfn)
+{
+	const struct frag_pageblock *pb = pfn_to_pb(z, pfn);
+	return (pb->flags & PB_MIGRATE_ISOLATE) ? MIGRATE_ISOLATE : pb->mt;
+}
+
+/* migratetype_is_mergeable(), include/linux/mmzone.h */
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+static inline bool is_migrate_highatomic(int mt) { return mt == MIGRATE_HIGHATOMIC; }
+static inline bool is_migrate_cma(int mt) { return mt == MIGRATE_CMA; }
+static inline bool is_migrate_isolate(int mt) { return mt == MIGRATE_ISOLATE; }
+
+/* wmark_pages(): watermarks include the boost. */
+static inline uint64_t wmark_pages(const struct frag_zone *z, enum zone_watermarks w)
+{
+	return z->_watermark[w] + z->watermark_boost;
+}
+static inline uint64_t min_wmark_pages(const struct frag_zone *z) { return wmark_pages(z, WMARK_MIN); }
+static inline uint64_t low_wmark_pages(const struct frag_zone *z) { return wmark_pages(z, WMARK_LOW); }
+static inline uint64_t high_wmark_pages(const struct frag_zone *z) { return wmark_pages(z, WMARK_HIGH); }
+
+static inline struct frag_zone *pfn_to_zone(const struct frag_mem *mem, uint64_t pfn)
+{
+	for (unsigned i = 0; i < mem->nr_zones; i++)
+		if (zone_spans_pfn(&mem->zones[i], pfn))
+			return &mem->zones[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Accounting (pageblock.c) - kept exact for every policy                 */
+/* ---------------------------------------------------------------------- */
+
+/* What a run of pages holds, for content counters. */
+enum frag_content {
+	CT_FREE,          /* in the buddy */
+	CT_PCP,           /* on a PCP list */
+	CT_ALLOC,         /* allocated; see the mt/flags arguments */
+};
+
+void pb_account(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
+		unsigned owner_flags, int sign);
+void set_pageblock_migratetype(struct frag_zone *z, uint64_t pfn, int mt);
+void spb_update_category(struct frag_zone *z, struct frag_spb *spb);
+void spb_update_fullness(struct frag_zone *z, struct frag_spb *spb);
+void spb_lists_init(struct frag_zone *z);
+bool spb_is_content_clean(const struct frag_spb *spb);
+bool spb_is_entirely_free(const struct frag_spb *spb);
+
+/* ---------------------------------------------------------------------- */
+/* Buddy (page_alloc.c)                                                   */
+/* ---------------------------------------------------------------------- */
+
+void __add_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int mt, bool tail);
+void __del_from_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int mt);
+void move_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int old_mt, int new_mt);
+void __free_one_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, int mt,
+		     unsigned fpi_flags);
+void free_one_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, unsigned fpi_flags);
+/* Building blocks exported to policies (mm/page_alloc.c names). */
+void page_del_and_expand(struct frag_zone *z, uint32_t idx, unsigned low, unsigned high, int mt);
+uint32_t __rmqueue_smallest(struct frag_zone *z, unsigned order, int mt);
+uint32_t __rmqueue_claim(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt,
+			 unsigned alloc_flags);
+uint32_t __rmqueue_steal(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt);
+uint32_t frag_rmqueue_linux(struct frag_mem *mem, struct frag_zone *z, unsigned order, int mt,
+			    unsigned alloc_flags, enum rmqueue_mode *mode);
+int find_suitable_fallback(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, int mt,
+			   bool claimable);
+int find_suitable_fallback_linux(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, int mt,
+				 bool claimable);
+uint32_t __rmqueue(struct frag_mem *mem, struct frag_zone *z, unsigned order, int mt, unsigned alloc_flags,
+		   enum rmqueue_mode *mode);
+bool __zone_watermark_ok(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, uint64_t mark,
+			 enum zone_type highest_zoneidx, unsigned alloc_flags, int64_t free_pages);
+bool zone_watermark_ok(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, uint64_t mark,
+		       enum zone_type highest_zoneidx, unsigned alloc_flags);
+int take_free_block(struct frag_zone *z, uint64_t pfn, unsigned order);
+int move_freepages_block(struct frag_zone *z, uint64_t pfn, int old_mt, int new_mt);
+void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, gfp_t gfp,
+		   const struct frag_owner *owner);
+
+/* fpi_t, mm/page_alloc.c */
+#define FPI_NONE     0x0
+#define FPI_TO_TAIL  0x2
+
+/* ---------------------------------------------------------------------- */
+/* PCP (pcp.c)                                                            */
+/* ---------------------------------------------------------------------- */
+
+bool pcp_allowed_order(const struct frag_mem *mem, unsigned order);
+unsigned order_to_pindex(int mt, unsigned order);
+uint64_t rmqueue_pcplist(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, unsigned order, int mt,
+			 unsigned alloc_flags);
+void free_frozen_page_commit(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn,
+			     unsigned order, int mt);
+void free_pcppages_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_pcp *pcp, int count,
+			int pindex);
+void drain_pages_zone(struct frag_mem *mem, struct frag_zone *z, unsigned cpu);
+void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z);
+
+/* ---------------------------------------------------------------------- */
+/* Watermarks (watermark.c)                                               */
+/* ---------------------------------------------------------------------- */
+
+uint64_t calculate_min_free_kbytes(const struct frag_mem *mem);
+void setup_per_zone_wmarks(struct frag_mem *mem);
+void setup_per_zone_lowmem_reserve(struct frag_mem *mem);
+bool boost_watermark(struct frag_mem *mem, struct frag_zone *z);
+
+/* Run the consistency check if this build and config ask for it. */
+void frag_maybe_check(struct frag_mem *mem);
+
+#endif /* FRAG_MM_INTERNAL_H */

@@ -1,0 +1,1241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page_alloc.c - the buddy allocator: free lists, split and merge,
+ * migratetype fallback (claim and steal), watermarks, the highatomic
+ * reserve and the allocation and free entry points.
+ *
+ * Mirrors mm/page_alloc.c of Linux 6.18 (docs/kernel-model.md sections 2-4):
+ *   __add_to_free_list / __del_page_from_free_list / move_to_free_list
+ *   expand, page_del_and_expand, __rmqueue_smallest
+ *   __free_one_page (buddy_merge_likely, FPI_TO_TAIL), split_large_buddy
+ *   find_suitable_fallback, should_try_claim_block, __rmqueue_claim,
+ *   try_to_claim_block, __rmqueue_steal, __rmqueue (enum rmqueue_mode)
+ *   __zone_watermark_ok, zone_watermark_fast
+ *   reserve_highatomic_pageblock, unreserve_highatomic_pageblock
+ *   get_page_from_freelist, rmqueue, rmqueue_buddy,
+ *   __alloc_frozen_pages_noprof (fast path), __alloc_pages_slowpath (the
+ *   parts that need neither reclaim nor compaction), __free_frozen_pages.
+ *
+ * Free lists hold zone-relative page indices; a block head records its
+ * order and list migratetype in struct frag_page. All accounting (zone
+ * counters, free_area counts, pageblock and SPB content) happens in the
+ * list primitives, so every path stays consistent by construction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+const char *const frag_migratetype_names[MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate",
+};
+
+const char *const frag_zone_names[MAX_NR_ZONES] = {
+	"DMA", "DMA32", "Normal", "Movable",
+};
+
+const char *const frag_page_kind_names[NR_PAGE_KINDS] = {
+	"anon", "file", "slab", "pgtable", "kernel", "netbuf", "hugetlb", "zsmalloc",
+};
+
+/* mm/page_alloc.c: fallbacks[] */
+static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
+void frag_bug(const char *file, int line, const char *cond)
+{
+	fprintf(stderr, "fragsim: BUG at %s:%d: %s\n", file, line, cond);
+	abort();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Free list primitives                                                   */
+/* ---------------------------------------------------------------------- */
+
+static inline void idx_list_add(struct frag_page *pages, struct idx_list *l, uint32_t idx, bool tail)
+{
+	struct frag_page *p = &pages[idx];
+	if (tail) {
+		p->next = IDX_NONE;
+		p->prev = l->tail;
+		if (l->tail != IDX_NONE)
+			pages[l->tail].next = idx;
+		else
+			l->head = idx;
+		l->tail = idx;
+	} else {
+		p->prev = IDX_NONE;
+		p->next = l->head;
+		if (l->head != IDX_NONE)
+			pages[l->head].prev = idx;
+		else
+			l->tail = idx;
+		l->head = idx;
+	}
+}
+
+static inline void idx_list_del(struct frag_page *pages, struct idx_list *l, uint32_t idx)
+{
+	struct frag_page *p = &pages[idx];
+	if (p->prev != IDX_NONE)
+		pages[p->prev].next = p->next;
+	else
+		l->head = p->next;
+	if (p->next != IDX_NONE)
+		pages[p->next].prev = p->prev;
+	else
+		l->tail = p->prev;
+}
+
+/* account_freepages() plus NR_FREE_PAGES_BLOCKS. */
+static inline void account_freepages(struct frag_zone *z, int64_t nr, int mt, unsigned order)
+{
+	if (is_migrate_isolate(mt))
+		return;
+	z->nr_free_pages += nr;
+	if (is_migrate_cma(mt))
+		z->nr_free_cma += nr;
+	else if (is_migrate_highatomic(mt))
+		z->nr_free_highatomic += nr;
+	if (order >= PAGEBLOCK_ORDER)
+		z->nr_free_pages_blocks += nr;
+}
+
+/**
+ * __add_to_free_list() - put the free block at @idx of @order on
+ * free_list[@mt], at the head or the @tail, and account it.
+ */
+void __add_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int mt, bool tail)
+{
+	struct frag_page *p = &z->pages[idx];
+	struct frag_free_area *area = &z->free_area[order];
+
+	p->state = PG_BUDDY;
+	p->order = (uint8_t)order;
+	p->mt = (uint8_t)mt;
+	idx_list_add(z->pages, &area->free_list[mt], idx, tail);
+	area->nr_free++;
+	area->nr_free_mt[mt]++;
+	account_freepages(z, 1 << order, mt, order);
+	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_FREE, 0, 0, +1);
+}
+
+/* __del_page_from_free_list(): unlink and unaccount; the head becomes a tail. */
+void __del_from_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int mt)
+{
+	struct frag_page *p = &z->pages[idx];
+	struct frag_free_area *area = &z->free_area[order];
+
+	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != mt);
+	idx_list_del(z->pages, &area->free_list[mt], idx);
+	area->nr_free--;
+	area->nr_free_mt[mt]--;
+	account_freepages(z, -(1 << order), mt, order);
+	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_FREE, 0, 0, -1);
+	p->state = PG_TAIL;
+}
+
+/* move_to_free_list(): to the *tail* of the new type's list. */
+void move_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int old_mt, int new_mt)
+{
+	struct frag_page *p = &z->pages[idx];
+	struct frag_free_area *area = &z->free_area[order];
+
+	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != old_mt);
+	idx_list_del(z->pages, &area->free_list[old_mt], idx);
+	area->nr_free_mt[old_mt]--;
+	account_freepages(z, -(1 << order), old_mt, order);
+	p->mt = (uint8_t)new_mt;
+	idx_list_add(z->pages, &area->free_list[new_mt], idx, true);
+	area->nr_free_mt[new_mt]++;
+	account_freepages(z, 1 << order, new_mt, order);
+}
+
+/**
+ * expand() - split a block of order @high at @idx down to order @low. Each
+ * upper half goes to the head of free_list[@mt] of its order; the caller
+ * keeps the lowest 2^low pages.
+ */
+static inline void expand(struct frag_zone *z, uint32_t idx, unsigned low, unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		__add_to_free_list(z, idx + (1u << high), high, mt, false);
+	}
+}
+
+/* page_del_and_expand() */
+void page_del_and_expand(struct frag_zone *z, uint32_t idx, unsigned low, unsigned high, int mt)
+{
+	__del_from_free_list(z, idx, high, mt);
+	expand(z, idx, low, high, mt);
+}
+
+/**
+ * __rmqueue_smallest() - the head block of free_list[@mt] at the smallest
+ * order >= @order, split down to @order. Returns its index or IDX_NONE.
+ */
+uint32_t __rmqueue_smallest(struct frag_zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
+		uint32_t idx = z->free_area[o].free_list[mt].head;
+		if (idx == IDX_NONE)
+			continue;
+		page_del_and_expand(z, idx, order, o, mt);
+		return idx;
+	}
+	return IDX_NONE;
+}
+
+/**
+ * take_free_block() - remove exactly [@pfn, @pfn + 2^@order) from the buddy,
+ * splitting the free block that contains it (take_page_off_buddy() /
+ * break_down_buddy_pages()): the halves not containing the range go back to
+ * the head of their list with the original type. Returns 0, or -ENOENT if
+ * the range is not inside one free block. The range is left as a tail-state
+ * run for the caller to turn into an allocation (prep_new_page()).
+ */
+int take_free_block(struct frag_zone *z, uint64_t pfn, unsigned order)
+{
+	if (!zone_spans_pfn(z, pfn) || (pfn & ((1ull << order) - 1)))
+		return -ENOENT;
+	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
+		uint64_t head = pfn & ~((1ull << o) - 1);
+		if (!zone_spans_pfn(z, head))
+			break;
+		const struct frag_page *p = &z->pages[pfn_to_idx(z, head)];
+		if (p->state != PG_BUDDY || p->order != o)
+			continue;
+		int mt = p->mt;
+		__del_from_free_list(z, pfn_to_idx(z, head), o, mt);
+		/* break_down_buddy_pages(): keep the half holding pfn, free the other. */
+		while (o > order) {
+			o--;
+			uint64_t lower = head, upper = head + (1ull << o);
+			if (pfn >= upper) {
+				__add_to_free_list(z, pfn_to_idx(z, lower), o, mt, false);
+				head = upper;
+			} else {
+				__add_to_free_list(z, pfn_to_idx(z, upper), o, mt, false);
+			}
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Freeing                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* find_buddy_page_pfn() + page_is_buddy(): the free buddy of @pfn at @order. */
+static inline bool buddy_is_free(const struct frag_zone *z, uint64_t buddy_pfn, unsigned order)
+{
+	if (!zone_spans_pfn(z, buddy_pfn))
+		return false;
+	const struct frag_page *b = &z->pages[pfn_to_idx(z, buddy_pfn)];
+	return b->state == PG_BUDDY && b->order == order;
+}
+
+/*
+ * buddy_merge_likely(): if the next-higher buddy is free, the block is likely
+ * to merge soon, so it goes to the tail where it stays unallocated longer.
+ */
+static inline bool buddy_merge_likely(const struct frag_zone *z, uint64_t pfn, uint64_t buddy_pfn,
+				      unsigned order)
+{
+	if (order >= MAX_PAGE_ORDER - 1)
+		return false;
+	uint64_t higher_page_pfn = buddy_pfn & pfn;
+	uint64_t higher_buddy = higher_page_pfn ^ (1ull << (order + 1));
+	return buddy_is_free(z, higher_buddy, order + 1);
+}
+
+/**
+ * __free_one_page() - free a block of @order at @pfn with migratetype @mt
+ * and merge it with free buddies (mm/page_alloc.c).
+ *
+ * While order < MAX_PAGE_ORDER the buddy (pfn ^ 2^order) must be a free head
+ * of the same order in the same zone. From pageblock_order up the merge
+ * crosses pageblocks: if the types differ and either is not mergeable
+ * (HIGHATOMIC, CMA, ISOLATE) the merge stops; if both are mergeable the
+ * buddy's pageblock is relabelled to @mt. The merged block goes to the list
+ * head, or the tail with FPI_TO_TAIL or when buddy_merge_likely().
+ */
+void __free_one_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, int mt,
+		     unsigned fpi_flags)
+{
+	uint64_t buddy_pfn = 0;
+	(void)mem;
+
+	while (order < MAX_PAGE_ORDER) {
+		buddy_pfn = pfn ^ (1ull << order);
+		if (!buddy_is_free(z, buddy_pfn, order))
+			break;
+		uint32_t bidx = pfn_to_idx(z, buddy_pfn);
+		int buddy_mt = z->pages[bidx].mt;
+		if (unlikely(order >= PAGEBLOCK_ORDER)) {
+			buddy_mt = get_pageblock_migratetype(z, buddy_pfn);
+			if (mt != buddy_mt && (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		__del_from_free_list(z, bidx, order, z->pages[bidx].mt);
+		if (unlikely(buddy_mt != mt))
+			set_pageblock_migratetype(z, buddy_pfn, mt);
+		pfn &= buddy_pfn;
+		order++;
+	}
+
+	bool to_tail;
+	if (fpi_flags & FPI_TO_TAIL)
+		to_tail = true;
+	else
+		to_tail = buddy_merge_likely(z, pfn, buddy_pfn, order);
+	__add_to_free_list(z, pfn_to_idx(z, pfn), order, mt, to_tail);
+}
+
+/**
+ * free_one_page() - free under the zone lock, via split_large_buddy(): a
+ * block larger than a pageblock is freed pageblock by pageblock, each chunk
+ * taking its own pageblock's migratetype. Also used for contiguous ranges
+ * (orders up to SPB_ORDER), whose chunks are limited to pageblock_order.
+ */
+void free_one_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, unsigned fpi_flags)
+{
+	uint64_t end = pfn + (1ull << order);
+	unsigned chunk = order > PAGEBLOCK_ORDER ? PAGEBLOCK_ORDER : order;
+
+	frag_count(mem, FRAG_STAT_zone_lock, 1);
+	do {
+		__free_one_page(mem, z, pfn, chunk, get_pageblock_migratetype(z, pfn), fpi_flags);
+		pfn += 1ull << chunk;
+	} while (pfn < end);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fallback: claim and steal                                              */
+/* ---------------------------------------------------------------------- */
+
+/* should_try_claim_block(): @order is the candidate block's order. */
+static inline bool should_try_claim_block(const struct frag_mem *mem, unsigned order, int start_mt)
+{
+	if (order >= PAGEBLOCK_ORDER)
+		return true;
+	if (order >= PAGEBLOCK_ORDER / 2 || start_mt == MIGRATE_RECLAIMABLE || start_mt == MIGRATE_UNMOVABLE ||
+	    mem->mobility_disabled)
+		return true;
+	return false;
+}
+
+/* The Linux rule, also exported for policies that wrap it. */
+int find_suitable_fallback_linux(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, int mt,
+				 bool claimable)
+{
+	if (claimable && !should_try_claim_block(mem, order, mt))
+		return -2;
+	if (mt >= MIGRATE_PCPTYPES)
+		return -1;
+	const struct frag_free_area *area = &z->free_area[order];
+	if (area->nr_free == 0)
+		return -1;
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[mt][i];
+		if (area->free_list[fmt].head != IDX_NONE)
+			return fmt;
+	}
+	return -1;
+}
+
+/**
+ * find_suitable_fallback() - the first type in fallbacks[@mt] with a free
+ * block at @order; -1 if none; -2 if @claimable and should_try_claim_block()
+ * says the order is too small to claim. Policy hook.
+ */
+int find_suitable_fallback(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, int mt,
+			   bool claimable)
+{
+	if (mem->policy->find_suitable_fallback)
+		return mem->policy->find_suitable_fallback(mem, mem->policy_priv, z, order, mt, claimable);
+	return find_suitable_fallback_linux(mem, z, order, mt, claimable);
+}
+
+static void trace_extfrag(struct frag_mem *mem, struct frag_zone *z, uint32_t idx, unsigned alloc_order,
+			  unsigned fallback_order, int alloc_mt, int fallback_mt)
+{
+	uint64_t pfn = idx_to_pfn(z, idx);
+	bool change_ownership = get_pageblock_migratetype(z, pfn) == alloc_mt;
+
+	frag_count(mem, FRAG_STAT_extfrag, 1);
+	if (fallback_order < PAGEBLOCK_ORDER)
+		frag_count(mem, FRAG_STAT_extfrag_fragmenting, 1);
+	frag_count(mem, change_ownership ? FRAG_STAT_extfrag_claim : FRAG_STAT_extfrag_steal, 1);
+	if (frag_trace_on(mem, TRACE_EXTFRAG)) {
+		struct frag_trace_event ev = { .id = TRACE_EXTFRAG, .time_ns = frag_now(mem) };
+		ev.extfrag = (struct frag_ev_extfrag){
+			.pfn = pfn,
+			.alloc_order = alloc_order,
+			.fallback_order = fallback_order,
+			.alloc_migratetype = alloc_mt,
+			.fallback_migratetype = fallback_mt,
+			.change_ownership = change_ownership,
+		};
+		mem->env.trace(mem->env.arg, &ev);
+	}
+}
+
+/**
+ * boost_watermark() - raise the zone's watermark boost after a fragmenting
+ * fallback: by one pageblock, capped at max(pageblock, high * factor/10000).
+ * No boost when the factor is 0 or the zone has < 4 pageblocks managed.
+ */
+bool boost_watermark(struct frag_mem *mem, struct frag_zone *z)
+{
+	unsigned factor = mem->sysctl.watermark_boost_factor;
+	if (!factor)
+		return false;
+	if ((uint64_t)PAGEBLOCK_NR_PAGES * 4 > z->managed_pages)
+		return false;
+	uint64_t max_boost = z->_watermark[WMARK_HIGH] * factor / 10000;   /* mult_frac() */
+	if (!max_boost)
+		return false;
+	if (max_boost < PAGEBLOCK_NR_PAGES)
+		max_boost = PAGEBLOCK_NR_PAGES;
+	uint64_t boost = z->watermark_boost + PAGEBLOCK_NR_PAGES;
+	z->watermark_boost = boost < max_boost ? boost : max_boost;
+	frag_count(mem, FRAG_STAT_watermark_boost, 1);
+	return true;
+}
+
+/**
+ * move_freepages_block() / __move_freepages_block() - move every free buddy
+ * block of the pageblock containing @pfn to @new_mt's lists (tail).
+ * Returns the number of pages moved, or -1 if the pageblock is not entirely
+ * inside the zone.
+ */
+int move_freepages_block(struct frag_zone *z, uint64_t pfn, int old_mt, int new_mt)
+{
+	uint64_t start = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	uint64_t end = start + PAGEBLOCK_NR_PAGES;
+	int moved = 0;
+	(void)old_mt;
+
+	if (pfn_to_pb(z, start)->flags & PB_PARTIAL)
+		return -1;
+	for (uint64_t p = start; p < end;) {
+		uint32_t idx = pfn_to_idx(z, p);
+		const struct frag_page *pg = &z->pages[idx];
+		if (pg->state == PG_BUDDY) {
+			unsigned order = pg->order;
+			if (pg->mt != new_mt)
+				move_to_free_list(z, idx, order, pg->mt, new_mt);
+			moved += 1 << order;
+			p += 1ull << order;
+		} else if (pg->state == PG_ALLOC || pg->state == PG_PCP) {
+			p += 1ull << (pg->order < PAGEBLOCK_ORDER ? pg->order : 0);
+		} else {
+			p++;
+		}
+	}
+	return moved;
+}
+
+/**
+ * try_to_claim_block() - take over the pageblock of a fallback block.
+ * Order >= pageblock_order: relabel every pageblock of the block and split
+ * it as @start_type. Otherwise boost the watermark, count the pageblock's
+ * free and LRU/movable pages (prep_move_freepages_block), compute alike pages
+ * (MOVABLE start: movable; non-movable start from a MOVABLE block:
+ * 512 - free - movable; UNMOVABLE<->RECLAIMABLE: 0) and claim if
+ * free + alike >= 256 (half a pageblock) or mobility grouping is off.
+ * Returns the allocated index or IDX_NONE.
+ */
+static uint32_t try_to_claim_block(struct frag_mem *mem, struct frag_zone *z, uint32_t idx,
+				   unsigned current_order, unsigned order, int start_type, int block_type,
+				   unsigned alloc_flags)
+{
+	uint64_t pfn = idx_to_pfn(z, idx);
+
+	if (current_order >= PAGEBLOCK_ORDER) {
+		__del_from_free_list(z, idx, current_order, block_type);
+		for (uint64_t p = pfn; p < pfn + (1ull << current_order); p += PAGEBLOCK_NR_PAGES)
+			set_pageblock_migratetype(z, p, start_type);   /* change_pageblock_range() */
+		expand(z, idx, order, current_order, start_type);
+		return idx;
+	}
+
+	if (boost_watermark(mem, z) && (alloc_flags & ALLOC_KSWAPD))
+		z->flags |= ZONE_BOOSTED_WATERMARK;
+
+	const struct frag_pageblock *pb = pfn_to_pb(z, pfn);
+	if (pb->flags & PB_PARTIAL)
+		return IDX_NONE;   /* prep_move_freepages_block() fails at zone boundaries */
+
+	unsigned free_pages = pb->nr_free;
+	unsigned movable_pages = pb->nr_lru;
+	unsigned alike_pages;
+	if (start_type == MIGRATE_MOVABLE)
+		alike_pages = movable_pages;
+	else if (block_type == MIGRATE_MOVABLE)
+		alike_pages = PAGEBLOCK_NR_PAGES - (free_pages + movable_pages);
+	else
+		alike_pages = 0;
+
+	bool claim;
+	if (mem->policy->claim_block)
+		claim = mem->policy->claim_block(mem, mem->policy_priv, z, pfn, current_order, order, start_type,
+						 block_type, free_pages, alike_pages);
+	else
+		claim = free_pages + alike_pages >= (1u << (PAGEBLOCK_ORDER - 1)) || mem->mobility_disabled;
+
+	if (claim) {
+		move_freepages_block(z, pfn, block_type, start_type);
+		set_pageblock_migratetype(z, pfn, start_type);
+		return __rmqueue_smallest(z, order, start_type);
+	}
+	frag_count(mem, FRAG_STAT_claim_block_fail, 1);
+	return IDX_NONE;
+}
+
+/**
+ * __rmqueue_claim() - try the largest fallback blocks first (approximating
+ * the pageblock with most free pages); with ALLOC_NOFRAGMENT only whole
+ * pageblocks (order >= 9) may be taken from another type.
+ */
+uint32_t __rmqueue_claim(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt,
+			 unsigned alloc_flags)
+{
+	int min_order = (int)order;
+
+	if (order < PAGEBLOCK_ORDER && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = PAGEBLOCK_ORDER;
+
+	for (int co = MAX_PAGE_ORDER; co >= min_order; co--) {
+		int fmt = find_suitable_fallback(mem, z, (unsigned)co, start_mt, true);
+		if (fmt == -1)
+			continue;
+		if (fmt == -2)
+			break;
+		uint32_t idx = z->free_area[co].free_list[fmt].head;
+		idx = try_to_claim_block(mem, z, idx, (unsigned)co, order, start_mt, fmt, alloc_flags);
+		if (idx != IDX_NONE) {
+			trace_extfrag(mem, z, idx, order, (unsigned)co, start_mt, fmt);
+			return idx;
+		}
+	}
+	return IDX_NONE;
+}
+
+/**
+ * __rmqueue_steal() - smallest fallback block first, split with the
+ * fallback type; the pageblock is not relabelled and becomes mixed.
+ */
+uint32_t __rmqueue_steal(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt)
+{
+	for (unsigned co = order; co < NR_PAGE_ORDERS; co++) {
+		int fmt = find_suitable_fallback(mem, z, co, start_mt, false);
+		if (fmt < 0)
+			continue;
+		uint32_t idx = z->free_area[co].free_list[fmt].head;
+		page_del_and_expand(z, idx, order, co, fmt);
+		trace_extfrag(mem, z, idx, order, co, start_mt, fmt);
+		return idx;
+	}
+	return IDX_NONE;
+}
+
+/* __rmqueue_cma_fallback() */
+static uint32_t __rmqueue_cma_fallback(struct frag_zone *z, unsigned order)
+{
+	return __rmqueue_smallest(z, order, MIGRATE_CMA);
+}
+
+/**
+ * frag_rmqueue_linux() - __rmqueue(): NORMAL, CMA, CLAIM, STEAL in order of
+ * increasing fragmentation risk, starting at the stage remembered in @mode;
+ * STEAL only without ALLOC_NOFRAGMENT.
+ */
+uint32_t frag_rmqueue_linux(struct frag_mem *mem, struct frag_zone *z, unsigned order, int mt,
+			    unsigned alloc_flags, enum rmqueue_mode *mode)
+{
+	uint32_t idx;
+
+	if ((alloc_flags & ALLOC_CMA) && z->nr_free_cma > z->nr_free_pages / 2) {
+		idx = __rmqueue_cma_fallback(z, order);
+		if (idx != IDX_NONE)
+			return idx;
+	}
+
+	switch (*mode) {
+	case RMQUEUE_NORMAL:
+		idx = __rmqueue_smallest(z, order, mt);
+		if (idx != IDX_NONE)
+			return idx;
+		/* fallthrough */
+	case RMQUEUE_CMA:
+		if (alloc_flags & ALLOC_CMA) {
+			idx = __rmqueue_cma_fallback(z, order);
+			if (idx != IDX_NONE) {
+				*mode = RMQUEUE_CMA;
+				return idx;
+			}
+		}
+		/* fallthrough */
+	case RMQUEUE_CLAIM:
+		idx = __rmqueue_claim(mem, z, order, mt, alloc_flags);
+		if (idx != IDX_NONE) {
+			*mode = RMQUEUE_NORMAL;
+			return idx;
+		}
+		/* fallthrough */
+	case RMQUEUE_STEAL:
+		if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+			idx = __rmqueue_steal(mem, z, order, mt);
+			if (idx != IDX_NONE) {
+				*mode = RMQUEUE_STEAL;
+				return idx;
+			}
+		}
+	}
+	return IDX_NONE;
+}
+
+/* __rmqueue(): the policy hook or Linux. */
+uint32_t __rmqueue(struct frag_mem *mem, struct frag_zone *z, unsigned order, int mt, unsigned alloc_flags,
+		   enum rmqueue_mode *mode)
+{
+	if (mem->policy->rmqueue)
+		return mem->policy->rmqueue(mem, mem->policy_priv, z, order, mt, alloc_flags, mode);
+	return frag_rmqueue_linux(mem, z, order, mt, alloc_flags, mode);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Watermarks                                                             */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * __zone_watermark_ok() - may an allocation of @order leave the zone above
+ * @mark? Free pages exclude 2^order - 1, the free HIGHATOMIC reserve (unless
+ * ALLOC_RESERVES) and free CMA (unless ALLOC_CMA); reserves lower the mark
+ * (MIN_RESERVE: -1/2, then NON_BLOCK: -1/4, OOM: -1/2); lowmem_reserve of
+ * @highest_zoneidx is added. For order > 0 some free_area[o >= order] must
+ * have a block on a PCP-type list (any of the three), or CMA with ALLOC_CMA,
+ * or HIGHATOMIC with ALLOC_HIGHATOMIC/ALLOC_OOM.
+ */
+bool __zone_watermark_ok(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, uint64_t mark,
+			 enum zone_type highest_zoneidx, unsigned alloc_flags, int64_t free_pages)
+{
+	int64_t min = (int64_t)mark;
+	(void)mem;
+
+	free_pages -= (1ll << order) - 1;
+	if (likely(!(alloc_flags & ALLOC_RESERVES))) {
+		/* __zone_watermark_unusable_free() */
+		free_pages -= z->nr_free_highatomic;
+	} else {
+		if (alloc_flags & ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			if (alloc_flags & ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+		if (alloc_flags & ALLOC_OOM)
+			min -= min / 2;
+	}
+	if (!(alloc_flags & ALLOC_CMA))
+		free_pages -= z->nr_free_cma;
+
+	if (free_pages <= min + (int64_t)z->lowmem_reserve[highest_zoneidx])
+		return false;
+
+	if (!order)
+		return true;
+
+	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
+		const struct frag_free_area *area = &z->free_area[o];
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (area->free_list[mt].head != IDX_NONE)
+				return true;
+		if ((alloc_flags & ALLOC_CMA) && area->free_list[MIGRATE_CMA].head != IDX_NONE)
+			return true;
+		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		    area->free_list[MIGRATE_HIGHATOMIC].head != IDX_NONE)
+			return true;
+	}
+	return false;
+}
+
+bool zone_watermark_ok(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, uint64_t mark,
+		       enum zone_type highest_zoneidx, unsigned alloc_flags)
+{
+	return __zone_watermark_ok(mem, z, order, mark, highest_zoneidx, alloc_flags, z->nr_free_pages);
+}
+
+/**
+ * zone_watermark_fast() - order-0 shortcut: if free pages (minus the
+ * unusable ones) clear mark + lowmem_reserve, pass without the full check;
+ * order-0 __GFP_HIGH requests checked against the MIN mark ignore the boost.
+ */
+static bool zone_watermark_fast(const struct frag_mem *mem, const struct frag_zone *z, unsigned order,
+				uint64_t mark, enum zone_type highest_zoneidx, unsigned alloc_flags, gfp_t gfp)
+{
+	int64_t free_pages = z->nr_free_pages;
+
+	if (!order) {
+		int64_t fast_free = free_pages;
+		if (likely(!(alloc_flags & ALLOC_RESERVES)))
+			fast_free -= z->nr_free_highatomic;
+		if (!(alloc_flags & ALLOC_CMA))
+			fast_free -= z->nr_free_cma;
+		if (fast_free > (int64_t)(mark + z->lowmem_reserve[highest_zoneidx]))
+			return true;
+	}
+
+	(void)gfp;
+	if (__zone_watermark_ok(mem, z, order, mark, highest_zoneidx, alloc_flags, free_pages))
+		return true;
+
+	/* Ignore the boost for order-0 __GFP_HIGH requests at the min mark. */
+	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) && z->watermark_boost &&
+		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
+		mark = z->_watermark[WMARK_MIN];
+		return __zone_watermark_ok(mem, z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* HIGHATOMIC reserve                                                     */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * reserve_highatomic_pageblock() - after a successful high-order atomic
+ * allocation, turn its pageblock into MIGRATE_HIGHATOMIC, up to
+ * ALIGN(managed/100, pageblock) pages per zone (nothing when managed/100 is
+ * below a pageblock). Only mergeable pageblocks are converted.
+ */
+static void reserve_highatomic_pageblock(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order)
+{
+	uint64_t max_managed = z->managed_pages / 100;
+	if (max_managed < PAGEBLOCK_NR_PAGES)
+		return;
+	max_managed = (max_managed + PAGEBLOCK_NR_PAGES - 1) & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+	if (z->nr_reserved_highatomic >= max_managed)
+		return;
+
+	int mt = get_pageblock_migratetype(z, pfn);
+	if (!migratetype_is_mergeable(mt))
+		return;
+
+	frag_count(mem, FRAG_STAT_zone_lock, 1);
+	if (order < PAGEBLOCK_ORDER) {
+		if (move_freepages_block(z, pfn, mt, MIGRATE_HIGHATOMIC) < 0)
+			return;
+		set_pageblock_migratetype(z, pfn, MIGRATE_HIGHATOMIC);
+	} else {
+		for (uint64_t p = pfn; p < pfn + (1ull << order); p += PAGEBLOCK_NR_PAGES)
+			set_pageblock_migratetype(z, p, MIGRATE_HIGHATOMIC);
+	}
+	frag_count(mem, FRAG_STAT_highatomic_reserve, 1);
+}
+
+/**
+ * unreserve_highatomic_pageblock() - give a HIGHATOMIC pageblock back to
+ * @mt (the requester's type), moving its free pages, in the zonelist order.
+ * Without @force at least one pageblock stays reserved per zone.
+ * Returns true if a pageblock was released.
+ */
+static bool unreserve_highatomic_pageblock(struct frag_mem *mem, const unsigned *zonelist, unsigned nr,
+					   enum zone_type highest_zoneidx, int mt, bool force)
+{
+	for (unsigned i = 0; i < nr; i++) {
+		struct frag_zone *z = &mem->zones[zonelist[i]];
+		if (z->type > highest_zoneidx)
+			continue;
+		if (!force && z->nr_reserved_highatomic <= PAGEBLOCK_NR_PAGES)
+			continue;
+		frag_count(mem, FRAG_STAT_zone_lock, 1);
+		for (unsigned order = 0; order < NR_PAGE_ORDERS; order++) {
+			uint32_t idx = z->free_area[order].free_list[MIGRATE_HIGHATOMIC].head;
+			if (idx == IDX_NONE)
+				continue;
+			uint64_t pfn = idx_to_pfn(z, idx);
+			if (order < PAGEBLOCK_ORDER) {
+				if (get_pageblock_migratetype(z, pfn) != MIGRATE_HIGHATOMIC)
+					continue;
+				if (move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC, mt) < 0)
+					continue;
+				set_pageblock_migratetype(z, pfn, mt);
+			} else {
+				/* A free block of >= pageblock_order: relabel its range. */
+				move_to_free_list(z, idx, order, MIGRATE_HIGHATOMIC, mt);
+				for (uint64_t p = pfn; p < pfn + (1ull << order); p += PAGEBLOCK_NR_PAGES)
+					set_pageblock_migratetype(z, p, mt);
+			}
+			frag_count(mem, FRAG_STAT_highatomic_unreserve, 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Allocation                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* struct alloc_context */
+struct alloc_context {
+	const struct frag_node *node;      /* the preferred node (the CPU's) */
+	int preferred_zone;                /* first usable zone in the zonelist */
+	enum zone_type highest_zoneidx;    /* gfp_zone() */
+	int migratetype;                   /* gfp_migratetype() */
+	unsigned cpu;                      /* allocating CPU */
+};
+
+/**
+ * prep_new_page() - turn the block at @pfn into an allocated head: record the
+ * owner and account the content. The caller has removed it from the buddy
+ * or a PCP list.
+ */
+void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, gfp_t gfp,
+		   const struct frag_owner *owner)
+{
+	struct frag_page *p = &z->pages[pfn_to_idx(z, pfn)];
+	int mt = gfp_migratetype(gfp, mem->mobility_disabled);
+	unsigned oflags = owner ? owner->flags : 0;
+	unsigned kind = owner ? owner->kind : (mt == MIGRATE_MOVABLE ? KIND_ANON : KIND_KERNEL);
+	uint64_t nr = 1ull << order;
+
+	p->state = PG_ALLOC;
+	p->order = (uint8_t)order;
+	p->mt = (uint8_t)mt;
+	p->flags = (uint8_t)((kind & 0x0f) | (oflags << 4));
+	p->next = owner ? owner->id : 0;
+	p->prev = owner ? owner->cookie : 0;
+	p->priv = gfp;
+	pb_account(z, pfn, nr, CT_ALLOC, mt, oflags, +1);
+	z->nr_alloc[mt] += nr;
+	z->nr_kind[kind] += nr;
+}
+
+/* Undo prep_new_page() accounting for a block about to be freed. */
+static void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
+{
+	struct frag_page *p = &z->pages[pfn_to_idx(z, pfn)];
+	uint64_t nr = 1ull << order;
+
+	pb_account(z, pfn, nr, CT_ALLOC, p->mt, page_owner_flags(p), -1);
+	z->nr_alloc[p->mt] -= nr;
+	z->nr_kind[page_kind(p)] -= nr;
+	p->state = PG_TAIL;
+	p->flags = 0;
+	p->next = p->prev = p->priv = 0;
+}
+
+static const enum frag_stat pgalloc_stat[MAX_NR_ZONES] = {
+	FRAG_STAT_pgalloc_dma, FRAG_STAT_pgalloc_dma32, FRAG_STAT_pgalloc_normal, FRAG_STAT_pgalloc_movable,
+};
+
+/* rmqueue_buddy(): HIGHATOMIC first for ALLOC_HIGHATOMIC, then __rmqueue(),
+ * then HIGHATOMIC as a last resort for ALLOC_OOM / ALLOC_NON_BLOCK. */
+static uint32_t rmqueue_buddy(struct frag_mem *mem, struct frag_zone *z, unsigned order, unsigned alloc_flags,
+			      int mt)
+{
+	uint32_t idx = IDX_NONE;
+
+	frag_count(mem, FRAG_STAT_zone_lock, 1);
+	if (alloc_flags & ALLOC_HIGHATOMIC)
+		idx = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+	if (idx == IDX_NONE) {
+		enum rmqueue_mode rmqm = RMQUEUE_NORMAL;
+		idx = __rmqueue(mem, z, order, mt, alloc_flags, &rmqm);
+		if (idx == IDX_NONE && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+			idx = __rmqueue_smallest(z, order, MIGRATE_HIGHATOMIC);
+	}
+	return idx;
+}
+
+/* zone_statistics() */
+static void zone_statistics(struct frag_mem *mem, const struct alloc_context *ac, const struct frag_zone *z,
+			    unsigned order)
+{
+	uint64_t nr = 1ull << order;
+	unsigned pref_nid = ac->node->id;
+
+	if (z->nid == pref_nid)
+		frag_count(mem, FRAG_STAT_numa_hit, nr);
+	else
+		frag_count(mem, FRAG_STAT_numa_miss, nr);
+	if (z->nid == mem->cpu_node[ac->cpu])
+		frag_count(mem, FRAG_STAT_numa_local, nr);
+	else
+		frag_count(mem, FRAG_STAT_numa_other, nr);
+}
+
+static void wakeup_kswapd(struct frag_mem *mem, struct frag_zone *z, unsigned order, enum zone_type highest)
+{
+	struct frag_node *node = &mem->nodes[z->nid];
+
+	frag_count(mem, FRAG_STAT_kswapd_wake_request, 1);
+	if (node->kswapd_order < order)
+		node->kswapd_order = order;
+	if (node->kswapd_highest_zoneidx < highest)
+		node->kswapd_highest_zoneidx = highest;
+	if (mem->env.wakeup_kswapd)
+		mem->env.wakeup_kswapd(mem->env.arg, z->nid, order, highest);
+}
+
+/**
+ * rmqueue() - from the PCP list when the order is cacheable, else (or when
+ * the PCP refill fails) from the buddy; then handle a pending boost:
+ * ZONE_BOOSTED_WATERMARK with ALLOC_KSWAPD clears the bit and wakes kswapd.
+ */
+static uint64_t rmqueue(struct frag_mem *mem, const struct alloc_context *ac, struct frag_zone *z, unsigned order,
+			unsigned alloc_flags, int mt)
+{
+	uint64_t pfn = FRAG_PFN_NONE;
+
+	if (likely(pcp_allowed_order(mem, order)))
+		pfn = rmqueue_pcplist(mem, z, ac->cpu, order, mt, alloc_flags);
+	if (pfn == FRAG_PFN_NONE) {
+		uint32_t idx = rmqueue_buddy(mem, z, order, alloc_flags, mt);
+		if (idx != IDX_NONE)
+			pfn = idx_to_pfn(z, idx);
+	}
+	if (pfn != FRAG_PFN_NONE) {
+		frag_count(mem, pgalloc_stat[z->type], 1ull << order);
+		zone_statistics(mem, ac, z, order);
+	}
+	if ((alloc_flags & ALLOC_KSWAPD) && unlikely(z->flags & ZONE_BOOSTED_WATERMARK)) {
+		z->flags &= ~ZONE_BOOSTED_WATERMARK;
+		wakeup_kswapd(mem, z, 0, z->type);
+	}
+	return pfn;
+}
+
+/**
+ * get_page_from_freelist() - walk the zonelist for a zone that passes its
+ * watermark and has the pages.
+ *  - NUMA without defrag_mode: reaching a remote node drops NOFRAGMENT and
+ *    restarts (locality before fragmentation avoidance);
+ *  - NUMA: nodes whose kswapd is active are skipped on the first pass;
+ *  - ZONE_BELOW_HIGH is set when the high watermark fails (shrinks PCP high);
+ *  - the alloc_flags watermark (LOW fast path, MIN slowpath) must pass,
+ *    unless ALLOC_NO_WATERMARKS;
+ *  - after a full pass with NOFRAGMENT and no defrag_mode, retry without it.
+ */
+static uint64_t get_page_from_freelist(struct frag_mem *mem, gfp_t gfp, unsigned order, unsigned alloc_flags,
+				       const struct alloc_context *ac, struct frag_zone **zone_out)
+{
+	const struct frag_node *node = ac->node;
+	bool multi_node = mem->nr_nodes > 1;
+	bool skip_kswapd_nodes = multi_node;
+	bool skipped_kswapd_nodes = false;
+	bool no_fallback;
+
+retry:
+	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+	for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+		struct frag_zone *z = &mem->zones[node->zonelist[i]];
+		if (z->type > ac->highest_zoneidx)
+			continue;
+
+		if (no_fallback && !mem->sysctl.defrag_mode && multi_node && z->nid != node->id) {
+			alloc_flags &= ~ALLOC_NOFRAGMENT;
+			frag_count(mem, FRAG_STAT_nofragment_retry, 1);
+			goto retry;
+		}
+
+		if (skip_kswapd_nodes && mem->nodes[z->nid].kswapd_active) {
+			skipped_kswapd_nodes = true;
+			continue;
+		}
+
+		if (!(z->flags & ZONE_BELOW_HIGH)) {
+			if (zone_watermark_fast(mem, z, order, high_wmark_pages(z), ac->highest_zoneidx, alloc_flags,
+						gfp))
+				goto try_this_zone;
+			z->flags |= ZONE_BELOW_HIGH;
+		}
+
+		uint64_t mark = wmark_pages(z, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK));
+		if (!zone_watermark_fast(mem, z, order, mark, ac->highest_zoneidx, alloc_flags, gfp)) {
+			if (alloc_flags & ALLOC_NO_WATERMARKS)
+				goto try_this_zone;
+			continue;   /* node_reclaim is off (zone_reclaim_mode=0) */
+		}
+
+try_this_zone:;
+		uint64_t pfn = rmqueue(mem, ac, z, order, alloc_flags, ac->migratetype);
+		if (pfn != FRAG_PFN_NONE) {
+			*zone_out = z;
+			if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
+				reserve_highatomic_pageblock(mem, z, pfn, order);
+			return pfn;
+		}
+	}
+
+	if (skip_kswapd_nodes && skipped_kswapd_nodes) {
+		skip_kswapd_nodes = false;
+		goto retry;
+	}
+
+	if (no_fallback && !mem->sysctl.defrag_mode) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		frag_count(mem, FRAG_STAT_nofragment_retry, 1);
+		goto retry;
+	}
+	return FRAG_PFN_NONE;
+}
+
+/**
+ * alloc_flags_nofragment() - fast path only: ALLOC_KSWAPD from
+ * __GFP_KSWAPD_RECLAIM; ALLOC_NOFRAGMENT with defrag_mode, or when the
+ * preferred zone is Normal and a populated DMA32 zone lies below it on the
+ * same node (CONFIG_ZONE_DMA32).
+ */
+static unsigned alloc_flags_nofragment(const struct frag_mem *mem, const struct frag_zone *z, gfp_t gfp)
+{
+	unsigned alloc_flags = (gfp & __GFP_KSWAPD_RECLAIM) ? ALLOC_KSWAPD : 0;
+
+	if (mem->sysctl.defrag_mode)
+		return alloc_flags | ALLOC_NOFRAGMENT;
+	if (!z)
+		return alloc_flags;
+	if (z->type != ZONE_NORMAL)
+		return alloc_flags;
+	/* If ZONE_DMA32 exists on this node, assume fragmentation is worth avoiding. */
+	if (mem->nodes[z->nid].zone_of_type[ZONE_DMA32] < 0)
+		return alloc_flags;
+	return alloc_flags | ALLOC_NOFRAGMENT;
+}
+
+/* gfp_to_alloc_flags_cma() */
+static inline unsigned gfp_to_alloc_flags_cma(gfp_t gfp, unsigned alloc_flags, bool mobility_disabled)
+{
+	if (gfp_migratetype(gfp, mobility_disabled) == MIGRATE_MOVABLE)
+		alloc_flags |= ALLOC_CMA;
+	return alloc_flags;
+}
+
+/**
+ * gfp_to_alloc_flags() - slowpath flags: WMARK_MIN | CPUSET, __GFP_HIGH ->
+ * MIN_RESERVE, __GFP_KSWAPD_RECLAIM -> KSWAPD; no direct reclaim and no
+ * NOMEMALLOC -> NON_BLOCK, plus HIGHATOMIC for order > 0 with MIN_RESERVE;
+ * MOVABLE -> CMA; defrag_mode -> NOFRAGMENT.
+ */
+static unsigned gfp_to_alloc_flags(const struct frag_mem *mem, gfp_t gfp, unsigned order)
+{
+	unsigned alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);   /* == ALLOC_MIN_RESERVE | ALLOC_KSWAPD */
+	if (!(gfp & __GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & __GFP_NOMEMALLOC)) {
+			alloc_flags |= ALLOC_NON_BLOCK;
+			if (order > 0 && (alloc_flags & ALLOC_MIN_RESERVE))
+				alloc_flags |= ALLOC_HIGHATOMIC;
+		}
+	}
+	alloc_flags = gfp_to_alloc_flags_cma(gfp, alloc_flags, mem->mobility_disabled);
+	if (mem->sysctl.defrag_mode)
+		alloc_flags |= ALLOC_NOFRAGMENT;
+	return alloc_flags;
+}
+
+/* wake_all_kswapds(): every node of the zonelist, order raised to a
+ * pageblock under defrag_mode. */
+static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct alloc_context *ac)
+{
+	const struct frag_node *node = ac->node;
+	unsigned reclaim_order = order;
+	int last_nid = -1;
+
+	if (mem->sysctl.defrag_mode && reclaim_order < PAGEBLOCK_ORDER)
+		reclaim_order = PAGEBLOCK_ORDER;
+	for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+		struct frag_zone *z = &mem->zones[node->zonelist[i]];
+		if (z->type > ac->highest_zoneidx || (int)z->nid == last_nid)
+			continue;
+		last_nid = (int)z->nid;
+		wakeup_kswapd(mem, z, reclaim_order, ac->highest_zoneidx);
+	}
+}
+
+static void record_oom(struct frag_mem *mem, const struct alloc_context *ac, unsigned order, gfp_t gfp)
+{
+	frag_count(mem, FRAG_STAT_oom_kill, 1);
+	if (frag_trace_on(mem, TRACE_OOM)) {
+		const struct frag_zone *z = &mem->zones[ac->node->zonelist[ac->preferred_zone]];
+		struct frag_trace_event ev = { .id = TRACE_OOM, .time_ns = frag_now(mem) };
+		ev.oom = (struct frag_ev_oom){
+			.order = order,
+			.gfp = gfp,
+			.nid = (int)ac->node->id,
+			.free_pages = (uint64_t)z->nr_free_pages,
+			.low_wmark = low_wmark_pages(z),
+		};
+		mem->env.trace(mem->env.arg, &ev);
+	}
+}
+
+/**
+ * __alloc_pages_slowpath() - the parts of the slowpath that need neither
+ * reclaim nor compaction: wake kswapd, retry at the MIN watermark with the
+ * reserves the GFP flags grant, fail at once without direct reclaim,
+ * drop defrag_mode's NOFRAGMENT before giving up, force-release the
+ * HIGHATOMIC reserve (should_reclaim_retry) and reach the OOM point
+ * (skipped for order > 3, __GFP_RETRY_MAYFAIL, __GFP_THISNODE and zones below
+ * Normal, as __alloc_pages_may_oom()).
+ * Reclaim and compaction plug in with the reclaim/compaction issue.
+ */
+static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned order, struct alloc_context *ac,
+				       struct frag_zone **zone_out)
+{
+	unsigned alloc_flags = gfp_to_alloc_flags(mem, gfp, order);
+	uint64_t pfn;
+	bool unreserved = false;
+
+	frag_count(mem, FRAG_STAT_alloc_slowpath, 1);
+	if (mem->policy->alloc_flags)
+		alloc_flags = mem->policy->alloc_flags(mem, mem->policy_priv,
+						       &mem->zones[ac->node->zonelist[ac->preferred_zone]], gfp,
+						       order, alloc_flags, true);
+retry:
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(mem, order, ac);
+
+	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+	if (pfn != FRAG_PFN_NONE)
+		return pfn;
+
+	/* __gfp_pfmemalloc_flags(): __GFP_MEMALLOC ignores the watermarks. */
+	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC) && !(alloc_flags & ALLOC_NO_WATERMARKS)) {
+		alloc_flags |= ALLOC_NO_WATERMARKS;
+		goto retry;
+	}
+
+	/* Caller is not willing to reclaim: nothing more to try. */
+	if (!(gfp & __GFP_DIRECT_RECLAIM))
+		return FRAG_PFN_NONE;
+
+	/* Costly orders without RETRY_MAYFAIL, and NORETRY, give up here. */
+	if (gfp & __GFP_NORETRY)
+		return FRAG_PFN_NONE;
+	if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & __GFP_RETRY_MAYFAIL))
+		return FRAG_PFN_NONE;
+
+	/* should_reclaim_retry() gives up: release the HIGHATOMIC reserve. */
+	if (!unreserved) {
+		unreserved = true;
+		if (unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist, ac->highest_zoneidx,
+						   ac->migratetype, true))
+			goto retry;
+	}
+
+	/* defrag_mode keeps NOFRAGMENT until just before OOM. */
+	if (alloc_flags & ALLOC_NOFRAGMENT) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+
+	/* __alloc_pages_may_oom() */
+	if (order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) &&
+	    ac->highest_zoneidx >= ZONE_NORMAL)
+		record_oom(mem, ac, order, gfp);
+	return FRAG_PFN_NONE;
+}
+
+uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
+			  const struct frag_owner *owner)
+{
+	struct alloc_context ac;
+	struct frag_zone *zone = NULL;
+	uint64_t pfn;
+
+	frag_count(mem, FRAG_STAT_alloc_requests, 1);
+	if (unlikely(order > MAX_PAGE_ORDER || cpu >= mem->nr_cpus)) {
+		frag_count(mem, FRAG_STAT_alloc_fail, 1);
+		return FRAG_PFN_NONE;
+	}
+
+	/* prepare_alloc_pages() */
+	ac.cpu = cpu;
+	ac.node = &mem->nodes[mem->cpu_node[cpu]];
+	ac.highest_zoneidx = gfp_zone(gfp);
+	ac.migratetype = gfp_migratetype(gfp, mem->mobility_disabled);
+	ac.preferred_zone = -1;
+	for (unsigned i = 0; i < ac.node->nr_zonelist; i++)
+		if (mem->zones[ac.node->zonelist[i]].type <= ac.highest_zoneidx) {
+			ac.preferred_zone = (int)i;
+			break;
+		}
+	if (unlikely(ac.preferred_zone < 0)) {
+		frag_count(mem, FRAG_STAT_alloc_fail, 1);
+		return FRAG_PFN_NONE;
+	}
+
+	struct frag_zone *pref = &mem->zones[ac.node->zonelist[ac.preferred_zone]];
+	unsigned alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(mem, pref, gfp);
+	alloc_flags = gfp_to_alloc_flags_cma(gfp, alloc_flags, mem->mobility_disabled);
+	if (mem->policy->alloc_flags)
+		alloc_flags = mem->policy->alloc_flags(mem, mem->policy_priv, pref, gfp, order, alloc_flags, false);
+
+	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, &ac, &zone);
+	if (unlikely(pfn == FRAG_PFN_NONE))
+		pfn = __alloc_pages_slowpath(mem, gfp, order, &ac, &zone);
+
+	if (unlikely(pfn == FRAG_PFN_NONE)) {
+		frag_count(mem, FRAG_STAT_alloc_fail, 1);
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			frag_count(mem, FRAG_STAT_alloc_fail_costly, 1);
+	} else {
+		prep_new_page(mem, zone, pfn, order, gfp, owner);
+	}
+	frag_maybe_check(mem);
+	return pfn;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Free                                                                   */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * frag_free_pages() - __free_frozen_pages(): orders the PCP cannot hold go
+ * to free_one_page() (__free_pages_ok); pages of ISOLATE pageblocks go
+ * straight to the buddy; HIGHATOMIC and CMA pages use the MOVABLE PCP list.
+ */
+int frag_free_pages(struct frag_mem *mem, unsigned cpu, uint64_t pfn, unsigned order)
+{
+	struct frag_zone *z = pfn_to_zone(mem, pfn);
+
+	if (!z || cpu >= mem->nr_cpus)
+		return -EINVAL;
+	const struct frag_page *p = &z->pages[pfn_to_idx(z, pfn)];
+	if (p->state != PG_ALLOC || p->order != order)
+		return -EINVAL;
+
+	frag_count(mem, FRAG_STAT_free_requests, 1);
+	frag_count(mem, FRAG_STAT_pgfree, 1ull << order);
+	free_pages_prepare(z, pfn, order);
+
+	if (!pcp_allowed_order(mem, order)) {
+		free_one_page(mem, z, pfn, order, FPI_NONE);
+	} else {
+		int mt = get_pageblock_migratetype(z, pfn);
+		if (unlikely(mt >= MIGRATE_PCPTYPES)) {
+			if (is_migrate_isolate(mt)) {
+				free_one_page(mem, z, pfn, order, FPI_NONE);
+				goto out;
+			}
+			mt = MIGRATE_MOVABLE;
+		}
+		free_frozen_page_commit(mem, z, cpu, pfn, order, mt);
+	}
+out:
+	frag_maybe_check(mem);
+	return 0;
+}

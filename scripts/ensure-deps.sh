@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian 12 packages fragsim needs, if any is missing.
+# Used by `make` targets and .ci/run; safe to run repeatedly (a no-op when
+# everything is present).
+set -eu
+
+PKGS="gcc make meson ninja-build pkg-config python3"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "ensure-deps: installing:$missing" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "ensure-deps: apt-get not found; please install:$missing" >&2
+	exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "ensure-deps: not root and no sudo; please install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
