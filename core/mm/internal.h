@@ -242,6 +242,47 @@ struct frag_node {
 	unsigned kswapd_failures;                 /* pgdat->kswapd_failures */
 };
 
+/* include/linux/compaction.h: enum compact_result */
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,
+	COMPACT_SKIPPED,
+	COMPACT_DEFERRED,
+	COMPACT_NO_SUITABLE_PAGE,
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,
+	COMPACT_PARTIAL_SKIPPED,
+	COMPACT_CONTENDED,
+	COMPACT_SUCCESS,
+};
+
+/* include/linux/compaction.h: enum compact_priority (lower = more effort). */
+enum compact_priority {
+	COMPACT_PRIO_SYNC_FULL,
+	MIN_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_FULL,
+	COMPACT_PRIO_SYNC_LIGHT,
+	MIN_COMPACT_COSTLY_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	DEF_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	COMPACT_PRIO_ASYNC,
+	INIT_COMPACT_PRIORITY = COMPACT_PRIO_ASYNC,
+};
+
+#define MAX_RECLAIM_RETRIES 16
+#define MAX_COMPACT_RETRIES 16
+
+/*
+ * Reclaim and compaction mechanisms the slowpath calls (vmscan.c,
+ * compaction.c). NULL members mean "not modelled": no progress.
+ */
+struct frag_reclaim_ops {
+	/* try_to_free_pages(): pages reclaimed for this request */
+	uint64_t (*try_to_free_pages)(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp);
+	/* try_to_compact_pages() */
+	enum compact_result (*try_to_compact_pages)(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp,
+						    unsigned alloc_flags, int prio);
+	/* zone_reclaimable_pages() */
+	uint64_t (*zone_reclaimable_pages)(const struct frag_mem *mem, unsigned zone_id);
+};
+
 struct frag_mem {
 	struct frag_sysctl sysctl;                /* resolved sysctls (min_free_kbytes computed) */
 	struct frag_env env;                      /* callbacks */
@@ -262,6 +303,7 @@ struct frag_mem {
 	uint64_t nr_spbs_total;
 	struct frag_pcp *pcps;                    /* all zones' PCPs */
 	bool mobility_disabled;                   /* page_group_by_mobility_disabled */
+	struct frag_reclaim_ops reclaim;          /* slowpath mechanisms (NULL: not modelled) */
 
 	const struct frag_policy_ops *policy;     /* never NULL after create */
 	void *policy_opts;                        /* the policy's resolved opts */

@@ -1065,11 +1065,33 @@ static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct 
 	}
 }
 
-static void record_oom(struct frag_mem *mem, const struct alloc_context *ac, unsigned order, gfp_t gfp)
+/*
+ * __alloc_pages_may_oom(): a last attempt at the HIGH watermark, then the
+ * OOM point. The OOM killer is skipped for costly orders, __GFP_RETRY_MAYFAIL,
+ * __GFP_THISNODE and requests limited to zones below Normal. The OOM is
+ * recorded with the zone state; an OOM while the preferred zone's free pages
+ * are above its low watermark is counted as early. The engine may kill a
+ * task (env.out_of_memory) and report progress, which restarts the retry loop.
+ */
+static uint64_t __alloc_pages_may_oom(struct frag_mem *mem, gfp_t gfp, unsigned order, struct alloc_context *ac,
+				      struct frag_zone **zone_out, bool *did_some_progress)
 {
+	uint64_t pfn;
+
+	*did_some_progress = false;
+	pfn = get_page_from_freelist(mem, (gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order,
+				     ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac, zone_out);
+	if (pfn != FRAG_PFN_NONE)
+		return pfn;
+	if (order > PAGE_ALLOC_COSTLY_ORDER || (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) ||
+	    ac->highest_zoneidx < ZONE_NORMAL)
+		return FRAG_PFN_NONE;
+
+	const struct frag_zone *z = &mem->zones[ac->node->zonelist[ac->preferred_zone]];
 	frag_count(mem, FRAG_STAT_oom_kill, 1);
+	if (z->nr_free_pages > (int64_t)low_wmark_pages(z))
+		frag_count(mem, FRAG_STAT_oom_early, 1);
 	if (frag_trace_on(mem, TRACE_OOM)) {
-		const struct frag_zone *z = &mem->zones[ac->node->zonelist[ac->preferred_zone]];
 		struct frag_trace_event ev = { .id = TRACE_OOM, .time_ns = frag_now(mem) };
 		ev.oom = (struct frag_ev_oom){
 			.order = order,
@@ -1080,73 +1102,246 @@ static void record_oom(struct frag_mem *mem, const struct alloc_context *ac, uns
 		};
 		mem->env.trace(mem->env.arg, &ev);
 	}
+	if (mem->env.out_of_memory)
+		*did_some_progress = mem->env.out_of_memory(mem->env.arg, ac->node->id, order, gfp);
+	return FRAG_PFN_NONE;
+}
+
+/*
+ * __alloc_pages_direct_reclaim(): try_to_free_pages() then, if it made
+ * progress, one retry; if that fails, release a HIGHATOMIC block (keeping one
+ * per zone), drain the PCPs and retry once more. Reclaim itself (LRU aging,
+ * shrinkers) is modelled in vmscan.c with the reclaim/compaction issue;
+ * until then it reports no progress.
+ */
+static uint64_t __alloc_pages_direct_reclaim(struct frag_mem *mem, gfp_t gfp, unsigned order,
+					     unsigned alloc_flags, struct alloc_context *ac,
+					     struct frag_zone **zone_out, uint64_t *did_some_progress)
+{
+	uint64_t pfn;
+	bool drained = false;
+
+	*did_some_progress = mem->reclaim.try_to_free_pages ?
+				     mem->reclaim.try_to_free_pages(mem, ac->node->id, order, gfp) : 0;
+	if (!*did_some_progress)
+		return FRAG_PFN_NONE;
+retry:
+	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+	if (pfn == FRAG_PFN_NONE && !drained) {
+		unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist, ac->highest_zoneidx,
+					       ac->migratetype, false);
+		frag_drain_all_pages(mem, -1);
+		drained = true;
+		goto retry;
+	}
+	return pfn;
+}
+
+/*
+ * __alloc_pages_direct_compact(): try_to_compact_pages() at @prio, then an
+ * allocation attempt. Compaction (compaction.c) arrives with the
+ * reclaim/compaction issue; until then every attempt is COMPACT_SKIPPED.
+ */
+static uint64_t __alloc_pages_direct_compact(struct frag_mem *mem, gfp_t gfp, unsigned order,
+					     unsigned alloc_flags, struct alloc_context *ac, int prio,
+					     struct frag_zone **zone_out, enum compact_result *result)
+{
+	*result = COMPACT_SKIPPED;
+	if (!order || !mem->reclaim.try_to_compact_pages)
+		return FRAG_PFN_NONE;
+	*result = mem->reclaim.try_to_compact_pages(mem, ac->node->id, order, gfp, alloc_flags, prio);
+	if (*result == COMPACT_SKIPPED)
+		return FRAG_PFN_NONE;
+	return get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+}
+
+/* zone_reclaimable_pages(): what reclaim could free in the zone. */
+static uint64_t zone_reclaimable_pages(const struct frag_mem *mem, const struct frag_zone *z)
+{
+	return mem->reclaim.zone_reclaimable_pages ? mem->reclaim.zone_reclaimable_pages(mem, z->id) : 0;
+}
+
+/*
+ * should_reclaim_retry(): up to MAX_RECLAIM_RETRIES loops without progress
+ * (costly orders never count as progress); retry while some zone would pass
+ * its MIN watermark if everything reclaimable were freed. When giving up,
+ * force-release a HIGHATOMIC block; if that worked, retry.
+ */
+static bool should_reclaim_retry(struct frag_mem *mem, unsigned order, struct alloc_context *ac,
+				 unsigned alloc_flags, bool did_some_progress, int *no_progress_loops)
+{
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+
+	bool ret = false;
+	if (*no_progress_loops <= MAX_RECLAIM_RETRIES) {
+		const struct frag_node *node = ac->node;
+		for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+			const struct frag_zone *z = &mem->zones[node->zonelist[i]];
+			if (z->type > ac->highest_zoneidx)
+				continue;
+			int64_t available = (int64_t)zone_reclaimable_pages(mem, z) + z->nr_free_pages;
+			if (__zone_watermark_ok(mem, z, order, min_wmark_pages(z), ac->highest_zoneidx, alloc_flags,
+						available)) {
+				ret = true;
+				break;
+			}
+		}
+	}
+	if (!ret)
+		return unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist,
+						      ac->highest_zoneidx, ac->migratetype, true);
+	return ret;
+}
+
+/*
+ * should_compact_retry(): after a failed compaction, retry SKIPPED when
+ * reclaim may help, SUCCESS (a lost race) up to MAX_COMPACT_RETRIES (costly:
+ * a quarter), otherwise raise the priority (SYNC_FULL, or SYNC_LIGHT for
+ * costly orders) and start over.
+ */
+static bool should_compact_retry(unsigned order, enum compact_result result, int *prio, int *retries)
+{
+	if (!order)
+		return false;
+	if (result == COMPACT_SKIPPED)
+		return false;   /* compaction_zonelist_suitable(): with no compaction model, reclaim cannot help it */
+	if (result == COMPACT_SUCCESS) {
+		int max = MAX_COMPACT_RETRIES;
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			max /= 4;
+		return ++(*retries) <= max;
+	}
+	int min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
+	if (*prio > min_priority) {
+		(*prio)--;
+		*retries = 0;
+		return true;
+	}
+	return false;
 }
 
 /**
- * __alloc_pages_slowpath() - the parts of the slowpath that need neither
- * reclaim nor compaction: wake kswapd, retry at the MIN watermark with the
- * reserves the GFP flags grant, fail at once without direct reclaim,
- * drop defrag_mode's NOFRAGMENT before giving up, force-release the
- * HIGHATOMIC reserve (should_reclaim_retry) and reach the OOM point
- * (skipped for order > 3, __GFP_RETRY_MAYFAIL, __GFP_THISNODE and zones below
- * Normal, as __alloc_pages_may_oom()).
- * Reclaim and compaction plug in with the reclaim/compaction issue.
+ * __alloc_pages_slowpath() - Linux 6.18 layout:
+ *   wake kswapd; retry at the MIN watermark (gfp_to_alloc_flags);
+ *   costly or non-movable high-order requests that may reclaim start with
+ *   one async compaction (__GFP_NORETRY costly requests give up if it was
+ *   skipped or deferred);
+ * retry:
+ *   wake kswapd; __GFP_MEMALLOC ignores the watermarks; no direct reclaim
+ *   (GFP_ATOMIC, GFP_NOWAIT, GFP_TRANSHUGE_LIGHT) fails here; direct reclaim;
+ *   direct compaction; __GFP_NORETRY fails; costly orders fail unless they
+ *   can compact and have __GFP_RETRY_MAYFAIL; should_reclaim_retry();
+ *   should_compact_retry(); defrag_mode drops NOFRAGMENT; the OOM point.
+ * __GFP_NOFAIL makes one last attempt with ALLOC_NO_WATERMARKS (the model
+ * cannot wait forever) and is counted when even that fails.
  */
 static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned order, struct alloc_context *ac,
 				       struct frag_zone **zone_out)
 {
-	unsigned alloc_flags = gfp_to_alloc_flags(mem, gfp, order);
+	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	bool can_compact = gfp & __GFP_IO;   /* gfp_compaction_allowed() */
+	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
+	bool pfmemalloc = (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC);
+	int compaction_retries = 0, no_progress_loops = 0;
+	int compact_priority = DEF_COMPACT_PRIORITY;
+	enum compact_result compact_result = COMPACT_SKIPPED;
+	uint64_t did_some_progress = 0;
+	unsigned alloc_flags;
 	uint64_t pfn;
-	bool unreserved = false;
+	uint64_t t0 = frag_now(mem);
 
 	frag_count(mem, FRAG_STAT_alloc_slowpath, 1);
+	alloc_flags = gfp_to_alloc_flags(mem, gfp, order);
 	if (mem->policy->alloc_flags)
 		alloc_flags = mem->policy->alloc_flags(mem, mem->policy_priv,
 						       &mem->zones[ac->node->zonelist[ac->preferred_zone]], gfp,
 						       order, alloc_flags, true);
-retry:
 	if (alloc_flags & ALLOC_KSWAPD)
 		wake_all_kswapds(mem, order, ac);
 
 	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
 	if (pfn != FRAG_PFN_NONE)
-		return pfn;
+		goto got_pg;
 
-	/* __gfp_pfmemalloc_flags(): __GFP_MEMALLOC ignores the watermarks. */
-	if ((gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC) && !(alloc_flags & ALLOC_NO_WATERMARKS)) {
-		alloc_flags |= ALLOC_NO_WATERMARKS;
-		goto retry;
+	if (can_direct_reclaim && can_compact && (costly || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
+	    !pfmemalloc) {
+		pfn = __alloc_pages_direct_compact(mem, gfp, order, alloc_flags, ac, INIT_COMPACT_PRIORITY, zone_out,
+						   &compact_result);
+		if (pfn != FRAG_PFN_NONE)
+			goto got_pg;
+		if (costly && (gfp & __GFP_NORETRY)) {
+			if (compact_result == COMPACT_SKIPPED || compact_result == COMPACT_DEFERRED)
+				goto nopage;
+			compact_priority = INIT_COMPACT_PRIORITY;
+		}
 	}
 
-	/* Caller is not willing to reclaim: nothing more to try. */
-	if (!(gfp & __GFP_DIRECT_RECLAIM))
-		return FRAG_PFN_NONE;
+retry:
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(mem, order, ac);
 
-	/* Costly orders without RETRY_MAYFAIL, and NORETRY, give up here. */
+	/* __gfp_pfmemalloc_flags(): the reserve flags replace the others. */
+	if (pfmemalloc)
+		alloc_flags = gfp_to_alloc_flags_cma(gfp, ALLOC_NO_WATERMARKS, mem->mobility_disabled) |
+			      (alloc_flags & ALLOC_KSWAPD);
+
+	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+	if (pfn != FRAG_PFN_NONE)
+		goto got_pg;
+
+	if (!can_direct_reclaim)
+		goto nopage;
+
+	pfn = __alloc_pages_direct_reclaim(mem, gfp, order, alloc_flags, ac, zone_out, &did_some_progress);
+	if (pfn != FRAG_PFN_NONE)
+		goto got_pg;
+
+	pfn = __alloc_pages_direct_compact(mem, gfp, order, alloc_flags, ac, compact_priority, zone_out,
+					   &compact_result);
+	if (pfn != FRAG_PFN_NONE)
+		goto got_pg;
+
 	if (gfp & __GFP_NORETRY)
-		return FRAG_PFN_NONE;
-	if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & __GFP_RETRY_MAYFAIL))
-		return FRAG_PFN_NONE;
+		goto nopage;
+	if (costly && (!can_compact || !(gfp & __GFP_RETRY_MAYFAIL)))
+		goto nopage;
 
-	/* should_reclaim_retry() gives up: release the HIGHATOMIC reserve. */
-	if (!unreserved) {
-		unreserved = true;
-		if (unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist, ac->highest_zoneidx,
-						   ac->migratetype, true))
-			goto retry;
-	}
+	if (should_reclaim_retry(mem, order, ac, alloc_flags, did_some_progress > 0, &no_progress_loops))
+		goto retry;
 
-	/* defrag_mode keeps NOFRAGMENT until just before OOM. */
-	if (alloc_flags & ALLOC_NOFRAGMENT) {
+	if (did_some_progress > 0 && can_compact &&
+	    should_compact_retry(order, compact_result, &compact_priority, &compaction_retries))
+		goto retry;
+
+	/* defrag_mode: NOFRAGMENT is dropped only now, just before OOM. */
+	if (mem->sysctl.defrag_mode && (alloc_flags & ALLOC_NOFRAGMENT)) {
 		alloc_flags &= ~ALLOC_NOFRAGMENT;
 		goto retry;
 	}
 
-	/* __alloc_pages_may_oom() */
-	if (order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) &&
-	    ac->highest_zoneidx >= ZONE_NORMAL)
-		record_oom(mem, ac, order, gfp);
-	return FRAG_PFN_NONE;
+	bool oom_progress;
+	pfn = __alloc_pages_may_oom(mem, gfp, order, ac, zone_out, &oom_progress);
+	if (pfn != FRAG_PFN_NONE)
+		goto got_pg;
+	if (oom_progress) {
+		no_progress_loops = 0;
+		goto retry;
+	}
+
+nopage:
+	if ((gfp & __GFP_NOFAIL) && can_direct_reclaim) {
+		pfn = get_page_from_freelist(mem, gfp, order, ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE, ac, zone_out);
+		if (pfn != FRAG_PFN_NONE)
+			goto got_pg;
+		frag_count(mem, FRAG_STAT_nofail_fail, 1);
+	}
+	pfn = FRAG_PFN_NONE;
+got_pg:
+	frag_count(mem, FRAG_STAT_alloc_stall_ns, frag_now(mem) - t0);
+	return pfn;
 }
 
 uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,

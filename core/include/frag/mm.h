@@ -123,6 +123,9 @@ struct frag_env {
 	void (*wakeup_kswapd)(void *arg, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
 	void (*wakeup_kcompactd)(void *arg, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
 	void (*trace)(void *arg, const struct frag_trace_event *ev); /* events enabled in trace_mask */
+	/* out_of_memory(): the OOM point was reached; return true if memory was
+	 * freed (e.g. a task was killed) so that the allocation retries. */
+	bool (*out_of_memory)(void *arg, unsigned nid, unsigned order, gfp_t gfp);
 	uint32_t trace_mask;                                     /* 1u << enum frag_trace_id */
 };
 

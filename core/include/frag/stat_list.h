@@ -52,6 +52,8 @@
 	X(drain_all_pages,        COUNTER, "count",  "fragsim: drain_all_pages() calls")           \
 	X(zone_lock,              COUNTER, "count",  "fragsim: zone->lock acquisitions")           \
 	X(oom_kill,               COUNTER, "count",  "out-of-memory events (the OOM killer would run)") \
+	X(oom_early,              COUNTER, "count",  "fragsim: OOMs while the preferred zone was above its low watermark") \
+	X(nofail_fail,            COUNTER, "count",  "fragsim: __GFP_NOFAIL requests the model could not satisfy") \
 	X(alloc_stall_ns,         COUNTER, "ns",     "fragsim: simulated time spent in the slowpath")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
