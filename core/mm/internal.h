@@ -302,6 +302,9 @@ struct frag_mem {
 	struct frag_spb *spbs;                    /* all zones' SPBs */
 	uint64_t nr_spbs_total;
 	struct frag_pcp *pcps;                    /* all zones' PCPs */
+	uint16_t *zone_map;                       /* [(pfn - base_pfn) >> PAGEBLOCK_ORDER] -> zone id;
+						     ZONE_MAP_NONE outside zones, ZONE_MAP_MIXED where a
+						     pageblock straddles two zones */
 	bool mobility_disabled;                   /* page_group_by_mobility_disabled */
 	struct frag_reclaim_ops reclaim;          /* slowpath mechanisms (NULL: not modelled) */
 
@@ -394,8 +397,19 @@ static inline uint64_t min_wmark_pages(const struct frag_zone *z) { return wmark
 static inline uint64_t low_wmark_pages(const struct frag_zone *z) { return wmark_pages(z, WMARK_LOW); }
 static inline uint64_t high_wmark_pages(const struct frag_zone *z) { return wmark_pages(z, WMARK_HIGH); }
 
+#define ZONE_MAP_NONE  0xffff
+#define ZONE_MAP_MIXED 0xfffe
+
+/* page_zone(): the zone spanning @pfn, or NULL. */
 static inline struct frag_zone *pfn_to_zone(const struct frag_mem *mem, uint64_t pfn)
 {
+	if (unlikely(pfn < mem->base_pfn || pfn >= mem->end_pfn))
+		return NULL;
+	uint16_t id = mem->zone_map[(pfn - mem->base_pfn) >> PAGEBLOCK_ORDER];
+	if (likely(id < ZONE_MAP_MIXED))
+		return &mem->zones[id];
+	if (id == ZONE_MAP_NONE)
+		return NULL;
 	for (unsigned i = 0; i < mem->nr_zones; i++)
 		if (zone_spans_pfn(&mem->zones[i], pfn))
 			return &mem->zones[i];

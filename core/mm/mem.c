@@ -265,36 +265,63 @@ static void zone_init_blocks(struct frag_mem *mem, struct frag_zone *z)
  * memblock_free_all(): free every present, non-reserved run of the zone in
  * ascending order as maximal aligned blocks (__free_pages_memory()), each
  * through __free_pages_core() -> free_one_page(FPI_TO_TAIL).
+ *
+ * Pageblocks without holes or reserved pages are handled without reading
+ * their page entries, and an order-10 block whose two pageblocks have the
+ * same type is added directly: split_large_buddy() would free its two
+ * halves and merge them straight back into the same tail entry (the second
+ * half's only buddy is the first), so the result is identical while a
+ * terabyte-sized page array is touched only at block heads.
  */
+static void free_boot_run(struct frag_mem *mem, struct frag_zone *z, uint64_t s, uint64_t e)
+{
+	while (s < e) {
+		unsigned order = s ? (unsigned)__builtin_ctzll(s) : MAX_PAGE_ORDER;
+		if (order > MAX_PAGE_ORDER)
+			order = MAX_PAGE_ORDER;
+		while (s + (1ull << order) > e)
+			order--;
+		if (order == MAX_PAGE_ORDER && pfn_to_pb(z, s)->mt == pfn_to_pb(z, s + PAGEBLOCK_NR_PAGES)->mt)
+			__free_one_page(mem, z, s, order, pfn_to_pb(z, s)->mt, FPI_TO_TAIL);
+		else
+			free_one_page(mem, z, s, order, FPI_TO_TAIL);
+		s += 1ull << order;
+	}
+}
+
+static inline bool page_usable(const struct frag_zone *z, uint64_t p)
+{
+	unsigned st = z->pages[p - z->zone_start_pfn].state;
+	return st != PG_HOLE && st != PG_RESERVED;
+}
+
 static void zone_free_boot_memory(struct frag_mem *mem, struct frag_zone *z)
 {
 	uint64_t zs = z->zone_start_pfn, ze = zone_end_pfn(z);
-	uint64_t p = zs;
+	uint64_t run = UINT64_MAX;   /* start of the current usable run */
 
-	while (p < ze) {
-		/* Skip holes and reserved pages. */
-		while (p < ze && (z->pages[p - zs].state == PG_HOLE || z->pages[p - zs].state == PG_RESERVED))
-			p++;
-		uint64_t s = p;
-		while (p < ze && z->pages[p - zs].state != PG_HOLE && z->pages[p - zs].state != PG_RESERVED) {
-			/* Fast-forward over whole pageblocks without reserved pages. */
-			if (!(p & (PAGEBLOCK_NR_PAGES - 1)) && p + PAGEBLOCK_NR_PAGES <= ze &&
-			    pfn_to_pb(z, p)->nr_reserved == 0)
-				p += PAGEBLOCK_NR_PAGES;
-			else
-				p++;
+	for (uint64_t p = zs; p < ze;) {
+		uint64_t pb_end = (p | (PAGEBLOCK_NR_PAGES - 1)) + 1;
+		if (pb_end > ze)
+			pb_end = ze;
+		if (pfn_to_pb(z, p)->nr_reserved == 0) {
+			if (run == UINT64_MAX)
+				run = p;
+			p = pb_end;
+			continue;
 		}
-		uint64_t e = p;
-		while (s < e) {
-			unsigned order = s ? (unsigned)__builtin_ctzll(s) : MAX_PAGE_ORDER;
-			if (order > MAX_PAGE_ORDER)
-				order = MAX_PAGE_ORDER;
-			while (s + (1ull << order) > e)
-				order--;
-			free_one_page(mem, z, s, order, FPI_TO_TAIL);
-			s += 1ull << order;
+		for (; p < pb_end; p++) {
+			if (page_usable(z, p)) {
+				if (run == UINT64_MAX)
+					run = p;
+			} else if (run != UINT64_MAX) {
+				free_boot_run(mem, z, run, p);
+				run = UINT64_MAX;
+			}
 		}
 	}
+	if (run != UINT64_MAX)
+		free_boot_run(mem, z, run, ze);
 }
 
 int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *err, size_t errlen)
@@ -410,6 +437,26 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 		}
 	}
 
+	/* The pfn -> zone map, one entry per pageblock. */
+	uint64_t nr_map = ((mem->end_pfn - 1 - mem->base_pfn) >> PAGEBLOCK_ORDER) + 1;
+	mem->zone_map = malloc(nr_map * sizeof(*mem->zone_map));
+	if (!mem->zone_map)
+		goto enomem;
+	for (uint64_t i = 0; i < nr_map; i++)
+		mem->zone_map[i] = ZONE_MAP_NONE;
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++) {
+		const struct frag_zone *z = &mem->zones[zi];
+		uint64_t first = (z->zone_start_pfn - mem->base_pfn) >> PAGEBLOCK_ORDER;
+		uint64_t last = (zone_end_pfn(z) - 1 - mem->base_pfn) >> PAGEBLOCK_ORDER;
+		for (uint64_t i = first; i <= last; i++)
+			mem->zone_map[i] = mem->zone_map[i] == ZONE_MAP_NONE ? (uint16_t)zi : ZONE_MAP_MIXED;
+		/* A pageblock only partly inside the zone may hold pfns of no zone. */
+		if (z->zone_start_pfn & (PAGEBLOCK_NR_PAGES - 1))
+			mem->zone_map[first] = ZONE_MAP_MIXED;
+		if (zone_end_pfn(z) & (PAGEBLOCK_NR_PAGES - 1))
+			mem->zone_map[last] = ZONE_MAP_MIXED;
+	}
+
 	mem->pageblocks = calloc(nr_pb, sizeof(*mem->pageblocks));
 	mem->spbs = calloc(nr_spb, sizeof(*mem->spbs));
 	mem->pcps = calloc((size_t)mem->nr_zones * mem->nr_cpus, sizeof(*mem->pcps));
@@ -490,6 +537,7 @@ void frag_mem_destroy(struct frag_mem *mem)
 	free(mem->pageblocks);
 	free(mem->spbs);
 	free(mem->pcps);
+	free(mem->zone_map);
 	free(mem->pages);
 	free(mem->holes);
 	free(mem->policy_opts);

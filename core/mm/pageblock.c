@@ -89,6 +89,11 @@ void spb_update_category(struct frag_zone *z, struct frag_spb *spb)
 
 void spb_update_fullness(struct frag_zone *z, struct frag_spb *spb)
 {
+	/* Fast check without a division: still inside the current bucket? */
+	uint64_t x = (uint64_t)spb->nr_free_pages * NR_SPB_FULLNESS;
+	uint64_t lo = (uint64_t)spb->fullness * spb->nr_pages;
+	if (x >= lo && (spb->fullness == NR_SPB_FULLNESS - 1 || x < lo + spb->nr_pages))
+		return;
 	unsigned f = spb_compute_fullness(spb);
 	if (f == spb->fullness)
 		return;

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * alloc_bench.c - throughput and memory of the core/mm model.
+ *
+ * Prints `key: value` lines:
+ *   bytes_per_page              per-PFN state (struct frag_page)
+ *   model_bytes_per_page        every model structure / simulated pages
+ *   create_64gib_seconds        frag_mem_create() of a 64 GiB machine
+ *   create_1tib_seconds         frag_mem_create() of a 1 TiB machine
+ *   alloc_free_ops_per_sec      order-0 churn, 64 GiB, 8 CPUs, accounting on,
+ *                               checks off: allocations + frees per second
+ *   alloc_free_pairs_per_sec    the same, counted as alloc+free pairs
+ *   random_free_ops_per_sec     order-0 churn freeing random live pages (cache worst case)
+ *   mixed_ops_per_sec           mixed orders (0-3, 4, 9, 10) and migratetypes
+ *   churn_1tib_ops_per_sec      order-0 churn on the 1 TiB machine
+ *   rss_1tib_full_gib           peak RSS after allocating every page of the
+ *                               1 TiB machine at order 0 (every PFN touched)
+ *
+ * Usage: alloc_bench [--quick] [--ops N]. --quick skips the full-1 TiB fill.
+ * Targets (bench/README.md): >= 10 M alloc+free ops/s on order-0 churn,
+ * <= 16 bytes per simulated page (1 TiB under 4.5 GiB RSS), 1 TiB created
+ * in under 2 s.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/mm/internal.h"
+#include "frag/mm.h"
+#include "rng.h"
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static long rss_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, strlen(field)))
+			v = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static struct frag_mem *create(uint64_t bytes, unsigned cpus, double *secs)
+{
+	struct frag_config cfg = { 0 };
+	struct frag_mem *mem;
+	char err[256];
+
+	frag_geometry_simple(&cfg.geo, bytes, 1, cpus);
+	frag_sysctl_defaults(&cfg.sysctl);
+	double t0 = now();
+	if (frag_mem_create(&cfg, &mem, err, sizeof err)) {
+		fprintf(stderr, "alloc_bench: %s\n", err);
+		exit(1);
+	}
+	*secs = now() - t0;
+	return mem;
+}
+
+struct blk {
+	uint64_t pfn;
+	uint8_t order;
+};
+
+/*
+ * Churn: @live blocks stay allocated; each step frees the oldest block (FIFO,
+ * like page cache or short-lived anonymous memory turning over) from a random
+ * CPU and allocates a new one on a random CPU. Every step is two operations.
+ * With @random_order a uniformly random live block is freed instead: the
+ * worst case for the caches (every free touches a cold page entry).
+ * Mixed mode draws orders 0-3 (unmovable), 0-1 (reclaimable), 4, 9 (THP) and
+ * 10 besides order-0 movable.
+ */
+static double churn(struct frag_mem *mem, uint64_t ops, uint64_t live_target, bool mixed, bool random_order,
+		    uint64_t seed, uint64_t *done)
+{
+	struct frag_rng rng;
+	struct blk *ring = malloc(live_target * sizeof(*ring));
+	uint64_t head = 0, nr = 0;
+	unsigned ncpu = frag_nr_cpus(mem);
+	struct frag_owner own = { .id = 1, .kind = KIND_ANON, .flags = OWNER_LRU };
+
+	frag_rng_seed(&rng, seed, 1);
+	while (nr < live_target) {
+		uint64_t pfn = frag_alloc_pages(mem, (unsigned)frag_rng_below(&rng, ncpu), 0, GFP_HIGHUSER_MOVABLE, &own);
+		if (pfn == FRAG_PFN_NONE)
+			break;
+		ring[nr++] = (struct blk){ pfn, 0 };
+	}
+	double t0 = now();
+	uint64_t n = 0;
+	while (n < ops) {
+		uint64_t r = frag_rng_next(&rng);
+		struct blk *b = &ring[random_order ? (r >> 32) % nr : head];
+		if (b->pfn != FRAG_PFN_NONE)
+			frag_free_pages(mem, (unsigned)((r >> 8) % ncpu), b->pfn, b->order);
+		unsigned order = 0;
+		gfp_t gfp = GFP_HIGHUSER_MOVABLE;
+		if (mixed) {
+			unsigned k = (unsigned)((r >> 20) % 100);
+			if (k < 55) {
+				order = 0;
+			} else if (k < 70) {
+				order = (unsigned)((r >> 28) % 4);
+				gfp = GFP_KERNEL;
+			} else if (k < 80) {
+				order = (unsigned)((r >> 28) % 2);
+				gfp = GFP_KERNEL | __GFP_RECLAIMABLE;
+			} else if (k < 90) {
+				order = 4;
+			} else if (k < 98) {
+				order = 9;
+				gfp = GFP_TRANSHUGE_LIGHT;
+			} else {
+				order = 10;
+				gfp = GFP_KERNEL;
+			}
+		}
+		b->pfn = frag_alloc_pages(mem, (unsigned)((r >> 40) % ncpu), order, gfp, &own);
+		b->order = (uint8_t)order;
+		if (++head == nr)
+			head = 0;
+		n += 2;
+	}
+	double dt = now() - t0;
+	*done = n;
+	for (uint64_t i = 0; i < nr; i++)
+		if (ring[i].pfn != FRAG_PFN_NONE)
+			frag_free_pages(mem, 0, ring[i].pfn, ring[i].order);
+	free(ring);
+	return dt;
+}
+
+int main(int argc, char **argv)
+{
+	bool quick = false;
+	uint64_t ops = 20000000;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+			ops = strtoull(argv[++i], NULL, 10);
+	}
+
+	printf("bytes_per_page: %zu\n", sizeof(struct frag_page));
+
+	double secs, dt;
+	uint64_t done;
+	struct frag_mem *mem = create(64ull << 30, 8, &secs);
+	uint64_t pages = mem->end_pfn - mem->base_pfn;
+	double model = (double)(pages * sizeof(struct frag_page) + mem->nr_pageblocks_total * sizeof(struct frag_pageblock) +
+				mem->nr_spbs_total * sizeof(struct frag_spb) +
+				(double)mem->nr_zones * mem->nr_cpus * sizeof(struct frag_pcp) +
+				mem->nr_zones * sizeof(struct frag_zone));
+	printf("model_bytes_per_page: %.3f\n", model / (double)pages);
+	printf("create_64gib_seconds: %.3f\n", secs);
+
+	/* Order-0 churn, 64 GiB, 8 CPUs, half the memory live. */
+	dt = churn(mem, ops, pages / 2, false, false, 1, &done);
+	printf("alloc_free_ops_per_sec: %.0f\n", (double)done / dt);
+	printf("alloc_free_pairs_per_sec: %.0f\n", (double)done / 2 / dt);
+	dt = churn(mem, ops / 4, pages / 2, false, true, 4, &done);
+	printf("random_free_ops_per_sec: %.0f\n", (double)done / dt);
+	dt = churn(mem, ops / 4, pages / 8, true, false, 2, &done);
+	printf("mixed_ops_per_sec: %.0f\n", (double)done / dt);
+	frag_mem_destroy(mem);
+
+	long rss0 = rss_kib("VmRSS:");
+	mem = create(1ull << 40, 64, &secs);
+	printf("create_1tib_seconds: %.3f\n", secs);
+	printf("rss_1tib_created_gib: %.2f\n", (double)(rss_kib("VmRSS:") - rss0) / (1 << 20));
+	pages = mem->end_pfn - mem->base_pfn;
+	dt = churn(mem, ops / 4, pages / 16, false, false, 3, &done);
+	printf("churn_1tib_ops_per_sec: %.0f\n", (double)done / dt);
+	if (!quick) {
+		/* Touch every PFN: allocate the whole machine at order 0. */
+		uint64_t n = 0;
+		double t0 = now();
+		while (frag_alloc_pages(mem, (unsigned)(n & 63), 0, GFP_HIGHUSER_MOVABLE, NULL) != FRAG_PFN_NONE)
+			n++;
+		printf("fill_1tib_seconds: %.1f\n", now() - t0);
+		printf("fill_1tib_pages: %llu\n", (unsigned long long)n);
+		printf("rss_1tib_full_gib: %.2f\n", (double)rss_kib("VmHWM:") / (1 << 20));
+	}
+	frag_mem_destroy(mem);
+	return 0;
+}
