@@ -113,6 +113,11 @@ static int geometry_check(const struct frag_geometry *g, char *err, size_t errle
 		total += ng->nr_pages;
 		cpus += ng->nr_cpus;
 	}
+	uint64_t dma_end = g->dma_end_pfn ? g->dma_end_pfn : DMA_END_PFN;
+	uint64_t dma32_end = g->dma32_end_pfn ? g->dma32_end_pfn : DMA32_END_PFN;
+	if (dma_end > dma32_end)
+		return fail(err, errlen, "machine: zone bounds out of order: ZONE_DMA ends at pfn %#llx, after ZONE_DMA32 "
+			    "(ends at pfn %#llx)", (unsigned long long)dma_end, (unsigned long long)dma32_end);
 	if (cpus == 0)
 		return fail(err, errlen, "machine: no CPUs");
 	if (cpus > FRAG_MAX_CPUS)
@@ -150,8 +155,11 @@ struct zone_range {
 	uint64_t start, end;
 };
 
-static unsigned node_zone_ranges(const struct frag_node_geometry *ng, struct zone_range *r)
+static unsigned node_zone_ranges(const struct frag_geometry *g, const struct frag_node_geometry *ng,
+				 struct zone_range *r)
 {
+	uint64_t dma_end = g->dma_end_pfn ? g->dma_end_pfn : DMA_END_PFN;
+	uint64_t dma32_end = g->dma32_end_pfn ? g->dma32_end_pfn : DMA32_END_PFN;
 	uint64_t start = ng->start_pfn, end = ng->start_pfn + ng->nr_pages;
 	uint64_t movable_start = end;
 	unsigned n = 0;
@@ -164,9 +172,9 @@ static unsigned node_zone_ranges(const struct frag_node_geometry *ng, struct zon
 			movable_start = end;
 	}
 	const uint64_t bounds[3][2] = {
-		{ 0, DMA_END_PFN },
-		{ DMA_END_PFN, DMA32_END_PFN },
-		{ DMA32_END_PFN, UINT64_MAX },
+		{ 0, dma_end },
+		{ dma_end, dma32_end },
+		{ dma32_end, UINT64_MAX },
 	};
 	for (int t = ZONE_DMA; t <= ZONE_NORMAL; t++) {
 		uint64_t s = start > bounds[t][0] ? start : bounds[t][0];
@@ -390,7 +398,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	unsigned nr_ranges[FRAG_MAX_NODES];
 	unsigned nr_zones = 0;
 	for (unsigned n = 0; n < g->nr_nodes; n++) {
-		nr_ranges[n] = node_zone_ranges(&g->node[n], ranges[n]);
+		nr_ranges[n] = node_zone_ranges(g, &g->node[n], ranges[n]);
 		nr_zones += nr_ranges[n];
 		mem->nr_cpus += g->node[n].nr_cpus;
 	}

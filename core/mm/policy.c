@@ -62,7 +62,7 @@ const char *frag_policy_name(const struct frag_mem *mem)
 /* The vm sysctls as a parameter table (scenario `sysctl:` blocks, --describe). */
 #define SYS(f) offsetof(struct frag_sysctl, f)
 const struct frag_param frag_sysctl_params[] = {
-	{ "min_free_kbytes", PARAM_UINT, SYS(min_free_kbytes), 0, 1 << 30, 1 << 30, "KiB",
+	{ "min_free_kbytes", PARAM_UINT, SYS(min_free_kbytes), 0, 0, 1 << 30, "KiB",
 	  "vm.min_free_kbytes; 0 = computed at boot (calculate_min_free_kbytes + khugepaged)" },
 	{ "watermark_scale_factor", PARAM_U32, SYS(watermark_scale_factor), 10, 1, 3000, "1/10000",
 	  "vm.watermark_scale_factor: gap between min, low and high as a fraction of the zone" },

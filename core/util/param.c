@@ -226,6 +226,8 @@ int frag_param_set(const struct frag_param *params, void *opts, const char *name
 	}
 	default:
 		ok = parse_integer(value, p->type != PARAM_INT, &v);
+		if (ok && p->type != PARAM_INT && strchr(value, '-'))
+			ok = false;   /* unsigned parameters take no sign */
 		break;
 	}
 	if (!ok) {

@@ -54,6 +54,8 @@ struct frag_geometry {
 	unsigned nr_holes;                                  /* entries in holes[] */
 	const struct frag_hole *holes;                      /* caller-owned; copied by frag_mem_create */
 	bool config_cma;                                    /* CONFIG_CMA: MIGRATE_CMA exists (shown in pagetypeinfo) */
+	uint64_t dma_end_pfn;                               /* end of ZONE_DMA; 0 = 16 MiB (x86-64) */
+	uint64_t dma32_end_pfn;                             /* end of ZONE_DMA32; 0 = 4 GiB (x86-64) */
 	unsigned node_distance_remote;                      /* SLIT distance between nodes (local is 10); 0 = 20 */
 };
 
