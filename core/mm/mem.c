@@ -510,6 +510,16 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	for (unsigned zi = 0; zi < mem->nr_zones; zi++)
 		zone_free_boot_memory(mem, &mem->zones[zi]);
 
+	/*
+	 * build_all_zonelists(): mobility grouping is off when the machine has
+	 * fewer than pageblock_nr_pages * MIGRATE_TYPES pages (only tiny machines;
+	 * fragsim's minimum of 64 MiB is above it). Watermarks are still 0 here,
+	 * as in the kernel at that point. Policies may switch it off in init().
+	 */
+	unsigned nr_types = mem->geo.config_cma ? MIGRATE_TYPES : MIGRATE_TYPES - 1;
+	if (frag_total_managed_pages(mem) < (uint64_t)PAGEBLOCK_NR_PAGES * nr_types)
+		mem->mobility_disabled = true;
+
 	frag_init_per_zone_wmark_min(mem, cfg->sysctl.min_free_kbytes != 0, cfg->sysctl.thp_enabled);
 
 	if (mem->policy->init) {

@@ -995,8 +995,8 @@ try_this_zone:;
 /**
  * alloc_flags_nofragment() - fast path only: ALLOC_KSWAPD from
  * __GFP_KSWAPD_RECLAIM; ALLOC_NOFRAGMENT with defrag_mode, or when the
- * preferred zone is Normal and a populated DMA32 zone lies below it on the
- * same node (CONFIG_ZONE_DMA32).
+ * preferred zone is Normal and (on NUMA machines) a populated DMA32 zone lies
+ * below it on the same node (CONFIG_ZONE_DMA32).
  */
 static unsigned alloc_flags_nofragment(const struct frag_mem *mem, const struct frag_zone *z, gfp_t gfp)
 {
@@ -1008,8 +1008,9 @@ static unsigned alloc_flags_nofragment(const struct frag_mem *mem, const struct 
 		return alloc_flags;
 	if (z->type != ZONE_NORMAL)
 		return alloc_flags;
-	/* If ZONE_DMA32 exists on this node, assume fragmentation is worth avoiding. */
-	if (mem->nodes[z->nid].zone_of_type[ZONE_DMA32] < 0)
+	/* If ZONE_DMA32 exists, assume fragmentation is worth avoiding; on UMA the
+	 * kernel assumes DMA32 is populated whenever Normal is (nr_online_nodes > 1). */
+	if (mem->nr_nodes > 1 && mem->nodes[z->nid].zone_of_type[ZONE_DMA32] < 0)
 		return alloc_flags;
 	return alloc_flags | ALLOC_NOFRAGMENT;
 }
