@@ -369,8 +369,14 @@ void free_frozen_page_commit(struct frag_mem *mem, struct frag_zone *z, unsigned
 	free_pcppages_bulk(mem, z, pcp, nr_pcp_free(mem, pcp, batch, high, free_high), (int)pindex);
 	if ((z->flags & ZONE_BELOW_HIGH) &&
 	    zone_watermark_ok(mem, z, 0, high_wmark_pages(z), ZONE_MOVABLE, 0)) {
+		struct frag_node *node = &mem->nodes[z->nid];
+
 		z->flags &= ~ZONE_BELOW_HIGH;
-		mem->nodes[z->nid].kswapd_failures = 0;
+		/* A "hopeless" node gets another chance only when another memory node
+		 * follows it (next_memory_node(nid) < MAX_NUMNODES); every modelled
+		 * node has memory. */
+		if (node->kswapd_failures >= MAX_RECLAIM_RETRIES && z->nid + 1 < mem->nr_nodes)
+			node->kswapd_failures = 0;
 	}
 }
 
