@@ -23,13 +23,27 @@ static const char *type_name(enum frag_param_type t)
 		return "u32";
 	case PARAM_DOUBLE:
 		return "double";
+	case PARAM_DURATION:
+		return "time";
+	case PARAM_ENUM:
+		return "enum";
+	case PARAM_STRING:
+		return "string";
+	case PARAM_DIST:
+		return "dist";
 	}
 	return "?";
 }
 
 static void fmt_value(const struct frag_param *p, double v, char *buf, size_t len)
 {
-	if (p->type == PARAM_BOOL)
+	if (p->type == PARAM_STRING || p->type == PARAM_DIST)
+		snprintf(buf, len, "%s", p->sdef ? p->sdef : "");
+	else if (p->type == PARAM_ENUM)
+		snprintf(buf, len, "%s", p->choices ? p->choices[(int)v] : "?");
+	else if (p->type == PARAM_DURATION)
+		snprintf(buf, len, "%gs", v);
+	else if (p->type == PARAM_BOOL)
 		snprintf(buf, len, "%s", v != 0 ? "true" : "false");
 	else if (p->type == PARAM_DOUBLE)
 		snprintf(buf, len, "%g", v);
@@ -46,6 +60,10 @@ static void print_table(const struct frag_param *params)
 		fmt_value(p, p->def, d, sizeof d);
 		fmt_value(p, p->min, lo, sizeof lo);
 		fmt_value(p, p->max, hi, sizeof hi);
+		if (p->type == PARAM_ENUM || p->type == PARAM_STRING) {
+			snprintf(lo, sizeof lo, "-");
+			snprintf(hi, sizeof hi, "-");
+		}
 		printf("  %-32s %-6s %-10s %-10s %-12s %-9s %s\n", p->name, type_name(p->type), d, lo, hi,
 		       *p->unit ? p->unit : "-", p->help);
 	}

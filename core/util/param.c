@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "frag/dist.h"
 #include "frag/param.h"
 
 unsigned frag_param_count(const struct frag_param *params)
@@ -51,6 +52,15 @@ static void store(const struct frag_param *p, void *opts, double v)
 	case PARAM_DOUBLE:
 		*(double *)f = v;
 		break;
+	case PARAM_DURATION:
+		*(uint64_t *)f = (uint64_t)v;
+		break;
+	case PARAM_ENUM:
+		*(int *)f = (int)v;
+		break;
+	case PARAM_STRING:
+	case PARAM_DIST:
+		break;   /* not numeric */
 	}
 }
 
@@ -68,14 +78,47 @@ static double load(const struct frag_param *p, const void *opts)
 		return *(const unsigned *)f;
 	case PARAM_DOUBLE:
 		return *(const double *)f;
+	case PARAM_DURATION:
+		return (double)*(const uint64_t *)f;
+	case PARAM_ENUM:
+		return *(const int *)f;
+	case PARAM_STRING:
+	case PARAM_DIST:
+		return 0;
 	}
 	return 0;
 }
 
+static enum frag_dist_unit dist_unit(const struct frag_param *p)
+{
+	if (p->unit && !strcmp(p->unit, "ns"))
+		return DIST_UNIT_NS;
+	if (p->unit && !strcmp(p->unit, "bytes"))
+		return DIST_UNIT_BYTES;
+	return DIST_UNIT_PLAIN;
+}
+
+/* Bounds as stored: durations are declared in seconds, stored in ns. */
+static double scale(const struct frag_param *p)
+{
+	return p->type == PARAM_DURATION ? 1e9 : 1.0;
+}
+
 void frag_param_defaults(const struct frag_param *params, void *opts)
 {
-	for (unsigned i = 0; params && params[i].name; i++)
-		store(&params[i], opts, params[i].def);
+	for (unsigned i = 0; params && params[i].name; i++) {
+		const struct frag_param *p = &params[i];
+		char *f = (char *)opts + p->offset;
+		if (p->type == PARAM_STRING) {
+			snprintf(f, FRAG_PARAM_STRLEN, "%s", p->sdef ? p->sdef : "");
+		} else if (p->type == PARAM_DIST) {
+			char err[128];
+			if (frag_dist_parse(p->sdef ? p->sdef : "0", dist_unit(p), (struct frag_dist *)f, err, sizeof err))
+				frag_dist_parse("0", DIST_UNIT_PLAIN, (struct frag_dist *)f, err, sizeof err);
+		} else {
+			store(p, opts, p->def * scale(p));
+		}
+	}
 }
 
 static void msg(char *err, size_t errlen, const char *fmt, ...)
@@ -100,13 +143,25 @@ static const char *type_name(enum frag_param_type t)
 		return "a non-negative integer";
 	case PARAM_DOUBLE:
 		return "a number";
+	case PARAM_DURATION:
+		return "a duration (e.g. 10s, 5ms, 100us)";
+	case PARAM_ENUM:
+		return "one of the listed names";
+	case PARAM_STRING:
+		return "a string";
+	case PARAM_DIST:
+		return "a value or a distribution";
 	}
 	return "?";
 }
 
 static void fmt_num(const struct frag_param *p, double v, char *buf, size_t len)
 {
-	if (p->type == PARAM_DOUBLE)
+	if (p->type == PARAM_DURATION)
+		snprintf(buf, len, "%gs", v / 1e9);
+	else if (p->type == PARAM_ENUM && p->choices)
+		snprintf(buf, len, "%s", p->choices[(int)v]);
+	else if (p->type == PARAM_DOUBLE)
 		snprintf(buf, len, "%g", v);
 	else if (p->type == PARAM_BOOL)
 		snprintf(buf, len, "%s", v != 0 ? "true" : "false");
@@ -159,6 +214,52 @@ static bool parse_integer(const char *s, bool allow_suffix, double *out)
 	return true;
 }
 
+bool frag_parse_size(const char *s, uint64_t *bytes)
+{
+	double v;
+	if (!parse_integer(s, true, &v) || v < 0 || v >= 18446744073709551616.0 || strchr(s, '-'))
+		return false;
+	*bytes = (uint64_t)v;
+	return true;
+}
+
+bool frag_parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return false;
+	while (isspace((unsigned char)*end))
+		end++;
+	double mul;
+	if (!*end || !strcmp(end, "s"))
+		mul = 1e9;
+	else if (!strcmp(end, "ms"))
+		mul = 1e6;
+	else if (!strcmp(end, "us"))
+		mul = 1e3;
+	else if (!strcmp(end, "ns"))
+		mul = 1;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mul = 60e9;
+	else if (!strcmp(end, "h"))
+		mul = 3600e9;
+	else if (!strcmp(end, "d"))
+		mul = 86400e9;
+	else
+		return false;
+	double r = v * mul;
+	if (r >= 18446744073709551616.0)
+		return false;
+	*ns = (uint64_t)(r + 0.5);
+	return true;
+}
+
 static bool parse_bool(const char *s, double *out)
 {
 	static const char *yes[] = { "1", "true", "yes", "on", "y" };
@@ -188,10 +289,12 @@ static void list_names(const struct frag_param *params, char *buf, size_t len)
 
 static int check_range(const struct frag_param *p, double v, const char *value, char *err, size_t errlen)
 {
-	if (v < p->min || v > p->max || isnan(v)) {
+	if (p->type == PARAM_STRING || p->type == PARAM_DIST || p->type == PARAM_ENUM)
+		return 0;
+	if (v < p->min * scale(p) || v > p->max * scale(p) || isnan(v)) {
 		char lo[32], hi[32];
-		fmt_num(p, p->min, lo, sizeof lo);
-		fmt_num(p, p->max, hi, sizeof hi);
+		fmt_num(p, p->min * scale(p), lo, sizeof lo);
+		fmt_num(p, p->max * scale(p), hi, sizeof hi);
 		msg(err, errlen, "%s = %s is out of range [%s, %s]%s%s", p->name, value, lo, hi, p->unit && *p->unit ? " " : "",
 		    p->unit ? p->unit : "");
 		return -ERANGE;
@@ -211,7 +314,55 @@ int frag_param_set(const struct frag_param *params, void *opts, const char *name
 		return -ENOENT;
 	}
 	bool ok;
+	char *field = (char *)opts + p->offset;
 	switch (p->type) {
+	case PARAM_STRING:
+		if (strlen(value) >= FRAG_PARAM_STRLEN) {
+			msg(err, errlen, "%s: value is longer than %d characters", p->name, FRAG_PARAM_STRLEN - 1);
+			return -EINVAL;
+		}
+		snprintf(field, FRAG_PARAM_STRLEN, "%s", value);
+		return 0;
+	case PARAM_DIST: {
+		struct frag_dist d;
+		char derr[256];
+		if (frag_dist_parse(value, dist_unit(p), &d, derr, sizeof derr)) {
+			msg(err, errlen, "%s = '%s': %s", p->name, value, derr);
+			return -EINVAL;
+		}
+		double lo, hi;
+		frag_dist_bounds(&d, &lo, &hi);
+		if (lo < p->min || hi > p->max) {
+			char a[32], b[32];
+			snprintf(a, sizeof a, "%g", p->min);
+			snprintf(b, sizeof b, "%g", p->max);
+			msg(err, errlen, "%s = '%s' can produce values outside [%s, %s]%s%s", p->name, value, a, b,
+			    p->unit && *p->unit ? " " : "", p->unit ? p->unit : "");
+			return -ERANGE;
+		}
+		*(struct frag_dist *)field = d;
+		return 0;
+	}
+	case PARAM_ENUM: {
+		for (int i = 0; p->choices && p->choices[i]; i++)
+			if (!strcmp(p->choices[i], value)) {
+				*(int *)field = i;
+				return 0;
+			}
+		char names[512];
+		size_t off = 0;
+		names[0] = 0;
+		for (int i = 0; p->choices && p->choices[i] && off + 2 < sizeof names; i++)
+			off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "", p->choices[i]);
+		msg(err, errlen, "%s = '%s' is not one of: %s", p->name, value, names);
+		return -EINVAL;
+	}
+	case PARAM_DURATION: {
+		uint64_t ns;
+		ok = frag_parse_duration(value, &ns);
+		v = (double)ns;
+		break;
+	}
 	case PARAM_BOOL:
 		ok = parse_bool(value, &v);
 		break;
@@ -256,6 +407,12 @@ int frag_param_validate(const struct frag_param *params, const void *opts, char 
 
 const char *frag_param_format(const struct frag_param *p, const void *opts, char *buf, size_t len)
 {
-	fmt_num(p, load(p, opts), buf, len);
+	const char *field = (const char *)opts + p->offset;
+	if (p->type == PARAM_STRING)
+		snprintf(buf, len, "%s", field);
+	else if (p->type == PARAM_DIST)
+		frag_dist_format((const struct frag_dist *)field, buf, len);
+	else
+		fmt_num(p, load(p, opts), buf, len);
 	return buf;
 }

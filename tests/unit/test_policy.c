@@ -33,13 +33,16 @@ struct probe_priv {
 
 static struct probe_priv *last_priv;
 
-#define PO(f) offsetof(struct probe_opts, f)
 static const struct frag_param probe_params[] = {
-	{ "refuse_fallback", PARAM_BOOL, PO(refuse_fallback), 0, 0, 1, "", "find_suitable_fallback returns -1" },
-	{ "refuse_claim", PARAM_BOOL, PO(refuse_claim), 0, 0, 1, "", "claim_block always refuses" },
-	{ "from_top", PARAM_BOOL, PO(from_top), 0, 0, 1, "", "rmqueue takes the highest free block" },
-	{ "no_watermarks", PARAM_BOOL, PO(no_watermarks), 0, 0, 1, "", "alloc_flags adds ALLOC_NO_WATERMARKS" },
-	{ "tag", PARAM_INT, PO(tag), 7, -100, 100, "", "a value init() must see" },
+	FRAG_PARAM("refuse_fallback", PARAM_BOOL, struct probe_opts, refuse_fallback, 0, 0, 1, "",
+		   "find_suitable_fallback returns -1"),
+	FRAG_PARAM("refuse_claim", PARAM_BOOL, struct probe_opts, refuse_claim, 0, 0, 1, "",
+		   "claim_block always refuses"),
+	FRAG_PARAM("from_top", PARAM_BOOL, struct probe_opts, from_top, 0, 0, 1, "",
+		   "rmqueue takes the highest free block"),
+	FRAG_PARAM("no_watermarks", PARAM_BOOL, struct probe_opts, no_watermarks, 0, 0, 1, "",
+		   "alloc_flags adds ALLOC_NO_WATERMARKS"),
+	FRAG_PARAM("tag", PARAM_INT, struct probe_opts, tag, 7, -100, 100, "", "a value init() must see"),
 	FRAG_PARAM_END,
 };
 
