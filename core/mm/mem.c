@@ -572,6 +572,12 @@ uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s)
 	return s < NR_FRAG_STATS ? mem->stat[s] : 0;
 }
 
+void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n)
+{
+	if (s < NR_FRAG_STATS)
+		mem->stat[s] += n;
+}
+
 unsigned frag_nr_zones(const struct frag_mem *mem) { return mem->nr_zones; }
 unsigned frag_nr_cpus(const struct frag_mem *mem) { return mem->nr_cpus; }
 unsigned frag_nr_nodes(const struct frag_mem *mem) { return mem->nr_nodes; }

@@ -791,6 +791,8 @@ static bool unreserve_highatomic_pageblock(struct frag_mem *mem, const unsigned 
 struct alloc_context {
 	const struct frag_node *node;      /* the preferred node (the CPU's) */
 	int preferred_zone;                /* first usable zone in the zonelist */
+	unsigned nr_zonelist;              /* zonelist entries to walk: all, or the node's own
+					      (__GFP_THISNODE: ZONELIST_NOFALLBACK) */
 	enum zone_type highest_zoneidx;    /* gfp_zone() */
 	int migratetype;                   /* gfp_migratetype() */
 	unsigned cpu;                      /* allocating CPU */
@@ -859,11 +861,10 @@ static uint32_t rmqueue_buddy(struct frag_mem *mem, struct frag_zone *z, unsigne
 	return idx;
 }
 
-/* zone_statistics() */
-static void zone_statistics(struct frag_mem *mem, const struct alloc_context *ac, const struct frag_zone *z,
-			    unsigned order)
+/* zone_statistics(preferred_zone, zone, 1): one event per allocation, whatever its order. */
+static void zone_statistics(struct frag_mem *mem, const struct alloc_context *ac, const struct frag_zone *z)
 {
-	uint64_t nr = 1ull << order;
+	const uint64_t nr = 1;
 	unsigned pref_nid = ac->node->id;
 
 	if (z->nid == pref_nid)
@@ -908,7 +909,7 @@ static uint64_t rmqueue(struct frag_mem *mem, const struct alloc_context *ac, st
 	}
 	if (pfn != FRAG_PFN_NONE) {
 		frag_count(mem, pgalloc_stat[z->type], 1ull << order);
-		zone_statistics(mem, ac, z, order);
+		zone_statistics(mem, ac, z);
 	}
 	if ((alloc_flags & ALLOC_KSWAPD) && unlikely(z->flags & ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~ZONE_BOOSTED_WATERMARK;
@@ -939,7 +940,7 @@ static uint64_t get_page_from_freelist(struct frag_mem *mem, gfp_t gfp, unsigned
 
 retry:
 	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
-	for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+	for (unsigned i = (unsigned)ac->preferred_zone; i < ac->nr_zonelist; i++) {
 		struct frag_zone *z = &mem->zones[node->zonelist[i]];
 		if (z->type > ac->highest_zoneidx)
 			continue;
@@ -1057,7 +1058,7 @@ static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct 
 
 	if (mem->sysctl.defrag_mode && reclaim_order < PAGEBLOCK_ORDER)
 		reclaim_order = PAGEBLOCK_ORDER;
-	for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+	for (unsigned i = (unsigned)ac->preferred_zone; i < ac->nr_zonelist; i++) {
 		struct frag_zone *z = &mem->zones[node->zonelist[i]];
 		if (z->type > ac->highest_zoneidx || (int)z->nid == last_nid)
 			continue;
@@ -1129,7 +1130,7 @@ static uint64_t __alloc_pages_direct_reclaim(struct frag_mem *mem, gfp_t gfp, un
 retry:
 	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
 	if (pfn == FRAG_PFN_NONE && !drained) {
-		unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist, ac->highest_zoneidx,
+		unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->nr_zonelist, ac->highest_zoneidx,
 					       ac->migratetype, false);
 		frag_drain_all_pages(mem, -1);
 		drained = true;
@@ -1179,7 +1180,7 @@ static bool should_reclaim_retry(struct frag_mem *mem, unsigned order, struct al
 	bool ret = false;
 	if (*no_progress_loops <= MAX_RECLAIM_RETRIES) {
 		const struct frag_node *node = ac->node;
-		for (unsigned i = (unsigned)ac->preferred_zone; i < node->nr_zonelist; i++) {
+		for (unsigned i = (unsigned)ac->preferred_zone; i < ac->nr_zonelist; i++) {
 			const struct frag_zone *z = &mem->zones[node->zonelist[i]];
 			if (z->type > ac->highest_zoneidx)
 				continue;
@@ -1192,7 +1193,7 @@ static bool should_reclaim_retry(struct frag_mem *mem, unsigned order, struct al
 		}
 	}
 	if (!ret)
-		return unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->node->nr_zonelist,
+		return unreserve_highatomic_pageblock(mem, ac->node->zonelist, ac->nr_zonelist,
 						      ac->highest_zoneidx, ac->migratetype, true);
 	return ret;
 }
@@ -1364,7 +1365,16 @@ uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gf
 	ac.highest_zoneidx = gfp_zone(gfp);
 	ac.migratetype = gfp_migratetype(gfp, mem->mobility_disabled);
 	ac.preferred_zone = -1;
-	for (unsigned i = 0; i < ac.node->nr_zonelist; i++)
+	/* node_zonelist() -> gfp_zonelist(): __GFP_THISNODE uses ZONELIST_NOFALLBACK,
+	 * the node's own zones, which lead its zonelist. */
+	ac.nr_zonelist = ac.node->nr_zonelist;
+	if (gfp & __GFP_THISNODE) {
+		ac.nr_zonelist = 0;
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (ac.node->zone_of_type[t] >= 0)
+				ac.nr_zonelist++;
+	}
+	for (unsigned i = 0; i < ac.nr_zonelist; i++)
 		if (mem->zones[ac.node->zonelist[i]].type <= ac.highest_zoneidx) {
 			ac.preferred_zone = (int)i;
 			break;

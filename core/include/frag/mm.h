@@ -183,6 +183,9 @@ void frag_pcp_decay(struct frag_mem *mem);
 
 /* Counters. */
 uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);
+/* count_vm_event() for events the callers of the allocator count in the
+ * kernel (thp_fault_alloc in the fault handler, htlb_* in hugetlb.c, ...). */
+void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n);
 
 /* Consistency: check every counter and list against the page array.
  * Returns true when consistent; otherwise writes the first problem to @why. */

@@ -30,10 +30,10 @@
 	X(alloc_fail_costly,      COUNTER, "count",  "fragsim: failed requests of order > 3")      \
 	X(alloc_slowpath,         COUNTER, "count",  "fragsim: requests that entered __alloc_pages_slowpath") \
 	X(free_requests,          COUNTER, "count",  "fragsim: frag_free_pages() calls")           \
-	X(numa_hit,               COUNTER, "pages",  "allocated on the intended node")             \
-	X(numa_miss,              COUNTER, "pages",  "allocated on this node although another was preferred") \
-	X(numa_local,             COUNTER, "pages",  "allocated on the node of the allocating CPU") \
-	X(numa_other,             COUNTER, "pages",  "allocated on a node other than the CPU's")   \
+	X(numa_hit,               COUNTER, "count",  "allocations served by the intended node")    \
+	X(numa_miss,              COUNTER, "count",  "allocations served here although another node was preferred") \
+	X(numa_local,             COUNTER, "count",  "allocations served by the allocating CPU's node") \
+	X(numa_other,             COUNTER, "count",  "allocations served by another node than the CPU's") \
 	X(extfrag,                COUNTER, "count",  "fragsim: mm_page_alloc_extfrag events")      \
 	X(extfrag_fragmenting,    COUNTER, "count",  "fragsim: extfrag events with fallback_order < pageblock_order") \
 	X(extfrag_claim,          COUNTER, "count",  "fragsim: extfrag events with change_ownership=1") \
@@ -54,7 +54,14 @@
 	X(oom_kill,               COUNTER, "count",  "out-of-memory events (the OOM killer would run)") \
 	X(oom_early,              COUNTER, "count",  "fragsim: OOMs while the preferred zone was above its low watermark") \
 	X(nofail_fail,            COUNTER, "count",  "fragsim: __GFP_NOFAIL requests the model could not satisfy") \
-	X(alloc_stall_ns,         COUNTER, "ns",     "fragsim: simulated time spent in the slowpath")
+	X(alloc_stall_ns,         COUNTER, "ns",     "fragsim: simulated time spent in the slowpath") \
+	X(thp_fault_alloc,        COUNTER, "count",  "THP faults served with a huge page (counted by the faulting caller)") \
+	X(thp_fault_fallback,     COUNTER, "count",  "THP faults that fell back to smaller pages") \
+	X(mthp_fault_alloc,       COUNTER, "count",  "fragsim: mTHP (order 2-8) faults served at an mTHP order") \
+	X(htlb_buddy_alloc_success, COUNTER, "count", "hugetlb pages allocated from the buddy allocator") \
+	X(htlb_buddy_alloc_fail,  COUNTER, "count",  "hugetlb pool growth attempts that failed") \
+	X(kvmalloc_fallback,      COUNTER, "count",  "fragsim: kvmalloc() calls that fell back to vmalloc order-0 pages") \
+	X(slab_order_fallback,    COUNTER, "count",  "SLUB ORDER_FALLBACK: a slab allocated at its minimum order")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 

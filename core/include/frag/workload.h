@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workload.h - workload actors: the kernel subsystems and user programs that
+ * allocate and free memory in a simulation.
+ *
+ * A workload is one .c file in workloads/ exporting one
+ * `const struct frag_workload_ops`, registered by one line in
+ * workloads/workloads.def. A scenario creates named *instances* of a
+ * workload type, each bound to a set of CPUs. The engine (core/sim) drives
+ * every (instance, CPU) pair as an event source: it calls step() when the
+ * pair's next event is due, in simulated-time order per CPU, batching many
+ * events per SimGrid wake-up.
+ *
+ * Rules for workloads:
+ *  - use only the helpers below and the public frag_* API (no core/mm
+ *    internals);
+ *  - draw random numbers only from frag_wl_rng() (one stream per instance and
+ *    CPU, seeded from the scenario seed, the instance and the CPU), and draw
+ *    the same number of values per event whatever the allocation outcome, so
+ *    the demand stream never depends on the policy;
+ *  - a failed allocation is a result: count it, fall back as the kernel
+ *    caller would, carry on.
+ */
+#ifndef FRAG_WORKLOAD_H
+#define FRAG_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frag/gfp.h"
+#include "frag/param.h"
+#include "frag/types.h"
+
+#define FRAG_WORKLOAD_ABI 1
+#define FRAG_TIME_NEVER UINT64_MAX
+
+struct frag_wl;          /* one workload instance (opaque; see the accessors) */
+struct frag_rng;
+struct frag_mem;
+
+/* Transparent hugepage settings (/sys/kernel/mm/transparent_hugepage). */
+enum frag_thp_enabled { THP_ENABLED_ALWAYS, THP_ENABLED_MADVISE, THP_ENABLED_NEVER };
+enum frag_thp_defrag {
+	THP_DEFRAG_ALWAYS,
+	THP_DEFRAG_DEFER,
+	THP_DEFRAG_DEFER_MADVISE,
+	THP_DEFRAG_MADVISE,
+	THP_DEFRAG_NEVER,
+};
+
+struct frag_thp_settings {
+	int enabled;              /* enum frag_thp_enabled (default madvise) */
+	int defrag;               /* enum frag_thp_defrag (default madvise) */
+	bool khugepaged_defrag;   /* khugepaged/defrag (default 1) */
+	uint32_t mthp_orders;     /* bit k: hugepages-<4K << k>/enabled follows `enabled` (k in 2..8); default 0 */
+};
+
+struct frag_workload_ops {
+	unsigned abi_version;              /* FRAG_WORKLOAD_ABI */
+	const char *name;                  /* registry name (the scenario's `type:`) */
+	const char *summary;               /* one line for `fragsim workloads` */
+	const struct frag_param *params;   /* parameter table, FRAG_PARAM_END-terminated, may be NULL */
+	size_t opts_size;                  /* size of the opts struct the table describes */
+	size_t priv_size;                  /* per-instance private state (zeroed) */
+	size_t cpu_priv_size;              /* per (instance, CPU) private state (zeroed) */
+
+	/**
+	 * init() - before t=0, after the machine exists. Check cross-parameter
+	 * constraints (e.g. memory the workload would need) and return -EINVAL
+	 * with a message via frag_wl_error(); set up private state.
+	 */
+	int (*init)(struct frag_wl *wl);
+
+	/**
+	 * start() - the first event time on CPU slot @slot (an index into the
+	 * instance's CPUs), at or after @now (the instance's start time).
+	 * Return FRAG_TIME_NEVER for no events on that CPU.
+	 */
+	uint64_t (*start)(struct frag_wl *wl, unsigned slot, uint64_t now);
+
+	/**
+	 * step() - handle the event due at @now on CPU slot @slot: allocate,
+	 * free, fault, as the workload models. Returns the time of the next
+	 * event on this slot (> @now), or FRAG_TIME_NEVER.
+	 */
+	uint64_t (*step)(struct frag_wl *wl, unsigned slot, uint64_t now);
+
+	/**
+	 * stop() - the instance's stop time has come (or the run ends): release
+	 * what the workload would release at exit (process teardown). Memory the
+	 * kernel keeps (page cache, reclaimable slab) may stay allocated.
+	 */
+	void (*stop)(struct frag_wl *wl, uint64_t now);
+
+	/* fini() - free private allocations (the engine frees priv itself). */
+	void (*fini)(struct frag_wl *wl);
+
+	/**
+	 * migrated() - a block this instance owns moved (compaction, evacuation,
+	 * contiguous allocation): @cookie is the value given at allocation.
+	 * NULL if the workload never allocates migratable memory.
+	 */
+	void (*migrated)(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn);
+};
+
+/* ---------------------------------------------------------------------- */
+/* Helpers the engine provides to workloads                               */
+/* ---------------------------------------------------------------------- */
+
+/* Accessors. */
+const void *frag_wl_opts(const struct frag_wl *wl);
+void *frag_wl_priv(struct frag_wl *wl);
+void *frag_wl_cpu_priv(struct frag_wl *wl, unsigned slot);
+const char *frag_wl_name(const struct frag_wl *wl);
+unsigned frag_wl_nr_slots(const struct frag_wl *wl);     /* CPUs the instance runs on */
+unsigned frag_wl_cpu(const struct frag_wl *wl, unsigned slot);  /* the CPU number of a slot */
+uint32_t frag_wl_id(const struct frag_wl *wl);           /* owner id (unique per instance) */
+struct frag_rng *frag_wl_rng(struct frag_wl *wl, unsigned slot);
+const struct frag_thp_settings *frag_wl_thp(const struct frag_wl *wl);
+uint64_t frag_wl_stop_time(const struct frag_wl *wl);
+uint64_t frag_wl_managed_pages(const struct frag_wl *wl);   /* of the whole machine */
+/* Report an init() error: "workload NAME: message". */
+int frag_wl_error(struct frag_wl *wl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * frag_wl_alloc() - allocate 2^@order pages on the slot's CPU with @gfp
+ * (frag_alloc_pages()), owned by this instance with @cookie, @kind and
+ * OWNER_* @flags. Charges the simulated CPU time the allocation costs to
+ * the slot's CPU and records its latency. Returns the pfn or FRAG_PFN_NONE.
+ */
+uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+		       uint8_t flags);
+
+/* frag_wl_free() - free a block this instance allocated (charged as above). */
+void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned order);
+
+/* Charge @ns of simulated CPU time on the slot's CPU (user work, page zeroing). */
+void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns);
+
+/* Per-instance counters reported with the run: `<instance>.<name>`. */
+void frag_wl_count(struct frag_wl *wl, const char *name, uint64_t n);
+
+/* The current simulated time of the slot's CPU (advanced by costs). */
+uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot);
+
+/* The registry (workloads/registry.c, generated from workloads/workloads.def). */
+const struct frag_workload_ops *frag_workload_find(const char *name);
+unsigned frag_workload_count(void);
+const struct frag_workload_ops *frag_workload_at(unsigned i);
+int frag_workload_registry_check(char *err, size_t errlen);
+
+#endif /* FRAG_WORKLOAD_H */
