@@ -126,6 +126,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "simulate a scenario file; results to SQLite and HDF5, a summary on stdout" },
 	{ "demo", cmd_demo, "fill and churn a simulated machine, print its kernel-format views" },
 	{ "policies", cmd_policies, "list policies; --describe NAME prints a parameter table" },
 	{ "proc", cmd_proc, "kernel-format views: proc extfrag --buddyinfo FILE" },

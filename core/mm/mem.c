@@ -578,6 +578,12 @@ void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n)
 		mem->stat[s] += n;
 }
 
+void frag_node_set_kswapd_active(struct frag_mem *mem, unsigned nid, bool active)
+{
+	if (nid < mem->nr_nodes)
+		mem->nodes[nid].kswapd_active = active;
+}
+
 unsigned frag_nr_zones(const struct frag_mem *mem) { return mem->nr_zones; }
 unsigned frag_nr_cpus(const struct frag_mem *mem) { return mem->nr_cpus; }
 unsigned frag_nr_nodes(const struct frag_mem *mem) { return mem->nr_nodes; }

@@ -332,6 +332,12 @@ int frag_param_set(const struct frag_param *params, void *opts, const char *name
 		}
 		double lo, hi;
 		frag_dist_bounds(&d, &lo, &hi);
+		/* Continuous unbounded families are checked by their location
+		 * (mean, median, scale); samples are clamped by the workloads. */
+		if (d.kind == DIST_EXP || d.kind == DIST_LOGNORMAL)
+			lo = hi = d.a;
+		else if (d.kind == DIST_PARETO)
+			hi = d.a;
 		if (lo < p->min || hi > p->max) {
 			char a[32], b[32];
 			snprintf(a, sizeof a, "%g", p->min);

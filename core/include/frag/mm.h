@@ -175,6 +175,18 @@ uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gf
  */
 int frag_free_pages(struct frag_mem *mem, unsigned cpu, uint64_t pfn, unsigned order);
 
+/**
+ * frag_alloc_contig_pages() - a naturally aligned block of 2^@order pages,
+ * MAX_PAGE_ORDER < @order <= 18 (1 GiB), from node @nid (-1: the CPU's
+ * node), as hugetlb's gigantic path does (alloc_contig_pages()). Returns the
+ * first pfn or FRAG_PFN_NONE. Free it with frag_free_pages(..., @order).
+ */
+uint64_t frag_alloc_contig_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
+				 const struct frag_owner *owner, int nid);
+
+/* The engine tells the model whether a node's kswapd is running (get_page_from_freelist skips such nodes). */
+void frag_node_set_kswapd_active(struct frag_mem *mem, unsigned nid, bool active);
+
 /* drain_all_pages(): return every PCP page to the buddy (@zone_id -1: all zones). */
 void frag_drain_all_pages(struct frag_mem *mem, int zone_id);
 

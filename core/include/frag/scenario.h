@@ -36,6 +36,22 @@
  * `--set path=value` can override. An unknown key, a wrong type or an
  * out-of-range value is an error "FILE:LINE:COL: key PATH: message" that
  * lists the valid keys where that helps.
+ *
+ * Details (core/conf):
+ *  - include: a file name or a list of them, relative to the including file;
+ *    included files may include others (a cycle is an error). Mappings merge
+ *    key by key, the including file winning; lists and values are replaced.
+ *  - Anchors, aliases and "<<" merge keys are resolved; top-level keys that
+ *    start with "x-" are ignored (a place to define anchors). Nesting is
+ *    limited to 64 levels and alias expansion to 200000 nodes.
+ *  - machine.holes: [{start, end, kind}], pfns (decimal or 0x hex), end
+ *    exclusive, kind absent or reserved (default reserved).
+ *  - thp.mthp_orders: a list of orders 2..8 or a bitmask; sysctl.thp_enabled
+ *    follows thp.enabled unless given (a contradiction is an error).
+ *  - workloads.NAME.stop: a duration or "never" (the default).
+ *  - --set a.b.c=value: applied in order after the file; creates keys (and
+ *    mappings) the file lacks; a value starting with '[' or '{' is YAML flow.
+ *    A new workload needs workloads.NAME.type among the sets.
  */
 #ifndef FRAG_SCENARIO_H
 #define FRAG_SCENARIO_H
@@ -51,6 +67,9 @@
 #define FRAG_SC_NAME_MAX 64
 #define FRAG_SC_MAX_WORKLOADS 64
 #define FRAG_SC_MAX_HOLES 256
+/* Holes frag_scenario_config() can write: the pc layout's ranges, a memmap
+ * range per node and the scenario's extra holes. */
+#define FRAG_SC_CONFIG_HOLES (4 + FRAG_MAX_NODES + FRAG_SC_MAX_HOLES)
 
 /* The `machine:` block. */
 enum frag_layout { LAYOUT_PC, LAYOUT_FLAT };
@@ -66,12 +85,31 @@ struct frag_machine_opts {
 
 /* The top-level run settings. */
 struct frag_run_opts {
-	char name[FRAG_SC_NAME_MAX];   /* scenario name (default: the file's base name) */
+	char name[FRAG_PARAM_STRLEN];  /* scenario name, at most FRAG_SC_NAME_MAX - 1 characters of
+					  [A-Za-z0-9._+-] (default: the file's base name) */
 	uint64_t duration;             /* simulated ns */
 	uint64_t seed;                 /* base of every random stream */
 	uint64_t sample_period;        /* ns between epoch samples */
 	uint64_t batch_window;         /* engine: max simulated ns a CPU runs between SimGrid wake-ups */
 };
+
+/* Simulated CPU time of each operation (docs/costs.md); all in ns. */
+struct frag_costs {
+	uint64_t alloc_base;       /* an allocation served from a PCP list or the buddy, excluding what follows */
+	uint64_t free_base;        /* a free to a PCP list */
+	uint64_t zone_lock;        /* one zone->lock acquisition (hold + handoff) */
+	uint64_t pcp_refill_page;  /* one page moved buddy -> PCP (rmqueue_bulk) */
+	uint64_t pcp_drain_page;   /* one page moved PCP -> buddy (free_pcppages_bulk) */
+	uint64_t fallback;         /* one migratetype fallback (claim or steal) */
+	uint64_t slowpath;         /* entering __alloc_pages_slowpath (retry bookkeeping, kswapd wake) */
+	uint64_t clear_page;       /* zeroing one 4 KiB page (__GFP_ZERO, user pages) */
+	uint64_t kswapd_run;       /* one kswapd wake-up with nothing to reclaim */
+	uint64_t kcompactd_run;    /* one kcompactd wake-up with nothing to do */
+};
+
+/* engine.costs: the table (core/conf/costs.c), defaults as documented in docs/costs.md. */
+extern const struct frag_param frag_cost_params[];
+void frag_costs_defaults(struct frag_costs *c);
 
 /* One workload instance. */
 struct frag_wl_spec {
@@ -92,6 +130,7 @@ struct frag_scenario {
 	struct frag_hole holes[FRAG_SC_MAX_HOLES];
 	struct frag_sysctl sysctl;
 	struct frag_thp_settings thp;
+	struct frag_costs costs;                 /* engine.costs */
 	const struct frag_policy_ops *policy;    /* policy.name */
 	void *policy_opts;                       /* its validated options */
 	unsigned nr_workloads;
@@ -101,8 +140,9 @@ struct frag_scenario {
 };
 
 /**
- * frag_scenario_load() - read @path (YAML), apply @sets ("a.b.c=value",
- * applied in order after the file and its includes), validate and resolve.
+ * frag_scenario_load() - read @path (YAML; NULL: no file, only @sets), apply
+ * @sets ("a.b.c=value", in order after the file and its includes), validate
+ * and resolve.
  * Returns 0, or -errno with "FILE:LINE:COL: ..." (or "--set a.b=c: ...") in
  * @err. The result is freed with frag_scenario_free().
  */
@@ -110,13 +150,35 @@ int frag_scenario_load(const char *path, const char *const *sets, unsigned nr_se
 		       char *err, size_t errlen);
 void frag_scenario_free(struct frag_scenario *sc);
 
-/* The machine and sysctls of a scenario as a frag_config (geometry, policy). */
+/**
+ * frag_scenario_config() - the machine and sysctls of a scenario as a
+ * frag_config: geometry (nodes, CPUs, the layout's holes and reserved
+ * ranges, then machine.holes, written to @holes, which needs room for
+ * FRAG_SC_CONFIG_HOLES entries in the worst case), sysctls, the policy and
+ * its options (pointing into @sc). @cfg->env is left zeroed. Returns 0 or
+ * -EINVAL with a message in @err.
+ */
 int frag_scenario_config(const struct frag_scenario *sc, struct frag_config *cfg, struct frag_hole *holes,
 			 unsigned max_holes, char *err, size_t errlen);
 
+/**
+ * frag_scenario_flatten() - the resolved configuration as (key path, value)
+ * pairs in the order of `resolved` ("machine.memory" = "4294967296",
+ * "workloads.web.rate" = "exp(10ms)"); every key is a valid --set path and
+ * every value reads back to the same setting. Lists (machine.holes,
+ * thp.mthp_orders) are one pair each, in YAML flow syntax. Returns 0 or
+ * -ENOMEM; free with frag_scenario_flatten_free().
+ */
+int frag_scenario_flatten(const struct frag_scenario *sc, char ***keys, char ***values, unsigned *n);
+void frag_scenario_flatten_free(char **keys, char **values, unsigned n);
+
 /* Parameter tables of the fixed blocks (for docs and `fragsim scenario --describe`). */
-extern const struct frag_param frag_run_params[];
-extern const struct frag_param frag_machine_params[];
-extern const struct frag_param frag_thp_params[];
+extern const struct frag_param frag_run_params[];       /* top level: struct frag_run_opts */
+extern const struct frag_param frag_engine_params[];    /* engine: struct frag_run_opts */
+extern const struct frag_param frag_machine_params[];   /* machine (holes: a list, see above) */
+extern const struct frag_param frag_thp_params[];       /* thp: struct frag_thp_settings */
+/* Keys every workload instance has besides its type's parameters: type,
+ * cpus, start, stop (stop also takes "never", the default: the end of the run). */
+extern const struct frag_param frag_wl_instance_params[];
 
 #endif /* FRAG_SCENARIO_H */

@@ -9,7 +9,9 @@
  * "running" may be written at once, so a killed process never leaves a run
  * that claims to be complete), epoch() every sample period, event() for
  * sparse events, finish() once with the final status and metrics (one
- * transaction), close().
+ * transaction), close(). close() without finish() records the run as
+ * "failed" ("closed before finish"); a process that dies without close()
+ * leaves it "running". Actions return 0 or -errno.
  */
 #ifndef FRAG_SINK_H
 #define FRAG_SINK_H
@@ -47,6 +49,9 @@ struct frag_run_info {
 	const char *git_rev;               /* `git describe` of the build, or "unknown" */
 	const char *version;               /* fragsim version */
 	const char *simgrid_version;       /* "3.32" */
+	const char *h5_file;               /* the run's HDF5 file (frag_sink_h5 writes DIR/<uid>.h5), for
+	                                      the runs.h5_file column; the SQLite sink stores it relative
+	                                      to the database's directory. NULL or "" if none */
 	uint64_t duration_ns;              /* requested simulated time */
 	uint64_t sample_period_ns;         /* epoch length */
 	unsigned nr_params;                /* flattened parameters (key = value), for the params table */
@@ -140,6 +145,9 @@ struct frag_sink_ops {
 	int (*event)(void *h, const struct frag_event_rec *ev);
 	int (*finish)(void *h, const struct frag_run_end *end);
 	void (*close)(void *h);
+	/* Optional (may be NULL): a message describing the last failure of epoch(), event() or
+	 * finish() on this handle, "" if none. Valid until the next call on the handle. */
+	const char *(*last_error)(void *h);
 };
 
 #endif /* FRAG_SINK_H */

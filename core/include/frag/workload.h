@@ -30,6 +30,7 @@
 
 #include "frag/gfp.h"
 #include "frag/param.h"
+#include "frag/stat_list.h"
 #include "frag/types.h"
 
 #define FRAG_WORKLOAD_ABI 1
@@ -137,6 +138,16 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 
 /* Charge @ns of simulated CPU time on the slot's CPU (user work, page zeroing). */
 void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns);
+
+/* count_vm_event(): a kernel vmstat event the workload's code path counts in
+ * the kernel (thp_fault_alloc in the fault handler, ...); also counted per
+ * instance under the stat's name. */
+void frag_wl_vm_event(struct frag_wl *wl, enum frag_stat stat, uint64_t n);
+
+/* A sparse event recorded in the results (events table): @type e.g.
+ * "hugetlb_1g", @outcome "ok"/"fail"/a reason, @value e.g. latency in ns. */
+void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
+		   const char *outcome);
 
 /* Per-instance counters reported with the run: `<instance>.<name>`. */
 void frag_wl_count(struct frag_wl *wl, const char *name, uint64_t n);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * costs.c - the table of simulated operation costs (scenario block
+ * engine.costs; docs/costs.md explains each entry).
+ */
+#include "frag/scenario.h"
+
+const struct frag_param frag_cost_params[] = {
+	FRAG_PARAM("alloc_base", PARAM_UINT, struct frag_costs, alloc_base, 150, 0, 1e9, "ns",
+		   "an allocation from a PCP list or the buddy (struct page set-up, list ops)"),
+	FRAG_PARAM("free_base", PARAM_UINT, struct frag_costs, free_base, 100, 0, 1e9, "ns", "a free to a PCP list"),
+	FRAG_PARAM("zone_lock", PARAM_UINT, struct frag_costs, zone_lock, 200, 0, 1e9, "ns",
+		   "one zone->lock acquisition (uncontended hold and hand-off)"),
+	FRAG_PARAM("pcp_refill_page", PARAM_UINT, struct frag_costs, pcp_refill_page, 40, 0, 1e9, "ns",
+		   "one page moved from the buddy to a PCP list"),
+	FRAG_PARAM("pcp_drain_page", PARAM_UINT, struct frag_costs, pcp_drain_page, 40, 0, 1e9, "ns",
+		   "one page moved from a PCP list to the buddy (with merging)"),
+	FRAG_PARAM("fallback", PARAM_UINT, struct frag_costs, fallback, 300, 0, 1e9, "ns",
+		   "one migratetype fallback (find_suitable_fallback + claim or steal)"),
+	FRAG_PARAM("slowpath", PARAM_UINT, struct frag_costs, slowpath, 1000, 0, 1e9, "ns",
+		   "entering __alloc_pages_slowpath (flag set-up, kswapd wake, retries)"),
+	FRAG_PARAM("clear_page", PARAM_UINT, struct frag_costs, clear_page, 400, 0, 1e9, "ns",
+		   "zeroing one 4 KiB page"),
+	FRAG_PARAM("kswapd_run", PARAM_UINT, struct frag_costs, kswapd_run, 20000, 0, 1e12, "ns",
+		   "a kswapd wake-up that finds nothing to reclaim"),
+	FRAG_PARAM("kcompactd_run", PARAM_UINT, struct frag_costs, kcompactd_run, 20000, 0, 1e12, "ns",
+		   "a kcompactd wake-up that finds nothing to compact"),
+	FRAG_PARAM_END,
+};
+
+void frag_costs_defaults(struct frag_costs *c)
+{
+	frag_param_defaults(frag_cost_params, c);
+}
+

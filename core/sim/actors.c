@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * actors.c - the SimGrid actors: one per simulated CPU, kswapd and
+ * kcompactd per node, and the epoch sampler.
+ *
+ * Two-level time (docs/architecture.md, "Engine"): each CPU keeps its own
+ * model clock in integer ns. A CPU actor handles, in plain C, every event due
+ * up to batch_window past its current time, advancing its clock by event
+ * times and by the simulated cost of each operation, then makes ONE SimGrid
+ * call: sleep until its next event. CPUs therefore interleave at the
+ * granularity of the batch window; SimGrid orders the batches.
+ */
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim_internal.h"
+
+/* ---------------------------------------------------------------------- */
+/* Event heap                                                             */
+/* ---------------------------------------------------------------------- */
+
+static inline bool ev_less(const struct sim_event *a, const struct sim_event *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+void heap_push(struct sim_heap *h, struct sim_event ev)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->a = realloc(h->a, h->cap * sizeof(*h->a));
+		if (!h->a) {
+			fprintf(stderr, "fragsim: out of memory (event heap)\n");
+			abort();
+		}
+	}
+	unsigned i = h->n++;
+	while (i) {
+		unsigned p = (i - 1) / 2;
+		if (!ev_less(&ev, &h->a[p]))
+			break;
+		h->a[i] = h->a[p];
+		i = p;
+	}
+	h->a[i] = ev;
+}
+
+struct sim_event heap_pop(struct sim_heap *h)
+{
+	struct sim_event top = h->a[0], last = h->a[--h->n];
+	unsigned i = 0;
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, m = i;
+		const struct sim_event *best = &last;
+		if (l < h->n && ev_less(&h->a[l], best)) {
+			m = l;
+			best = &h->a[l];
+		}
+		if (r < h->n && ev_less(&h->a[r], best))
+			m = r;
+		if (m == i)
+			break;
+		h->a[i] = h->a[m];
+		i = m;
+	}
+	if (h->n)
+		h->a[i] = last;
+	return top;
+}
+
+/* ---------------------------------------------------------------------- */
+/* CPU actors                                                             */
+/* ---------------------------------------------------------------------- */
+
+static void run_event(struct sim *s, struct sim_cpu *c, struct sim_event ev)
+{
+	struct frag_wl *wl = &s->wl[ev.wl];
+
+	if (ev.slot == SLOT_STOP) {
+		if (!wl->stopped) {
+			wl->stopped = true;
+			if (wl->ops->stop)
+				wl->ops->stop(wl, c->now);
+		}
+		return;
+	}
+	if (wl->stopped)
+		return;
+	s->c.events++;
+	uint64_t next = wl->ops->step(wl, ev.slot, c->now);
+	if (next != FRAG_TIME_NEVER && next < s->end && next < wl->spec->stop) {
+		if (next <= ev.t)
+			next = ev.t + 1;   /* a workload must make progress */
+		heap_push(&c->heap, (struct sim_event){ next, s->seq++, ev.wl, ev.slot });
+	}
+}
+
+void sim_cpu_actor(int argc, char **argv)
+{
+	struct sim_cpu *c = sg_actor_self_get_data();
+	struct sim *s = c->sim;
+	(void)argc;
+	(void)argv;
+
+	while (c->heap.n && !s->interrupted && !s->fail[0]) {
+		if (s->opts->stop && *s->opts->stop) {
+			s->interrupted = true;
+			break;
+		}
+		uint64_t t0 = c->heap.a[0].t;
+		if (t0 >= s->end)
+			break;
+		if (c->now < t0)
+			c->now = t0;
+		uint64_t window_end = c->now + s->sc->run.batch_window;
+
+		s->cur = c;
+		while (c->heap.n && c->heap.a[0].t <= window_end && c->heap.a[0].t < s->end) {
+			struct sim_event ev = heap_pop(&c->heap);
+			if (c->now < ev.t)
+				c->now = ev.t;
+			run_event(s, c, ev);
+			if (s->fail[0])
+				break;
+		}
+		s->cur = NULL;
+		c->batches++;
+		s->c.wakeups++;
+		if (c->id == 0 && (c->batches & 63) == 0)
+			sim_progress(s, c->now, false);
+
+		if (!c->heap.n)
+			break;
+		uint64_t wake = c->heap.a[0].t;
+		if (wake < c->now)
+			wake = c->now;   /* the batch overran: resume where its work ended */
+		if (wake >= s->end)
+			break;
+		sg_actor_sleep_until(ns2s(wake));
+	}
+	c->finished = true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Kernel daemons                                                         */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * kswapd: sleeps until wakeup_kswapd() (the allocator crossed a watermark or
+ * a boost is pending), then runs balance_pgdat(). Reclaim is modelled with
+ * the reclaim/compaction issue; until then a run finds nothing to do and
+ * costs costs.kswapd_run of daemon CPU time.
+ */
+void sim_kswapd_actor(int argc, char **argv)
+{
+	struct sim_node *n = sg_actor_self_get_data();
+	struct sim *s = n->sim;
+	unsigned nid = n->id;
+	(void)argc;
+	(void)argv;
+
+	sg_actor_daemonize(sg_actor_self());
+	for (;;) {
+		sg_sem_acquire(n->kswapd_sem);
+		n->kswapd_pending = false;
+		n->kswapd_wake++;
+		s->c.daemon_wakeups++;
+		frag_node_set_kswapd_active(s->mem, nid, true);
+		n->kswapd_ns += s->costs.kswapd_run;
+		sg_actor_sleep_for(ns2s(s->costs.kswapd_run));
+		frag_node_set_kswapd_active(s->mem, nid, false);
+	}
+}
+
+/* kcompactd: woken by wakeup_kcompactd(); compaction arrives with the
+ * reclaim/compaction issue. */
+void sim_kcompactd_actor(int argc, char **argv)
+{
+	struct sim_node *n = sg_actor_self_get_data();
+	struct sim *s = n->sim;
+	(void)argc;
+	(void)argv;
+
+	sg_actor_daemonize(sg_actor_self());
+	for (;;) {
+		sg_sem_acquire(n->kcompactd_sem);
+		n->kcompactd_pending = false;
+		n->kcompactd_wake++;
+		s->c.daemon_wakeups++;
+		n->kcompactd_ns += s->costs.kcompactd_run;
+		sg_actor_sleep_for(ns2s(s->costs.kcompactd_run));
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Epoch sampler                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Samples at t = period, 2*period, ... < end; the initial and final states
+ * are sampled by the engine outside the simulation. */
+void sim_sampler_actor(int argc, char **argv)
+{
+	struct sim *s = sg_actor_self_get_data();
+	uint64_t period = s->sc->run.sample_period;
+	(void)argc;
+	(void)argv;
+
+	for (uint64_t t = period; t < s->end; t += period) {
+		sg_actor_sleep_until(ns2s(t));
+		if (s->interrupted || s->fail[0] || (s->opts->stop && *s->opts->stop))
+			break;
+		sim_collect_epoch(s, t);
+		sim_progress(s, t, false);
+	}
+}

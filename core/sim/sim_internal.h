@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim_internal.h - the engine's private state (core/sim only).
+ */
+#ifndef FRAG_SIM_INTERNAL_H
+#define FRAG_SIM_INTERNAL_H
+
+#include <simgrid/semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frag/sim.h"
+#include "frag/workload.h"
+#include "rng.h"
+
+/* A pending event: the next step of one (instance, slot), or an instance's stop. */
+struct sim_event {
+	uint64_t t;              /* simulated ns */
+	uint32_t seq;            /* insertion order, to break ties deterministically */
+	uint16_t wl;             /* instance index */
+	uint16_t slot;           /* CPU slot in the instance, or SLOT_STOP */
+};
+#define SLOT_STOP 0xffff
+
+struct sim_heap {
+	struct sim_event *a;     /* binary min-heap on (t, seq) */
+	unsigned n, cap;
+};
+
+/* Latency histogram: log2 buckets with 16 linear sub-buckets (<= 6% error). */
+#define HIST_SUB 16
+#define HIST_BUCKETS (64 * HIST_SUB)
+struct sim_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t max;
+	uint64_t b[HIST_BUCKETS];
+};
+
+struct sim;
+
+/* One simulated CPU: a SimGrid actor driving its workload events. */
+struct sim_cpu {
+	struct sim *sim;
+	unsigned id;                 /* CPU number */
+	unsigned nid;                /* its node */
+	uint64_t now;                /* its model time, ns (advanced by event times and costs) */
+	uint64_t busy_ns;            /* CPU time charged by costs */
+	struct sim_heap heap;        /* its pending events */
+	bool finished;               /* the actor returned */
+	uint64_t batches;            /* SimGrid wake-ups */
+};
+
+struct wl_counter {
+	const char *name;            /* string literal from the workload */
+	uint64_t value;
+};
+
+/* One workload instance (struct frag_wl of workload.h). */
+struct frag_wl {
+	struct sim *sim;
+	unsigned index;                          /* in sim->wl */
+	const struct frag_wl_spec *spec;         /* from the scenario */
+	const struct frag_workload_ops *ops;
+	void *priv;                              /* ops->priv_size */
+	char *cpu_priv;                          /* nr_slots * ops->cpu_priv_size */
+	struct frag_rng *rng;                    /* [nr_slots] */
+	unsigned nr_slots;
+	bool stopped;
+	unsigned nr_counters;
+	struct wl_counter counters[32];
+	char *error;                             /* frag_wl_error() message */
+};
+
+struct sim_node {
+	struct sim *sim;
+	unsigned id;                 /* node id */
+	sg_sem_t kswapd_sem;         /* kswapd sleeps here */
+	sg_sem_t kcompactd_sem;      /* kcompactd sleeps here */
+	bool kswapd_pending;         /* a wake-up is queued */
+	bool kcompactd_pending;
+	uint64_t kswapd_wake;        /* wake-ups that ran */
+	uint64_t kcompactd_wake;
+	uint64_t kswapd_ns;          /* daemon CPU time */
+	uint64_t kcompactd_ns;
+};
+
+/* Engine counters reported with the kernel's (see engine.c ENGINE_COUNTERS). */
+struct sim_counters {
+	uint64_t allocs;             /* frag_wl_alloc() calls */
+	uint64_t alloc_failures;
+	uint64_t frees;
+	uint64_t events;             /* workload steps */
+	uint64_t wakeups;            /* SimGrid wake-ups of CPU actors */
+	uint64_t daemon_wakeups;
+};
+
+struct sim {
+	const struct frag_scenario *sc;
+	const struct frag_sim_opts *opts;
+	struct frag_costs costs;
+	struct frag_mem *mem;
+	unsigned nr_cpus;
+	struct sim_cpu *cpus;
+	unsigned nr_nodes;
+	struct sim_node *nodes;
+	unsigned nr_wl;
+	struct frag_wl *wl;
+	uint64_t end;                /* run.duration */
+	struct sim_cpu *cur;         /* CPU whose batch runs now (for env.now_ns) */
+	uint32_t seq;
+	bool interrupted;
+	char fail[256];              /* set when the run fails (e.g. a workload error) */
+	struct sim_counters c;
+	struct sim_hist lat_alloc;   /* every allocation's simulated latency */
+	struct sim_hist lat_stall;   /* allocations that entered the slowpath */
+
+	/* Sinks. */
+	unsigned nr_sinks;
+	void *sink_h[FRAG_SIM_MAX_SINKS];
+	struct frag_run_info ri;
+	/* Epoch buffers. */
+	unsigned nr_counters;
+	const char **counter_names;
+	const char **counter_units;
+	uint64_t *ep_counters;
+	uint32_t *ep_free_blocks;
+	uint8_t *ep_pb;
+	uint32_t *ep_spb;
+	struct frag_zone_desc *zones;
+	uint64_t next_epoch;
+	/* Progress. */
+	double wall_start;
+	double last_progress;
+	bool progress;
+};
+
+/* engine.c */
+double sim_wall(void);
+void sim_collect_epoch(struct sim *s, uint64_t t);
+void sim_progress(struct sim *s, uint64_t t, bool final);
+void sim_sink_event(struct sim *s, const struct frag_event_rec *ev);
+void hist_add(struct sim_hist *h, uint64_t v);
+uint64_t hist_quantile(const struct sim_hist *h, double q);
+
+/* actors.c */
+void sim_cpu_actor(int argc, char **argv);
+void sim_kswapd_actor(int argc, char **argv);
+void sim_kcompactd_actor(int argc, char **argv);
+void sim_sampler_actor(int argc, char **argv);
+void heap_push(struct sim_heap *h, struct sim_event ev);
+struct sim_event heap_pop(struct sim_heap *h);
+
+static inline double ns2s(uint64_t ns)
+{
+	return (double)ns * 1e-9;
+}
+
+#endif /* FRAG_SIM_INTERNAL_H */

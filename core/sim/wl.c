@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wl.c - the helpers workloads use (frag/workload.h): allocation and free
+ * with simulated cost and latency, time, random streams, counters.
+ *
+ * Cost of an allocation (docs/costs.md): alloc_base, plus zone_lock per
+ * zone->lock acquisition, pcp_refill_page per page moved to a PCP list,
+ * pcp_drain_page per page moved back, fallback per migratetype fallback and
+ * slowpath when the slowpath was entered; all read as deltas of the model's
+ * own counters around the call, so the cost follows what the kernel did.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+const void *frag_wl_opts(const struct frag_wl *wl)
+{
+	return wl->spec->opts;
+}
+
+void *frag_wl_priv(struct frag_wl *wl)
+{
+	return wl->priv;
+}
+
+void *frag_wl_cpu_priv(struct frag_wl *wl, unsigned slot)
+{
+	return wl->cpu_priv + (size_t)slot * wl->ops->cpu_priv_size;
+}
+
+const char *frag_wl_name(const struct frag_wl *wl)
+{
+	return wl->spec->name;
+}
+
+unsigned frag_wl_nr_slots(const struct frag_wl *wl)
+{
+	return wl->nr_slots;
+}
+
+unsigned frag_wl_cpu(const struct frag_wl *wl, unsigned slot)
+{
+	return wl->spec->cpus[slot];
+}
+
+uint32_t frag_wl_id(const struct frag_wl *wl)
+{
+	return wl->index + 1;
+}
+
+struct frag_rng *frag_wl_rng(struct frag_wl *wl, unsigned slot)
+{
+	return &wl->rng[slot];
+}
+
+const struct frag_thp_settings *frag_wl_thp(const struct frag_wl *wl)
+{
+	return &wl->sim->sc->thp;
+}
+
+uint64_t frag_wl_stop_time(const struct frag_wl *wl)
+{
+	return wl->spec->stop < wl->sim->end ? wl->spec->stop : wl->sim->end;
+}
+
+uint64_t frag_wl_managed_pages(const struct frag_wl *wl)
+{
+	return frag_total_managed_pages(wl->sim->mem);
+}
+
+int frag_wl_error(struct frag_wl *wl, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(wl->error);
+	wl->error = strdup(buf);
+	return -22;   /* -EINVAL */
+}
+
+static inline struct sim_cpu *slot_cpu(struct frag_wl *wl, unsigned slot)
+{
+	return &wl->sim->cpus[wl->spec->cpus[slot]];
+}
+
+uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot)
+{
+	return wl->sim->cpus[wl->spec->cpus[slot]].now;
+}
+
+void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
+{
+	struct sim_cpu *c = slot_cpu(wl, slot);
+	c->now += ns;
+	c->busy_ns += ns;
+}
+
+/* The model counters whose deltas price an operation. */
+struct cost_snap {
+	uint64_t zone_lock, refill, drain, extfrag, slowpath;
+};
+
+static inline void snap(const struct frag_mem *mem, struct cost_snap *cs)
+{
+	cs->zone_lock = frag_stat_get(mem, FRAG_STAT_zone_lock);
+	cs->refill = frag_stat_get(mem, FRAG_STAT_pcp_refill_pages);
+	cs->drain = frag_stat_get(mem, FRAG_STAT_pcp_drain_pages);
+	cs->extfrag = frag_stat_get(mem, FRAG_STAT_extfrag);
+	cs->slowpath = frag_stat_get(mem, FRAG_STAT_alloc_slowpath);
+}
+
+static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
+{
+	return (b->zone_lock - a->zone_lock) * k->zone_lock + (b->refill - a->refill) * k->pcp_refill_page +
+	       (b->drain - a->drain) * k->pcp_drain_page + (b->extfrag - a->extfrag) * k->fallback +
+	       (b->slowpath - a->slowpath) * k->slowpath;
+}
+
+uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+		       uint8_t flags)
+{
+	struct sim *s = wl->sim;
+	struct sim_cpu *c = slot_cpu(wl, slot);
+	struct frag_owner owner = { .id = frag_wl_id(wl), .cookie = cookie, .kind = kind, .flags = flags };
+	struct cost_snap a, b;
+	uint64_t pfn;
+
+	snap(s->mem, &a);
+	if (order <= MAX_PAGE_ORDER)
+		pfn = frag_alloc_pages(s->mem, c->id, order, gfp, &owner);
+	else
+		pfn = frag_alloc_contig_pages(s->mem, c->id, order, gfp, &owner, -1);
+	snap(s->mem, &b);
+
+	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
+	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
+		cost += s->costs.clear_page << order;
+	c->now += cost;
+	c->busy_ns += cost;
+	s->c.allocs++;
+	if (pfn == FRAG_PFN_NONE)
+		s->c.alloc_failures++;
+	hist_add(&s->lat_alloc, cost);
+	if (b.slowpath != a.slowpath)
+		hist_add(&s->lat_stall, cost);
+	return pfn;
+}
+
+void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned order)
+{
+	struct sim *s = wl->sim;
+	struct sim_cpu *c = slot_cpu(wl, slot);
+	struct cost_snap a, b;
+
+	snap(s->mem, &a);
+	if (frag_free_pages(s->mem, c->id, pfn, order)) {
+		snprintf(s->fail, sizeof s->fail, "workload %s freed pfn %#llx order %u, which it does not hold",
+			 wl->spec->name, (unsigned long long)pfn, order);
+		return;
+	}
+	snap(s->mem, &b);
+	uint64_t cost = s->costs.free_base + priced(&s->costs, &a, &b);
+	c->now += cost;
+	c->busy_ns += cost;
+	s->c.frees++;
+}
+
+void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
+		   const char *outcome)
+{
+	struct sim *s = wl->sim;
+	struct sim_cpu *c = slot_cpu(wl, slot);
+	char detail[160];
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\"}", wl->spec->name);
+	struct frag_event_rec ev = {
+		.t_ns = c->now,
+		.type = type,
+		.cpu = (int)c->id,
+		.nid = (int)c->nid,
+		.pfn = pfn,
+		.order = order,
+		.value = value,
+		.outcome = outcome,
+		.detail = detail,
+	};
+	sim_sink_event(s, &ev);
+}
+
+void frag_wl_vm_event(struct frag_wl *wl, enum frag_stat stat, uint64_t n)
+{
+	frag_vm_event(wl->sim->mem, stat, n);
+	frag_wl_count(wl, frag_stat_desc[stat].name, n);
+}
+
+void frag_wl_count(struct frag_wl *wl, const char *name, uint64_t n)
+{
+	for (unsigned i = 0; i < wl->nr_counters; i++)
+		if (wl->counters[i].name == name || !strcmp(wl->counters[i].name, name)) {
+			wl->counters[i].value += n;
+			return;
+		}
+	if (wl->nr_counters < sizeof wl->counters / sizeof wl->counters[0])
+		wl->counters[wl->nr_counters++] = (struct wl_counter){ name, n };
+}

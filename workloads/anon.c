@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * anon.c - anonymous memory of processes: arrival, page faults with THP and
+ * mTHP, page tables, exit.
+ *
+ * Per CPU, processes arrive (arrival), each with a target resident size
+ * (size), a lifetime (lifetime), a page-touch interval (touch) and a
+ * madvise(MADV_HUGEPAGE) coin (thp_madvise). A process touches its memory
+ * from the start of its address space: page i is touched at
+ * arrival + i * touch, so when faults happen depends only on the seed, never
+ * on the policy. Each fault mirrors do_anonymous_page() /
+ * do_huge_pmd_anonymous_page():
+ *  - at a 2 MiB-aligned address with a whole 2 MiB left to touch, if THP is
+ *    allowed for the VMA (transparent_hugepage/enabled, madvise), try an
+ *    order-9 folio with vma_thp_gfp_mask() (the defrag setting); success is
+ *    thp_fault_alloc, failure thp_fault_fallback;
+ *  - then (anon mTHP) the largest enabled order that fits, with the same gfp;
+ *  - then one order-0 page, GFP_HIGHUSER_MOVABLE.
+ * Every 2 MiB of touched address space needs one page-table page
+ * (GFP_KERNEL | __GFP_ACCOUNT, unmovable), also under a THP (the kernel
+ * deposits one for a later split). Pages are zeroed (clear_page cost).
+ * A failed order-0 fault ends the process (the OOM killer's victim),
+ * counted as oom_victims. At exit every page and page table is freed.
+ */
+#include <math.h>
+
+#include "wl_util.h"
+
+struct anon_opts {
+	struct frag_dist arrival;      /* ns between process arrivals on a CPU */
+	struct frag_dist size;         /* bytes a process touches */
+	struct frag_dist lifetime;     /* ns from arrival to exit */
+	struct frag_dist touch;        /* ns between touches of consecutive pages */
+	double thp_madvise;            /* probability that a process madvises MADV_HUGEPAGE */
+	unsigned max_procs;            /* live processes per CPU; arrivals beyond it are dropped */
+	unsigned initial_procs;        /* processes present at the start on each CPU */
+	bool pgtables;                 /* allocate page-table pages */
+};
+
+static const struct frag_param anon_params[] = {
+	FRAG_PARAM_DIST("arrival", struct anon_opts, arrival, "exp(1s)", 1, 1e15, "ns",
+			"time between process arrivals on each CPU"),
+	FRAG_PARAM_DIST("size", struct anon_opts, size, "lognormal(32M, 1)", 4096, 1e13, "bytes",
+			"resident size a process reaches"),
+	FRAG_PARAM_DIST("lifetime", struct anon_opts, lifetime, "exp(20s)", 1, 1e16, "ns",
+			"time from arrival to exit"),
+	FRAG_PARAM_DIST("touch", struct anon_opts, touch, "fixed(2us)", 1, 1e12, "ns",
+			"time between touches of consecutive 4 KiB pages while a process grows"),
+	FRAG_PARAM("thp_madvise", PARAM_DOUBLE, struct anon_opts, thp_madvise, 0, 0, 1, "probability",
+		   "fraction of processes that madvise(MADV_HUGEPAGE) their memory"),
+	FRAG_PARAM("max_procs", PARAM_U32, struct anon_opts, max_procs, 64, 1, 1 << 20, "processes",
+		   "live processes per CPU; arrivals beyond this are dropped"),
+	FRAG_PARAM("initial_procs", PARAM_U32, struct anon_opts, initial_procs, 1, 0, 1 << 20, "processes",
+		   "processes present at the start on each CPU"),
+	FRAG_PARAM("pgtables", PARAM_BOOL, struct anon_opts, pgtables, 1, 0, 1, "",
+		   "allocate one page-table page per 2 MiB of touched memory"),
+	FRAG_PARAM_END,
+};
+
+enum { T_ARRIVE, T_TOUCH, T_EXIT };
+enum { TAG_PAGE, TAG_PGTABLE };
+
+struct proc {
+	uint32_t gen;            /* bumped when the slot is reused: stale timers are ignored */
+	bool alive;
+	bool madvised;
+	uint64_t start;          /* arrival time */
+	uint64_t touch_ns;       /* interval between page touches */
+	uint64_t target;         /* pages to touch */
+	uint64_t touched;        /* pages touched so far (address progress) */
+	uint32_t *blocks;        /* cookies of its blocks */
+	uint32_t nr_blocks, cap_blocks;
+};
+
+struct anon_cpu {
+	struct wl_timers timers;
+	struct proc *procs;
+	uint32_t nr_procs, cap_procs;
+	uint32_t live;
+};
+
+struct anon_priv {
+	struct wl_blocks blocks;
+};
+
+static int anon_init(struct frag_wl *wl)
+{
+	const struct anon_opts *o = frag_wl_opts(wl);
+	struct anon_priv *p = frag_wl_priv(wl);
+	wl_blocks_init(&p->blocks);
+
+	/* Refuse a workload that cannot fit: its expected steady-state footprint. */
+	double arrival = frag_dist_mean(&o->arrival), life = frag_dist_mean(&o->lifetime);
+	double procs = isfinite(life) && arrival > 0 ? life / arrival + o->initial_procs : o->max_procs;
+	if (procs > o->max_procs)
+		procs = o->max_procs;
+	double bytes = procs * frag_dist_mean(&o->size) * frag_wl_nr_slots(wl);
+	double managed = (double)frag_wl_managed_pages(wl) * FRAG_PAGE_SIZE;
+	if (!isfinite(bytes) || bytes > managed)
+		return frag_wl_error(wl,
+				     "expects %.1f GiB of anonymous memory (%.1f processes x %.1f MiB x %u CPUs) on a "
+				     "machine with %.1f GiB: lower size, lifetime or max_procs",
+				     bytes / (1 << 30), procs, frag_dist_mean(&o->size) / (1 << 20), frag_wl_nr_slots(wl),
+				     managed / (1 << 30));
+	return 0;
+}
+
+static void spawn(struct frag_wl *wl, unsigned slot, uint64_t now)
+{
+	const struct anon_opts *o = frag_wl_opts(wl);
+	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
+	struct frag_rng *rng = frag_wl_rng(wl, slot);
+
+	/* Draw everything first: the stream never depends on what follows. */
+	uint64_t size = wl_sample_u64(&o->size, rng, FRAG_PAGE_SIZE);
+	uint64_t life = wl_sample_ns(&o->lifetime, rng);
+	uint64_t touch = wl_sample_ns(&o->touch, rng);
+	bool madvised = frag_rng_double(rng) < o->thp_madvise;
+
+	if (c->live >= o->max_procs) {
+		frag_wl_count(wl, "dropped_arrivals", 1);
+		return;
+	}
+	uint32_t idx = c->nr_procs, gen = 0;
+	for (uint32_t i = 0; i < c->nr_procs; i++)
+		if (!c->procs[i].alive && !c->procs[i].blocks) {
+			idx = i;
+			gen = c->procs[i].gen + 1;
+			break;
+		}
+	if (idx == c->nr_procs) {
+		if (c->nr_procs == c->cap_procs) {
+			c->cap_procs = c->cap_procs ? c->cap_procs * 2 : 16;
+			c->procs = realloc(c->procs, c->cap_procs * sizeof(*c->procs));
+		}
+		c->nr_procs++;
+	}
+	c->procs[idx] = (struct proc){
+		.gen = gen,
+		.alive = true,
+		.madvised = madvised,
+		.start = now,
+		.touch_ns = touch,
+		.target = (size + FRAG_PAGE_SIZE - 1) / FRAG_PAGE_SIZE,
+	};
+	c->live++;
+	frag_wl_count(wl, "processes", 1);
+	wl_timers_push(&c->timers, now, T_TOUCH | gen << 4, idx);
+	wl_timers_push(&c->timers, now + life, T_EXIT | gen << 4, idx);
+}
+
+static void proc_add_block(struct proc *pr, uint32_t cookie)
+{
+	if (pr->nr_blocks == pr->cap_blocks) {
+		pr->cap_blocks = pr->cap_blocks ? pr->cap_blocks * 2 : 64;
+		pr->blocks = realloc(pr->blocks, pr->cap_blocks * sizeof(uint32_t));
+	}
+	pr->blocks[pr->nr_blocks++] = cookie;
+}
+
+static void proc_exit(struct frag_wl *wl, unsigned slot, struct proc *pr)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
+	for (uint32_t i = 0; i < pr->nr_blocks; i++)
+		wl_blocks_release(&p->blocks, wl, slot, pr->blocks[i]);
+	free(pr->blocks);
+	pr->blocks = NULL;
+	pr->nr_blocks = pr->cap_blocks = 0;
+	if (pr->alive) {
+		pr->alive = false;
+		c->live--;
+	}
+}
+
+/* One allocation owned by the process; returns false if it failed. */
+static bool take(struct frag_wl *wl, unsigned slot, struct proc *pr, uint32_t pidx, unsigned order, gfp_t gfp,
+		 uint8_t kind, uint8_t flags, uint16_t tag)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	uint32_t cookie = wl_blocks_get(&p->blocks);
+	uint64_t pfn = frag_wl_alloc(wl, slot, order, gfp, cookie, kind, flags);
+	if (pfn == FRAG_PFN_NONE) {
+		wl_blocks_unget(&p->blocks, cookie);
+		return false;
+	}
+	wl_blocks_set(&p->blocks, cookie, pfn, order, slot, tag, pidx);
+	proc_add_block(pr, cookie);
+	return true;
+}
+
+/* do_anonymous_page() / do_huge_pmd_anonymous_page() for the next page. */
+static void fault(struct frag_wl *wl, unsigned slot, uint32_t pidx)
+{
+	const struct anon_opts *o = frag_wl_opts(wl);
+	const struct frag_thp_settings *thp = frag_wl_thp(wl);
+	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
+	struct proc *pr = &c->procs[pidx];
+	uint64_t addr = pr->touched, left = pr->target - pr->touched;
+
+	if (o->pgtables && (addr % 512) == 0 &&
+	    !take(wl, slot, pr, pidx, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO, KIND_PGTABLE, 0, TAG_PGTABLE)) {
+		frag_wl_count(wl, "oom_victims", 1);
+		proc_exit(wl, slot, pr);
+		return;
+	}
+	if (wl_thp_allowed(thp, pr->madvised) && (addr % 512) == 0 && left >= 512) {
+		gfp_t gfp = wl_thp_gfp(thp, pr->madvised) | __GFP_ZERO;
+		if (take(wl, slot, pr, pidx, HPAGE_PMD_ORDER, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
+			frag_wl_vm_event(wl, FRAG_STAT_thp_fault_alloc, 1);
+			pr->touched += 512;
+			return;
+		}
+		frag_wl_vm_event(wl, FRAG_STAT_thp_fault_fallback, 1);
+		/* Anon mTHP: the largest enabled order that is aligned and fits. */
+		for (int order = 8; order >= 2; order--) {
+			if (!(thp->mthp_orders & (1u << order)) || (addr & ((1u << order) - 1)) || left < (1u << order))
+				continue;
+			if (take(wl, slot, pr, pidx, (unsigned)order, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
+				frag_wl_vm_event(wl, FRAG_STAT_mthp_fault_alloc, 1);
+				pr->touched += 1u << order;
+				return;
+			}
+		}
+	}
+	if (!take(wl, slot, pr, pidx, 0, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, KIND_ANON, OWNER_LRU, TAG_PAGE)) {
+		frag_wl_count(wl, "oom_victims", 1);
+		proc_exit(wl, slot, pr);
+		return;
+	}
+	pr->touched++;
+}
+
+static uint64_t anon_start(struct frag_wl *wl, unsigned slot, uint64_t now)
+{
+	const struct anon_opts *o = frag_wl_opts(wl);
+	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
+	for (unsigned i = 0; i < o->initial_procs; i++)
+		spawn(wl, slot, now);
+	wl_timers_push(&c->timers, now + wl_sample_ns(&o->arrival, frag_wl_rng(wl, slot)), T_ARRIVE, 0);
+	return wl_timers_next(&c->timers);
+}
+
+static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+{
+	const struct anon_opts *o = frag_wl_opts(wl);
+	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
+
+	while (c->timers.n && c->timers.a[0].t <= now) {
+		struct wl_timer t = wl_timers_pop(&c->timers);
+		unsigned kind = t.kind & 0xf;
+		struct proc *pr = kind == T_ARRIVE ? NULL : &c->procs[t.arg];
+		if (pr && pr->gen != t.kind >> 4)
+			continue;   /* a timer of an earlier process in this slot */
+		switch (kind) {
+		case T_ARRIVE:
+			spawn(wl, slot, t.t);
+			wl_timers_push(&c->timers, t.t + wl_sample_ns(&o->arrival, frag_wl_rng(wl, slot)), T_ARRIVE, 0);
+			break;
+		case T_TOUCH:
+			if (!pr->alive)
+				break;
+			fault(wl, slot, t.arg);
+			if (pr->alive && pr->touched < pr->target)
+				wl_timers_push(&c->timers, pr->start + pr->touched * pr->touch_ns, T_TOUCH | pr->gen << 4, t.arg);
+			break;
+		case T_EXIT:
+			proc_exit(wl, slot, pr);
+			break;
+		}
+	}
+	uint64_t next = wl_timers_next(&c->timers);
+	return next <= now ? now + 1 : next;
+}
+
+static void anon_stop(struct frag_wl *wl, uint64_t now)
+{
+	(void)now;
+	for (unsigned s = 0; s < frag_wl_nr_slots(wl); s++) {
+		struct anon_cpu *c = frag_wl_cpu_priv(wl, s);
+		for (uint32_t i = 0; i < c->nr_procs; i++)
+			proc_exit(wl, s, &c->procs[i]);
+		wl_timers_free(&c->timers);
+	}
+}
+
+static void anon_fini(struct frag_wl *wl)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	for (unsigned s = 0; s < frag_wl_nr_slots(wl); s++) {
+		struct anon_cpu *c = frag_wl_cpu_priv(wl, s);
+		for (uint32_t i = 0; i < c->nr_procs; i++)
+			free(c->procs[i].blocks);
+		free(c->procs);
+		wl_timers_free(&c->timers);
+	}
+	wl_blocks_free(&p->blocks);
+}
+
+static void anon_migrated(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	wl_blocks_moved(&p->blocks, cookie, old_pfn, new_pfn);
+}
+
+const struct frag_workload_ops frag_workload_anon = {
+	.abi_version = FRAG_WORKLOAD_ABI,
+	.name = "anon",
+	.summary = "processes faulting anonymous memory (THP/mTHP per the thp settings), page tables, exit",
+	.params = anon_params,
+	.opts_size = sizeof(struct anon_opts),
+	.priv_size = sizeof(struct anon_priv),
+	.cpu_priv_size = sizeof(struct anon_cpu),
+	.init = anon_init,
+	.start = anon_start,
+	.step = anon_step,
+	.stop = anon_stop,
+	.fini = anon_fini,
+	.migrated = anon_migrated,
+};

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hugetlb.c - a hugetlb pool requester: at the given times it grows the
+ * pool of `page_size` pages to `pages` (echo N > .../nr_hugepages), holds
+ * them for `hold` (0: until its stop time), then shrinks the pool to 0.
+ *
+ * Mirrors set_max_huge_pages() -> alloc_pool_huge_folio(): the pool grows
+ * one page at a time and stops at the first failure.
+ *  - 1G: alloc_gigantic_folio() -> alloc_contig_pages(): 2^18 contiguous,
+ *    naturally aligned pages with GFP_HIGHUSER | __GFP_COMP |
+ *    __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE (a gigantic hstate is
+ *    not migratable, so htlb_alloc_mask() has no __GFP_MOVABLE). Every
+ *    attempt is an event "hugetlb_1g"; counters hugetlb_1g_attempts /
+ *    hugetlb_1g_success.
+ *  - 2M: alloc_buddy_hugetlb_folio(): one order-9 allocation with
+ *    GFP_HIGHUSER_MOVABLE (2 MiB pages are migratable on x86-64) |
+ *    __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE,
+ *    counted as htlb_buddy_alloc_success / htlb_buddy_alloc_fail. Every
+ *    attempt is an event "hugetlb_2m".
+ * Event values are the attempt's simulated latency in ns.
+ */
+#include "wl_util.h"
+
+enum { HP_2M, HP_1G };
+static const char *const hp_sizes[] = { "2M", "1G", NULL };
+
+struct h1g_opts {
+	int page_size;        /* HP_2M or HP_1G */
+	unsigned pages;       /* pool size requested */
+	uint64_t first;       /* ns: first request */
+	uint64_t period;      /* ns between requests, 0 = once */
+	uint64_t hold;        /* ns to hold the pages, 0 = until stop */
+	int64_t node;         /* node to allocate from, -1 = the CPU's node */
+};
+
+static const struct frag_param h1g_params[] = {
+	FRAG_PARAM_ENUM("page_size", struct h1g_opts, page_size, HP_1G, hp_sizes, "huge page size: 2M or 1G"),
+	FRAG_PARAM("pages", PARAM_U32, struct h1g_opts, pages, 1, 1, 1 << 16, "pages",
+		   "huge pages requested each time (the pool grows until the first failure)"),
+	FRAG_PARAM("first", PARAM_DURATION, struct h1g_opts, first, 10, 0, 1e9, "s", "time of the first request"),
+	FRAG_PARAM("period", PARAM_DURATION, struct h1g_opts, period, 0, 0, 1e9, "s",
+		   "time between requests (0: only once)"),
+	FRAG_PARAM("hold", PARAM_DURATION, struct h1g_opts, hold, 0, 0, 1e9, "s",
+		   "how long the pages are held before release (0: until the workload stops)"),
+	FRAG_PARAM("node", PARAM_INT, struct h1g_opts, node, -1, -1, 63, "", "node to allocate from (-1: the CPU's)"),
+	FRAG_PARAM_END,
+};
+
+#define HUGETLB_1G_GFP (GFP_HIGHUSER | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE)
+#define HUGETLB_2M_GFP (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE)
+
+struct h1g_priv {
+	struct wl_blocks blocks;
+	uint32_t *held;          /* cookies of the pages held now */
+	unsigned nr_held;
+	uint64_t release_at;     /* FRAG_TIME_NEVER when holding until stop */
+	uint64_t next_request;
+};
+
+static int h1g_init(struct frag_wl *wl)
+{
+	const struct h1g_opts *o = frag_wl_opts(wl);
+	struct h1g_priv *p = frag_wl_priv(wl);
+	wl_blocks_init(&p->blocks);
+	p->held = calloc(o->pages, sizeof(uint32_t));
+	uint64_t per = o->page_size == HP_1G ? SPB_NR_PAGES : PAGEBLOCK_NR_PAGES;
+	if ((uint64_t)o->pages * per > frag_wl_managed_pages(wl))
+		return frag_wl_error(wl, "pages = %u of %s asks for %.1f GiB on a machine with %.1f GiB", o->pages,
+				     hp_sizes[o->page_size], (double)o->pages * per / 262144,
+				     (double)frag_wl_managed_pages(wl) / 262144);
+	return p->held ? 0 : -12;
+}
+
+static void release(struct frag_wl *wl, struct h1g_priv *p)
+{
+	for (unsigned i = 0; i < p->nr_held; i++)
+		wl_blocks_release(&p->blocks, wl, 0, p->held[i]);
+	p->nr_held = 0;
+	p->release_at = FRAG_TIME_NEVER;
+}
+
+static uint64_t h1g_start(struct frag_wl *wl, unsigned slot, uint64_t now)
+{
+	const struct h1g_opts *o = frag_wl_opts(wl);
+	struct h1g_priv *p = frag_wl_priv(wl);
+	if (slot != 0)
+		return FRAG_TIME_NEVER;   /* one requester, on the first CPU */
+	p->release_at = FRAG_TIME_NEVER;
+	p->next_request = now + o->first;
+	return p->next_request;
+}
+
+static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opts *o)
+{
+	bool giga = o->page_size == HP_1G;
+	unsigned order = giga ? SPB_ORDER : HPAGE_PMD_ORDER;
+	gfp_t gfp = giga ? HUGETLB_1G_GFP : HUGETLB_2M_GFP;
+	const char *ev = giga ? "hugetlb_1g" : "hugetlb_2m";
+
+	/* Grow the pool one page at a time; stop at the first failure. */
+	while (p->nr_held < o->pages) {
+		uint64_t t0 = frag_wl_now(wl, 0);
+		uint32_t cookie = wl_blocks_get(&p->blocks);
+		uint64_t pfn = frag_wl_alloc(wl, 0, order, gfp, cookie, KIND_HUGETLB, OWNER_COMPOUND);
+		uint64_t lat = frag_wl_now(wl, 0) - t0;
+		if (giga)
+			frag_wl_count(wl, "hugetlb_1g_attempts", 1);
+		if (pfn == FRAG_PFN_NONE) {
+			wl_blocks_unget(&p->blocks, cookie);
+			if (!giga)
+				frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_fail, 1);
+			frag_wl_event(wl, 0, ev, FRAG_PFN_NONE, (int)order, (int64_t)lat, "fail");
+			break;
+		}
+		wl_blocks_set(&p->blocks, cookie, pfn, order, 0, 0, 0);
+		p->held[p->nr_held++] = cookie;
+		if (giga)
+			frag_wl_count(wl, "hugetlb_1g_success", 1);
+		else
+			frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_success, 1);
+		frag_wl_event(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok");
+	}
+	frag_wl_count(wl, "hugetlb_requests", 1);
+	frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
+}
+
+static uint64_t h1g_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+{
+	const struct h1g_opts *o = frag_wl_opts(wl);
+	struct h1g_priv *p = frag_wl_priv(wl);
+	(void)slot;
+
+	if (now >= p->release_at)
+		release(wl, p);
+	if (now >= p->next_request) {
+		request(wl, p, o);
+		if (o->hold)
+			p->release_at = now + o->hold;
+		p->next_request = o->period ? p->next_request + o->period : FRAG_TIME_NEVER;
+	}
+	return p->release_at < p->next_request ? p->release_at : p->next_request;
+}
+
+static void h1g_stop(struct frag_wl *wl, uint64_t now)
+{
+	(void)now;
+	release(wl, frag_wl_priv(wl));
+}
+
+static void h1g_fini(struct frag_wl *wl)
+{
+	struct h1g_priv *p = frag_wl_priv(wl);
+	free(p->held);
+	wl_blocks_free(&p->blocks);
+}
+
+const struct frag_workload_ops frag_workload_hugetlb = {
+	.abi_version = FRAG_WORKLOAD_ABI,
+	.name = "hugetlb",
+	.summary = "grows a 2 MiB or 1 GiB hugetlb pool to N pages at given times (stops at the first failure), holds them",
+	.params = h1g_params,
+	.opts_size = sizeof(struct h1g_opts),
+	.priv_size = sizeof(struct h1g_priv),
+	.cpu_priv_size = 0,
+	.init = h1g_init,
+	.start = h1g_start,
+	.step = h1g_step,
+	.stop = h1g_stop,
+	.fini = h1g_fini,
+};
