@@ -4,7 +4,7 @@
 # everything is present).
 set -eu
 
-PKGS="gcc make meson ninja-build pkg-config python3 libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest"
+PKGS="gcc make meson ninja-build pkg-config python3 libsimgrid-dev libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest"
 
 missing=""
 for p in $PKGS; do
