@@ -63,6 +63,11 @@ static int h1g_init(struct frag_wl *wl)
 	struct h1g_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
 	p->held = calloc(o->pages, sizeof(uint32_t));
+	/* Report the counters even when they stay 0. */
+	if (o->page_size == HP_1G) {
+		frag_wl_count(wl, "hugetlb_1g_attempts", 0);
+		frag_wl_count(wl, "hugetlb_1g_success", 0);
+	}
 	uint64_t per = o->page_size == HP_1G ? SPB_NR_PAGES : PAGEBLOCK_NR_PAGES;
 	if ((uint64_t)o->pages * per > frag_wl_managed_pages(wl))
 		return frag_wl_error(wl, "pages = %u of %s asks for %.1f GiB on a machine with %.1f GiB", o->pages,
