@@ -6,9 +6,9 @@
  * Per CPU, processes arrive (arrival), each with a target resident size
  * (size), a lifetime (lifetime), a page-touch interval (touch) and a
  * madvise(MADV_HUGEPAGE) coin (thp_madvise). A process touches its memory
- * from the start of its address space: page i is touched at
- * arrival + i * touch, so when faults happen depends only on the seed, never
- * on the policy. Each fault mirrors do_anonymous_page() /
+ * from the start of its address space in runs of touch_batch pages: the run
+ * starting at page i begins at arrival + i * touch, so when faults happen
+ * depends only on the seed, never on the policy. Each fault mirrors do_anonymous_page() /
  * do_huge_pmd_anonymous_page():
  *  - at a 2 MiB-aligned address with a whole 2 MiB left to touch, if THP is
  *    allowed for the VMA (transparent_hugepage/enabled, madvise), try an
@@ -31,6 +31,7 @@ struct anon_opts {
 	struct frag_dist size;         /* bytes a process touches */
 	struct frag_dist lifetime;     /* ns from arrival to exit */
 	struct frag_dist touch;        /* ns between touches of consecutive pages */
+	unsigned touch_batch;          /* faults handled per event (consecutive pages, back to back) */
 	double thp_madvise;            /* probability that a process madvises MADV_HUGEPAGE */
 	unsigned max_procs;            /* live processes per CPU; arrivals beyond it are dropped */
 	unsigned initial_procs;        /* processes present at the start on each CPU */
@@ -46,6 +47,8 @@ static const struct frag_param anon_params[] = {
 			"time from arrival to exit"),
 	FRAG_PARAM_DIST("touch", struct anon_opts, touch, "fixed(2us)", 1, 1e12, "ns",
 			"time between touches of consecutive 4 KiB pages while a process grows"),
+	FRAG_PARAM("touch_batch", PARAM_U32, struct anon_opts, touch_batch, 16, 1, 4096, "pages",
+		   "faults handled back to back per event (the process touches memory in runs)"),
 	FRAG_PARAM("thp_madvise", PARAM_DOUBLE, struct anon_opts, thp_madvise, 0, 0, 1, "probability",
 		   "fraction of processes that madvise(MADV_HUGEPAGE) their memory"),
 	FRAG_PARAM("max_procs", PARAM_U32, struct anon_opts, max_procs, 64, 1, 1 << 20, "processes",
@@ -246,7 +249,7 @@ static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 	const struct anon_opts *o = frag_wl_opts(wl);
 	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (c->timers.n && c->timers.a[0].t <= now) {
+	while (wl_timers_due(&c->timers, now)) {
 		struct wl_timer t = wl_timers_pop(&c->timers);
 		unsigned kind = t.kind & 0xf;
 		struct proc *pr = kind == T_ARRIVE ? NULL : &c->procs[t.arg];
@@ -258,9 +261,8 @@ static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 			wl_timers_push(&c->timers, t.t + wl_sample_ns(&o->arrival, frag_wl_rng(wl, slot)), T_ARRIVE, 0);
 			break;
 		case T_TOUCH:
-			if (!pr->alive)
-				break;
-			fault(wl, slot, t.arg);
+			for (unsigned k = 0; k < o->touch_batch && pr->alive && pr->touched < pr->target; k++)
+				fault(wl, slot, t.arg);
 			if (pr->alive && pr->touched < pr->target)
 				wl_timers_push(&c->timers, pr->start + pr->touched * pr->touch_ns, T_TOUCH | pr->gen << 4, t.arg);
 			break;

@@ -137,7 +137,7 @@ static uint64_t net_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 	struct net_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
-	while (c->timers.n && c->timers.a[0].t <= now) {
+	while (wl_timers_due(&c->timers, now)) {
 		struct wl_timer t = wl_timers_pop(&c->timers);
 		if (t.kind == T_FREE) {
 			put(wl, slot, t.arg);

@@ -133,7 +133,7 @@ static uint64_t pin_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 	struct pin_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
-	while (c->timers.n && c->timers.a[0].t <= now) {
+	while (wl_timers_due(&c->timers, now)) {
 		struct wl_timer t = wl_timers_pop(&c->timers);
 		if (t.kind == T_UNPIN) {
 			unpin(wl, slot, t.arg);

@@ -295,7 +295,7 @@ static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 	struct slab_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
-	while (c->timers.n && c->timers.a[0].t <= now) {
+	while (wl_timers_due(&c->timers, now)) {
 		struct wl_timer t = wl_timers_pop(&c->timers);
 		if (t.kind == T_FREE) {
 			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff);

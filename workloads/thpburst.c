@@ -130,7 +130,7 @@ static uint64_t burst_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 	const struct burst_opts *o = frag_wl_opts(wl);
 	struct burst_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (c->timers.n && c->timers.a[0].t <= now) {
+	while (wl_timers_due(&c->timers, now)) {
 		struct wl_timer t = wl_timers_pop(&c->timers);
 		if (t.kind == T_RELEASE) {
 			release(wl, slot);

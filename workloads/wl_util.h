@@ -117,76 +117,101 @@ struct wl_timer {
 	uint32_t arg;        /* workload-defined (cookie, process index, ...) */
 };
 
-struct wl_timers {
-	struct wl_timer *a;  /* binary min-heap on t, ties by insertion order (seq in kind's high bits not needed:
-				ties are broken by (kind, arg), which is deterministic) */
+/*
+ * A radix heap (a monotone priority queue): timers are never set before the
+ * last one taken, so an entry lives in bucket 64 - clz(t ^ last) and pushes
+ * are O(1) appends; a pop refills bucket 0 from the first non-empty bucket.
+ * Much cheaper than a binary heap for the millions of pending object
+ * lifetimes a slab cache keeps. Ties come out in a deterministic order
+ * (the same operations give the same order), not by (kind, arg).
+ */
+struct wl_tbucket {
+	struct wl_timer *a;
 	uint32_t n, cap;
 };
 
-static inline bool wl_timer_less(const struct wl_timer *x, const struct wl_timer *y)
+struct wl_timers {
+	uint64_t last;               /* every pending t is >= last */
+	uint32_t n;                  /* pending timers */
+	struct wl_tbucket b[65];     /* b[0]: t == last; b[i]: highest differing bit i-1 */
+};
+
+static inline unsigned wl_tbucket_of(uint64_t t, uint64_t last)
 {
-	if (x->t != y->t)
-		return x->t < y->t;
-	if (x->kind != y->kind)
-		return x->kind < y->kind;
-	return x->arg < y->arg;
+	return t == last ? 0 : 64 - (unsigned)__builtin_clzll(t ^ last);
 }
 
-static inline void wl_timers_push(struct wl_timers *h, uint64_t t, uint32_t kind, uint32_t arg)
+static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 {
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 64;
-		h->a = realloc(h->a, (size_t)h->cap * sizeof(*h->a));
-		if (!h->a) {
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->a = realloc(b->a, (size_t)b->cap * sizeof(*b->a));
+		if (!b->a) {
 			fprintf(stderr, "fragsim: out of memory (workload timers)\n");
 			abort();
 		}
 	}
+	b->a[b->n++] = x;
+}
+
+/* Set a timer at @t (clamped to the last time taken: nothing runs in the past). */
+static inline void wl_timers_push(struct wl_timers *h, uint64_t t, uint32_t kind, uint32_t arg)
+{
+	if (t < h->last)
+		t = h->last;
 	struct wl_timer x = { t, kind, arg };
-	uint32_t i = h->n++;
-	while (i) {
-		uint32_t p = (i - 1) / 2;
-		if (!wl_timer_less(&x, &h->a[p]))
-			break;
-		h->a[i] = h->a[p];
-		i = p;
-	}
-	h->a[i] = x;
+	wl_tbucket_add(&h->b[wl_tbucket_of(t, h->last)], x);
+	h->n++;
+}
+
+/* Make bucket 0 hold the earliest timers (they then equal h->last). */
+static inline void wl_timers_settle(struct wl_timers *h)
+{
+	if (h->b[0].n || !h->n)
+		return;
+	unsigned i = 1;
+	while (!h->b[i].n)
+		i++;
+	struct wl_tbucket *b = &h->b[i];
+	uint64_t min = b->a[0].t;
+	for (uint32_t k = 1; k < b->n; k++)
+		if (b->a[k].t < min)
+			min = b->a[k].t;
+	h->last = min;
+	uint32_t n = b->n;
+	b->n = 0;
+	for (uint32_t k = 0; k < n; k++)
+		wl_tbucket_add(&h->b[wl_tbucket_of(b->a[k].t, min)], b->a[k]);
 }
 
 static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
 {
-	struct wl_timer top = h->a[0], last = h->a[--h->n];
-	uint32_t i = 0;
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct wl_timer *best = &last;
-		if (l < h->n && wl_timer_less(&h->a[l], best)) {
-			m = l;
-			best = &h->a[l];
-		}
-		if (r < h->n && wl_timer_less(&h->a[r], best))
-			m = r;
-		if (m == i)
-			break;
-		h->a[i] = h->a[m];
-		i = m;
-	}
-	if (h->n)
-		h->a[i] = last;
-	return top;
+	wl_timers_settle(h);
+	h->n--;
+	return h->b[0].a[--h->b[0].n];
 }
 
-static inline uint64_t wl_timers_next(const struct wl_timers *h)
+/* The earliest pending time, FRAG_TIME_NEVER if none. */
+static inline uint64_t wl_timers_next(struct wl_timers *h)
 {
-	return h->n ? h->a[0].t : FRAG_TIME_NEVER;
+	wl_timers_settle(h);
+	return h->n ? h->last : FRAG_TIME_NEVER;
+}
+
+/* Is a timer due at or before @now? */
+static inline bool wl_timers_due(struct wl_timers *h, uint64_t now)
+{
+	return h->n && wl_timers_next(h) <= now;
 }
 
 static inline void wl_timers_free(struct wl_timers *h)
 {
-	free(h->a);
-	h->a = NULL;
-	h->n = h->cap = 0;
+	for (unsigned i = 0; i < 65; i++) {
+		free(h->b[i].a);
+		h->b[i].a = NULL;
+		h->b[i].n = h->b[i].cap = 0;
+	}
+	h->n = 0;
 }
 
 /* ---------------------------------------------------------------------- */

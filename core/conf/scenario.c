@@ -53,7 +53,11 @@ const struct frag_param frag_run_params[] = {
 
 const struct frag_param frag_engine_params[] = {
 	FRAG_PARAM("batch_window", PARAM_DURATION, struct frag_run_opts, batch_window, 0.001, 1e-6, 1, "s",
-		   "longest simulated time a CPU runs between two SimGrid wake-ups"),
+		   "simulated time a CPU runs at least between two SimGrid wake-ups (CPU interleaving granularity)"),
+	FRAG_PARAM("batch_ops", PARAM_U32, struct frag_run_opts, batch_ops, 256, 1, 1 << 20, "ops",
+		   "allocations + frees a CPU's batch aims for: a sparse CPU stretches its window to reach them"),
+	FRAG_PARAM("batch_max_window", PARAM_DURATION, struct frag_run_opts, batch_max_window, 0.05, 1e-6, 10, "s",
+		   "longest simulated time a batch may stretch to reach batch_ops"),
 	FRAG_PARAM_END,
 };
 

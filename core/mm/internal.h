@@ -427,11 +427,70 @@ enum frag_content {
 	CT_ALLOC,         /* allocated; see the mt/flags arguments */
 };
 
-void pb_account(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
-		unsigned owner_flags, int sign);
+void pb_account_range(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
+		      unsigned owner_flags, int sign);
 void set_pageblock_migratetype(struct frag_zone *z, uint64_t pfn, int mt);
 void spb_update_category(struct frag_zone *z, struct frag_spb *spb);
-void spb_update_fullness(struct frag_zone *z, struct frag_spb *spb);
+void spb_change_fullness(struct frag_zone *z, struct frag_spb *spb);
+
+/* sb_update_list() for fullness: move lists only when a bucket edge is crossed. */
+static inline void spb_update_fullness(struct frag_zone *z, struct frag_spb *spb)
+{
+	uint64_t x = (uint64_t)spb->nr_free_pages * NR_SPB_FULLNESS;
+	uint64_t lo = (uint64_t)spb->fullness * spb->nr_pages;
+	if (likely(x >= lo && (spb->fullness == NR_SPB_FULLNESS - 1 || x < lo + spb->nr_pages)))
+		return;
+	spb_change_fullness(z, spb);
+}
+
+/*
+ * One pageblock's share of a content change: @nr pages of class @ct move in
+ * (@sign +1) or out (-1); @mt is the allocation migratetype for CT_ALLOC.
+ */
+static inline void pb_account_one(struct frag_zone *z, struct frag_pageblock *pb, struct frag_spb *spb,
+				  unsigned nr, enum frag_content ct, int mt, unsigned owner_flags, int sign)
+{
+	int d = sign * (int)nr;
+	switch (ct) {
+	case CT_FREE: {
+		bool was_free = pb->nr_free == PAGEBLOCK_NR_PAGES;
+		pb->nr_free = (uint16_t)(pb->nr_free + d);
+		spb->nr_free_pages += (uint32_t)d;
+		bool is_free = pb->nr_free == PAGEBLOCK_NR_PAGES;
+		if (unlikely(was_free != is_free)) {
+			spb->nr_pb_free = (uint16_t)(spb->nr_pb_free + (is_free ? 1 : -1));
+			spb_update_category(z, spb);
+		}
+		spb_update_fullness(z, spb);
+		break;
+	}
+	case CT_PCP:
+		pb->nr_pcp = (uint16_t)(pb->nr_pcp + d);
+		spb->nr_pcp_pages += (uint32_t)d;
+		break;
+	case CT_ALLOC:
+		pb->nr_alloc[mt] = (uint16_t)(pb->nr_alloc[mt] + d);
+		spb->nr_alloc_pages[mt] += (uint32_t)d;
+		if (owner_flags & (OWNER_LRU | OWNER_MOVABLE_OPS))
+			pb->nr_lru = (uint16_t)(pb->nr_lru + d);
+		if (owner_flags & OWNER_PINNED)
+			pb->nr_pinned = (uint16_t)(pb->nr_pinned + d);
+		break;
+	}
+}
+
+/**
+ * pb_account() - account @nr pages starting at @pfn entering (@sign = +1) or
+ * leaving (-1) content class @ct, in their pageblocks and SPB.
+ */
+static inline void pb_account(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
+			      unsigned owner_flags, int sign)
+{
+	if (likely(nr <= PAGEBLOCK_NR_PAGES && ((pfn ^ (pfn + nr - 1)) >> PAGEBLOCK_ORDER) == 0))
+		pb_account_one(z, pfn_to_pb(z, pfn), pfn_to_spb(z, pfn), (unsigned)nr, ct, mt, owner_flags, sign);
+	else
+		pb_account_range(z, pfn, nr, ct, mt, owner_flags, sign);
+}
 void spb_lists_init(struct frag_zone *z);
 bool spb_is_content_clean(const struct frag_spb *spb);
 bool spb_is_entirely_free(const struct frag_spb *spb);

@@ -572,6 +572,11 @@ uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s)
 	return s < NR_FRAG_STATS ? mem->stat[s] : 0;
 }
 
+const uint64_t *frag_stats(const struct frag_mem *mem)
+{
+	return mem->stat;
+}
+
 void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n)
 {
 	if (s < NR_FRAG_STATS)

@@ -87,21 +87,6 @@ void spb_update_category(struct frag_zone *z, struct frag_spb *spb)
 	spb_list_add(z, spb);
 }
 
-void spb_update_fullness(struct frag_zone *z, struct frag_spb *spb)
-{
-	/* Fast check without a division: still inside the current bucket? */
-	uint64_t x = (uint64_t)spb->nr_free_pages * NR_SPB_FULLNESS;
-	uint64_t lo = (uint64_t)spb->fullness * spb->nr_pages;
-	if (x >= lo && (spb->fullness == NR_SPB_FULLNESS - 1 || x < lo + spb->nr_pages))
-		return;
-	unsigned f = spb_compute_fullness(spb);
-	if (f == spb->fullness)
-		return;
-	spb_list_del(z, spb);
-	spb->fullness = (uint8_t)f;
-	spb_list_add(z, spb);
-}
-
 /* Called once the zone's SPB counters hold their initial values. */
 void spb_lists_init(struct frag_zone *z)
 {
@@ -137,55 +122,10 @@ bool spb_is_entirely_free(const struct frag_spb *spb)
 /* Content accounting                                                     */
 /* ---------------------------------------------------------------------- */
 
-/*
- * One pageblock's share of a content change. @nr pages of kind @ct move in
- * (@sign +1) or out (-1).
- */
-static inline void pb_account_one(struct frag_zone *z, struct frag_pageblock *pb, struct frag_spb *spb,
-				  unsigned nr, enum frag_content ct, int mt, unsigned owner_flags, int sign)
+/* The multi-pageblock case of pb_account() (orders >= 9, contiguous ranges). */
+void pb_account_range(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
+		      unsigned owner_flags, int sign)
 {
-	switch (ct) {
-	case CT_FREE: {
-		bool was_free = pb->nr_free == PAGEBLOCK_NR_PAGES;
-		pb->nr_free = (uint16_t)(pb->nr_free + sign * (int)nr);
-		spb->nr_free_pages += (uint32_t)(sign * (int)nr);
-		bool is_free = pb->nr_free == PAGEBLOCK_NR_PAGES;
-		if (unlikely(was_free != is_free)) {
-			spb->nr_pb_free = (uint16_t)(spb->nr_pb_free + (is_free ? 1 : -1));
-			spb_update_category(z, spb);
-		}
-		/* Fullness only moves when the free count crosses a bucket edge. */
-		spb_update_fullness(z, spb);
-		break;
-	}
-	case CT_PCP:
-		pb->nr_pcp = (uint16_t)(pb->nr_pcp + sign * (int)nr);
-		spb->nr_pcp_pages += (uint32_t)(sign * (int)nr);
-		break;
-	case CT_ALLOC:
-		pb->nr_alloc[mt] = (uint16_t)(pb->nr_alloc[mt] + sign * (int)nr);
-		spb->nr_alloc_pages[mt] += (uint32_t)(sign * (int)nr);
-		if (owner_flags & (OWNER_LRU | OWNER_MOVABLE_OPS))
-			pb->nr_lru = (uint16_t)(pb->nr_lru + sign * (int)nr);
-		if (owner_flags & OWNER_PINNED)
-			pb->nr_pinned = (uint16_t)(pb->nr_pinned + sign * (int)nr);
-		break;
-	}
-}
-
-/**
- * pb_account() - account @nr pages starting at @pfn entering (@sign = +1) or
- * leaving (-1) content class @ct. @mt is the allocation migratetype for
- * CT_ALLOC. Runs may span several pageblocks (orders >= 9, contig ranges).
- */
-void pb_account(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_content ct, int mt,
-		unsigned owner_flags, int sign)
-{
-	if (likely(nr <= PAGEBLOCK_NR_PAGES && ((pfn ^ (pfn + nr - 1)) >> PAGEBLOCK_ORDER) == 0)) {
-		pb_account_one(z, pfn_to_pb(z, pfn), pfn_to_spb(z, pfn), (unsigned)nr, ct, mt, owner_flags,
-			       sign);
-		return;
-	}
 	uint64_t end = pfn + nr;
 	while (pfn < end) {
 		uint64_t pb_end = (pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1;
@@ -193,6 +133,17 @@ void pb_account(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_conten
 		pb_account_one(z, pfn_to_pb(z, pfn), pfn_to_spb(z, pfn), (unsigned)n, ct, mt, owner_flags, sign);
 		pfn += n;
 	}
+}
+
+/* The slow part of spb_update_fullness(): the bucket changed. */
+void spb_change_fullness(struct frag_zone *z, struct frag_spb *spb)
+{
+	unsigned f = spb_compute_fullness(spb);
+	if (f == spb->fullness)
+		return;
+	spb_list_del(z, spb);
+	spb->fullness = (uint8_t)f;
+	spb_list_add(z, spb);
 }
 
 /**

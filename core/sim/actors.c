@@ -115,10 +115,21 @@ void sim_cpu_actor(int argc, char **argv)
 			break;
 		if (c->now < t0)
 			c->now = t0;
+		/*
+		 * The batch: every event within batch_window; a CPU with few
+		 * operations keeps going, up to batch_max_window, until it has
+		 * done batch_ops allocations and frees (the SimGrid wake-up
+		 * budget: about one per batch_ops operations).
+		 */
 		uint64_t window_end = c->now + s->sc->run.batch_window;
+		uint64_t max_end = c->now + s->sc->run.batch_max_window;
+		uint64_t ops0 = s->c.allocs + s->c.frees;
 
 		s->cur = c;
-		while (c->heap.n && c->heap.a[0].t <= window_end && c->heap.a[0].t < s->end) {
+		while (c->heap.n && c->heap.a[0].t < s->end) {
+			uint64_t t = c->heap.a[0].t;
+			if (t > window_end && (t > max_end || s->c.allocs + s->c.frees - ops0 >= s->sc->run.batch_ops))
+				break;
 			struct sim_event ev = heap_pop(&c->heap);
 			if (c->now < ev.t)
 				c->now = ev.t;

@@ -100,6 +100,7 @@ struct sim {
 	const struct frag_sim_opts *opts;
 	struct frag_costs costs;
 	struct frag_mem *mem;
+	const uint64_t *stats;       /* frag_stats(mem): the model's counters */
 	unsigned nr_cpus;
 	struct sim_cpu *cpus;
 	unsigned nr_nodes;

@@ -105,13 +105,13 @@ struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
 };
 
-static inline void snap(const struct frag_mem *mem, struct cost_snap *cs)
+static inline void snap(const uint64_t *st, struct cost_snap *cs)
 {
-	cs->zone_lock = frag_stat_get(mem, FRAG_STAT_zone_lock);
-	cs->refill = frag_stat_get(mem, FRAG_STAT_pcp_refill_pages);
-	cs->drain = frag_stat_get(mem, FRAG_STAT_pcp_drain_pages);
-	cs->extfrag = frag_stat_get(mem, FRAG_STAT_extfrag);
-	cs->slowpath = frag_stat_get(mem, FRAG_STAT_alloc_slowpath);
+	cs->zone_lock = st[FRAG_STAT_zone_lock];
+	cs->refill = st[FRAG_STAT_pcp_refill_pages];
+	cs->drain = st[FRAG_STAT_pcp_drain_pages];
+	cs->extfrag = st[FRAG_STAT_extfrag];
+	cs->slowpath = st[FRAG_STAT_alloc_slowpath];
 }
 
 static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
@@ -130,12 +130,12 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	struct cost_snap a, b;
 	uint64_t pfn;
 
-	snap(s->mem, &a);
+	snap(s->stats, &a);
 	if (order <= MAX_PAGE_ORDER)
 		pfn = frag_alloc_pages(s->mem, c->id, order, gfp, &owner);
 	else
 		pfn = frag_alloc_contig_pages(s->mem, c->id, order, gfp, &owner, -1);
-	snap(s->mem, &b);
+	snap(s->stats, &b);
 
 	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
@@ -157,13 +157,13 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 	struct sim_cpu *c = slot_cpu(wl, slot);
 	struct cost_snap a, b;
 
-	snap(s->mem, &a);
+	snap(s->stats, &a);
 	if (frag_free_pages(s->mem, c->id, pfn, order)) {
 		snprintf(s->fail, sizeof s->fail, "workload %s freed pfn %#llx order %u, which it does not hold",
 			 wl->spec->name, (unsigned long long)pfn, order);
 		return;
 	}
-	snap(s->mem, &b);
+	snap(s->stats, &b);
 	uint64_t cost = s->costs.free_base + priced(&s->costs, &a, &b);
 	c->now += cost;
 	c->busy_ns += cost;

@@ -195,6 +195,8 @@ void frag_pcp_decay(struct frag_mem *mem);
 
 /* Counters. */
 uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);
+/* All counters at once: NR_FRAG_STATS values, live (for cheap deltas). */
+const uint64_t *frag_stats(const struct frag_mem *mem);
 /* count_vm_event() for events the callers of the allocator count in the
  * kernel (thp_fault_alloc in the fault handler, htlb_* in hugetlb.c, ...). */
 void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n);

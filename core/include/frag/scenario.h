@@ -90,7 +90,9 @@ struct frag_run_opts {
 	uint64_t duration;             /* simulated ns */
 	uint64_t seed;                 /* base of every random stream */
 	uint64_t sample_period;        /* ns between epoch samples */
-	uint64_t batch_window;         /* engine: max simulated ns a CPU runs between SimGrid wake-ups */
+	uint64_t batch_window;         /* engine: simulated ns a CPU runs at least between SimGrid wake-ups */
+	unsigned batch_ops;            /* engine: allocations + frees a batch aims for before it ends */
+	uint64_t batch_max_window;     /* engine: longest simulated ns a batch may stretch to reach batch_ops */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */
