@@ -23,5 +23,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_workloads(int argc, char **argv);
 
 #endif /* FRAG_CLI_H */

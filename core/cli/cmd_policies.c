@@ -7,6 +7,8 @@
 
 #include "cli.h"
 #include "frag/policy.h"
+#include "frag/scenario.h"
+#include "frag/workload.h"
 
 extern const struct frag_param frag_sysctl_params[];
 
@@ -58,8 +60,14 @@ static void print_table(const struct frag_param *params)
 		const struct frag_param *p = &params[i];
 		char d[32], lo[32], hi[32];
 		fmt_value(p, p->def, d, sizeof d);
-		fmt_value(p, p->min, lo, sizeof lo);
-		fmt_value(p, p->max, hi, sizeof hi);
+		if (p->type == PARAM_DIST) {
+			/* Bounds of a distribution apply to its samples. */
+			snprintf(lo, sizeof lo, "%g", p->min);
+			snprintf(hi, sizeof hi, "%g", p->max);
+		} else {
+			fmt_value(p, p->min, lo, sizeof lo);
+			fmt_value(p, p->max, hi, sizeof hi);
+		}
 		if (p->type == PARAM_ENUM || p->type == PARAM_STRING) {
 			snprintf(lo, sizeof lo, "-");
 			snprintf(hi, sizeof hi, "-");
@@ -126,5 +134,61 @@ int cmd_policies(int argc, char **argv)
 		printf("  (none: this policy is tuned only through the vm sysctls below)\n");
 	printf("\nvm sysctls (machine-wide, apply under every policy):\n");
 	print_table(frag_sysctl_params);
+	return 0;
+}
+
+static void print_workload_names(FILE *f)
+{
+	for (unsigned i = 0; i < frag_workload_count(); i++)
+		fprintf(f, "%s%s", i ? ", " : "", frag_workload_at(i)->name);
+	fputc('\n', f);
+}
+
+/* `fragsim workloads [--describe NAME]` */
+int cmd_workloads(int argc, char **argv)
+{
+	const char *describe = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--describe")) {
+			if (++i >= argc) {
+				cli_error("workloads", "--describe needs a workload type; known types:");
+				print_workload_names(stderr);
+				return EXIT_USAGE;
+			}
+			describe = argv[i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: fragsim workloads [--describe TYPE]\n"
+			       "Lists the workload types, or prints one type's parameter table (name, type, default,\n"
+			       "bounds, unit, help) and the keys every instance takes.\n");
+			return 0;
+		} else {
+			cli_error("workloads", "unknown option '%s'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	char err[256];
+	if (frag_workload_registry_check(err, sizeof err)) {
+		cli_error("workloads", "registry is inconsistent: %s", err);
+		return 1;
+	}
+	if (!describe) {
+		for (unsigned i = 0; i < frag_workload_count(); i++)
+			printf("%-12s %s\n", frag_workload_at(i)->name, frag_workload_at(i)->summary);
+		return 0;
+	}
+	const struct frag_workload_ops *w = frag_workload_find(describe);
+	if (!w) {
+		cli_error("workloads", "unknown workload type '%s'; known types:", describe);
+		print_workload_names(stderr);
+		return EXIT_USAGE;
+	}
+	printf("workload: %s\n%s\n\nparameters:\n", w->name, w->summary);
+	if (w->params && w->params[0].name)
+		print_table(w->params);
+	else
+		printf("  (none)\n");
+	printf("\nevery instance also takes:\n");
+	print_table(frag_wl_instance_params);
 	return 0;
 }

@@ -49,7 +49,7 @@ static const char *const summary_keys[] = {
 	"alloc_fail", "oom_kill", "oom_early", "wl.kvmalloc_fallback", "alloc_latency_p50_ns", "alloc_latency_p99_ns",
 	"alloc_latency_max_ns", "stall_count", "stall_p99_ns", "kswapd_wake", "compact_daemon_wake",
 	"fragmentation_score", "sim_allocs", "sim_frees", "simgrid_wakeups_per_alloc", "sim_seconds", "wall_seconds",
-	"events_per_sec", "sim_seconds_per_wall_second",
+	"events_per_sec", "sim_seconds_per_wall_second", "peak_rss_mib",
 };
 
 static void print_metric(const char *key, double v)

@@ -129,6 +129,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "simulate a scenario file; results to SQLite and HDF5, a summary on stdout" },
 	{ "demo", cmd_demo, "fill and churn a simulated machine, print its kernel-format views" },
 	{ "policies", cmd_policies, "list policies; --describe NAME prints a parameter table" },
+	{ "workloads", cmd_workloads, "list workload types; --describe TYPE prints a parameter table" },
 	{ "proc", cmd_proc, "kernel-format views: proc extfrag --buddyinfo FILE" },
 };
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <xbt/log.h>
@@ -482,6 +483,9 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "events_per_sec", wall > 0 ? ops / wall : 0, "1/s");
 	add_metric(&b, "sim_seconds_per_wall_second", wall > 0 ? ns2s(sim_ns) / wall : 0, "ratio");
 	add_metric(&b, "simgrid_wakeups_per_alloc", s->c.allocs ? (double)s->c.wakeups / s->c.allocs : 0, "ratio");
+	struct rusage ru;
+	if (!getrusage(RUSAGE_SELF, &ru))
+		add_metric(&b, "peak_rss_mib", (double)ru.ru_maxrss / 1024, "MiB");
 
 	for (unsigned i = 0; i < b.n; i++)
 		b.m[i].name = b.names + (uintptr_t)b.m[i].name;
