@@ -120,9 +120,7 @@ static void drop_pages(struct frag_wl *wl, unsigned slot, uint32_t f)
 {
 	struct pc_priv *p = frag_wl_priv(wl);
 	struct file *fl = &p->files[f];
-	if (!fl->nr && !fl->cached)
-		return;
-	lru_del(p, f);
+	lru_del(p, f);   /* also a file whose read got no pages at all */
 	for (uint32_t i = 0; i < fl->nr; i++) {
 		p->cached_pages -= 1ull << p->blocks.b[fl->cookies[i]].order;
 		wl_blocks_release(&p->blocks, wl, slot, fl->cookies[i]);
@@ -176,7 +174,8 @@ static void read_in(struct frag_wl *wl, unsigned slot, uint32_t f)
 		index += 1ull << order;
 	}
 	fl->cached = index >= fl->pages;
-	lru_add_head(p, f);
+	if (fl->nr)
+		lru_add_head(p, f);
 	frag_wl_count(wl, "read_pages", index);
 }
 

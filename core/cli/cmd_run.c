@@ -23,9 +23,16 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/* The first SIGINT/SIGTERM asks the engine to stop at its next batch
+ * boundary; a second one, if the run has not ended by then, kills the
+ * process at once (the run row then stays 'running', as after SIGKILL). */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (stop_requested) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_requested = 1;
 }
 
