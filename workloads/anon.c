@@ -201,29 +201,39 @@ static void fault(struct frag_wl *wl, unsigned slot, uint32_t pidx)
 	struct proc *pr = &c->procs[pidx];
 	uint64_t addr = pr->touched, left = pr->target - pr->touched;
 
-	if (o->pgtables && (addr % 512) == 0 &&
-	    !take(wl, slot, pr, pidx, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO, KIND_PGTABLE, 0, TAG_PGTABLE)) {
-		frag_wl_count(wl, "oom_victims", 1);
-		proc_exit(wl, slot, pr);
-		return;
-	}
-	if (wl_thp_allowed(thp, pr->madvised) && (addr % 512) == 0 && left >= 512) {
-		gfp_t gfp = wl_thp_gfp(thp, pr->madvised) | __GFP_ZERO;
+	bool thp_ok = wl_thp_allowed(thp, pr->madvised), pmd_start = (addr % 512) == 0;
+	gfp_t gfp = wl_thp_gfp(thp, pr->madvised) | __GFP_ZERO;
+
+	/* do_huge_pmd_anonymous_page(): the PMD folio, then pte_alloc_one() for the deposit. */
+	if (thp_ok && pmd_start && left >= 512) {
 		if (take(wl, slot, pr, pidx, HPAGE_PMD_ORDER, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
+			if (o->pgtables &&
+			    !take(wl, slot, pr, pidx, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO, KIND_PGTABLE, 0, TAG_PGTABLE)) {
+				frag_wl_count(wl, "oom_victims", 1);   /* VM_FAULT_OOM */
+				proc_exit(wl, slot, pr);
+				return;
+			}
 			frag_wl_vm_event(wl, FRAG_STAT_thp_fault_alloc, 1);
 			pr->touched += 512;
 			return;
 		}
 		frag_wl_vm_event(wl, FRAG_STAT_thp_fault_fallback, 1);
-		/* Anon mTHP: the largest enabled order that is aligned and fits. */
-		for (int order = 8; order >= 2; order--) {
-			if (!(thp->mthp_orders & (1u << order)) || (addr & ((1u << order) - 1)) || left < (1u << order))
-				continue;
-			if (take(wl, slot, pr, pidx, (unsigned)order, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
-				frag_wl_vm_event(wl, FRAG_STAT_mthp_fault_alloc, 1);
-				pr->touched += 1u << order;
-				return;
-			}
+	}
+	/* do_anonymous_page(): pte_alloc() for a new PMD, then alloc_anon_folio(). */
+	if (o->pgtables && pmd_start &&
+	    !take(wl, slot, pr, pidx, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO, KIND_PGTABLE, 0, TAG_PGTABLE)) {
+		frag_wl_count(wl, "oom_victims", 1);
+		proc_exit(wl, slot, pr);
+		return;
+	}
+	/* Anon mTHP, on every fault: the largest enabled order that is aligned and fits. */
+	for (int order = 8; thp_ok && order >= 2; order--) {
+		if (!(thp->mthp_orders & (1u << order)) || (addr & ((1u << order) - 1)) || left < (1u << order))
+			continue;
+		if (take(wl, slot, pr, pidx, (unsigned)order, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
+			frag_wl_vm_event(wl, FRAG_STAT_mthp_fault_alloc, 1);
+			pr->touched += 1u << order;
+			return;
 		}
 	}
 	if (!take(wl, slot, pr, pidx, 0, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, KIND_ANON, OWNER_LRU, TAG_PAGE)) {

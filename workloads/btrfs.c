@@ -3,9 +3,12 @@
  * btrfs.c - btrfs metadata: extent buffers.
  *
  * Extent buffers (struct extent_buffer) hold tree nodes of `nodesize`
- * bytes (16 KiB by default). Since 6.x btrfs allocates them as one folio of
- * get_order(nodesize) with GFP_NOFS | __GFP_NOFAIL, falling back to single
- * pages (alloc_eb_folio_array()); they are unmovable, which is why btrfs
+ * bytes (16 KiB by default). With large folios (`large_folio`, the
+ * upstream large-folio patches) a buffer first tries one folio of
+ * get_order(nodesize) with GFP_NOFS | __GFP_NORETRY | __GFP_NOWARN, falling
+ * back to single pages as mainline
+ * allocates them: alloc_eb_folio_array(eb, true) with GFP_NOFS |
+ * __GFP_NOFAIL. Extent buffers are unmovable, which is why btrfs
  * metadata pollutes pageblocks. The SPB RFC carries a btrfs patch making
  * them movable (__GFP_MOVABLE with migrate_folio support): `movable`.
  * Buffers are read in (interval) and released after `lifetime` (the
@@ -61,6 +64,9 @@ static int btrfs_init(struct frag_wl *wl)
 	return 0;
 }
 
+/* The large-folio try: may fail quietly, the single pages may not. */
+#define BTRFS_FOLIO_GFP (__GFP_NORETRY | __GFP_NOWARN | __GFP_COMP)
+
 /* Allocate one buffer; its blocks share @first (tag = pages in the buffer). */
 static bool read_eb(struct frag_wl *wl, unsigned slot, uint32_t *first)
 {
@@ -72,7 +78,8 @@ static bool read_eb(struct frag_wl *wl, unsigned slot, uint32_t *first)
 
 	if (o->large_folio || order == 0) {
 		uint32_t c = wl_blocks_get(&p->blocks);
-		uint64_t pfn = frag_wl_alloc(wl, slot, order, gfp | __GFP_COMP, c, KIND_KERNEL, flags | OWNER_COMPOUND);
+		uint64_t pfn = frag_wl_alloc(wl, slot, order, order ? gfp | BTRFS_FOLIO_GFP : gfp | __GFP_NOFAIL, c,
+					     KIND_KERNEL, flags | (order ? OWNER_COMPOUND : 0));
 		if (pfn != FRAG_PFN_NONE) {
 			wl_blocks_set(&p->blocks, c, pfn, order, slot, 1, c);
 			*first = c;
@@ -85,7 +92,7 @@ static bool read_eb(struct frag_wl *wl, unsigned slot, uint32_t *first)
 	uint32_t n = 1u << order, prev = UINT32_MAX, head = UINT32_MAX;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t c = wl_blocks_get(&p->blocks);
-		uint64_t pfn = frag_wl_alloc(wl, slot, 0, gfp, c, KIND_KERNEL, flags);
+		uint64_t pfn = frag_wl_alloc(wl, slot, 0, gfp | __GFP_NOFAIL, c, KIND_KERNEL, flags);
 		if (pfn == FRAG_PFN_NONE) {
 			wl_blocks_unget(&p->blocks, c);
 			for (uint32_t k = head; k != UINT32_MAX;) {

@@ -141,15 +141,28 @@ static bool kvmalloc(struct frag_wl *wl, unsigned slot, uint64_t size, uint32_t 
 	/* __vmalloc_node_range() */
 	frag_wl_vm_event(wl, FRAG_STAT_kvmalloc_fallback, 1);
 	uint64_t pages = (size + FRAG_PAGE_SIZE - 1) / FRAG_PAGE_SIZE;
-	while (pages) {
-		unsigned ord = 0;
-		if (o->huge_vmap && pages >= 512 && area_take(wl, slot, &p->areas[a], a, HPAGE_PMD_ORDER,
-							    gfp | __GFP_NOWARN | __GFP_NORETRY | __GFP_COMP, KIND_KERNEL))
-			ord = HPAGE_PMD_ORDER;
-		else if (!area_take(wl, slot, &p->areas[a], a, 0, gfp, KIND_KERNEL))
+	struct kv_area *ar = &p->areas[a];
+	if (o->huge_vmap && pages >= 512) {
+		/* Huge pages for the whole area (size rounded up to 2 MiB), split, not compound;
+		 * vm_area_alloc_pages() stops at the first failure and `fail:` retries the
+		 * whole area with order-0 pages. */
+		uint64_t huge = (pages + 511) / 512, k;
+		for (k = 0; k < huge; k++)
+			if (!area_take(wl, slot, ar, a, HPAGE_PMD_ORDER, gfp | __GFP_NOWARN, KIND_KERNEL))
+				break;
+		if (k == huge) {
+			frag_wl_count(wl, "vmalloc_pages", huge * 512);
+			pages = 0;
+		} else {
+			for (uint32_t i = 0; i < ar->n; i++)
+				wl_blocks_release(&p->blocks, wl, slot, ar->cookies[i]);
+			ar->n = 0;
+		}
+	}
+	for (uint64_t i = 0; i < pages; i++) {
+		if (!area_take(wl, slot, ar, a, 0, gfp, KIND_KERNEL))
 			return false;
-		pages -= 1ull << ord;
-		frag_wl_count(wl, "vmalloc_pages", 1ull << ord);
+		frag_wl_count(wl, "vmalloc_pages", 1);
 	}
 	/* vmalloc page tables: one PTE page per 2 MiB of area (ignoring the shared upper levels). */
 	uint64_t ptes = (size + (2u << 20) - 1) >> 21;

@@ -120,10 +120,7 @@ static int slab_init(struct frag_wl *wl)
 {
 	const struct slab_opts *o = frag_wl_opts(wl);
 	struct slab_priv *p = frag_wl_priv(wl);
-	unsigned ncpu = 0;
-	for (unsigned s = 0; s < frag_wl_nr_slots(wl); s++)
-		if (frag_wl_cpu(wl, s) + 1 > ncpu)
-			ncpu = frag_wl_cpu(wl, s) + 1;
+	unsigned ncpu = frag_wl_nr_machine_cpus(wl);   /* num_present_cpus() */
 
 	wl_blocks_init(&p->blocks);
 	p->order = calculate_order(o->object_size, ncpu, o->min_objects, o->max_order);
@@ -208,7 +205,8 @@ static bool allocate_slab(struct frag_wl *wl, unsigned slot, uint32_t *out)
 	if (order > p->min_order && (flags & __GFP_DIRECT_RECLAIM))
 		alloc_gfp = (alloc_gfp | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
 	uint64_t pfn = frag_wl_alloc(wl, slot, order, alloc_gfp, cookie, KIND_SLAB, 0);
-	if (pfn == FRAG_PFN_NONE && order > p->min_order) {
+	if (pfn == FRAG_PFN_NONE) {
+		/* allocate_slab(): s->min with the caller's flags, also when oo == min */
 		order = p->min_order;
 		pfn = frag_wl_alloc(wl, slot, order, flags, cookie, KIND_SLAB, 0);
 		if (pfn != FRAG_PFN_NONE)

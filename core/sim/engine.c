@@ -9,6 +9,7 @@
  * that did not finish when it returns is a deadlock and fails the run.
  */
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
@@ -101,10 +102,11 @@ static void env_wakeup_kswapd(void *arg, unsigned nid, unsigned order, enum zone
 	struct sim_node *n = &s->nodes[nid];
 	(void)order;
 	(void)highest;
-	if (!n->kswapd_pending) {
-		n->kswapd_pending = true;
-		sg_sem_release(n->kswapd_sem);
-	}
+	/* No SimGrid call here, inside the model: a simcall lets other actors
+	 * run in the middle of this allocation (and before the actors exist,
+	 * from a workload's start(), the semaphore does not). The CPU actor
+	 * signals after its batch: sim_wake_daemons(). */
+	n->kswapd_pending = true;
 }
 
 static void env_wakeup_kcompactd(void *arg, unsigned nid, unsigned order, enum zone_type highest)
@@ -113,9 +115,27 @@ static void env_wakeup_kcompactd(void *arg, unsigned nid, unsigned order, enum z
 	struct sim_node *n = &s->nodes[nid];
 	(void)order;
 	(void)highest;
-	if (!n->kcompactd_pending) {
-		n->kcompactd_pending = true;
-		sg_sem_release(n->kcompactd_sem);
+	/* No SimGrid call here, inside the model: a simcall lets other actors
+	 * run in the middle of this allocation (and before the actors exist,
+	 * from a workload's start(), the semaphore does not). The CPU actor
+	 * signals after its batch: sim_wake_daemons(). */
+	n->kcompactd_pending = true;
+}
+
+/* Signal the daemons woken by the model since the last call (from a CPU
+ * actor, between batches). */
+void sim_wake_daemons(struct sim *s)
+{
+	for (unsigned i = 0; i < s->nr_nodes; i++) {
+		struct sim_node *n = &s->nodes[i];
+		if (n->kswapd_pending && !n->kswapd_signalled) {
+			n->kswapd_signalled = true;
+			sg_sem_release(n->kswapd_sem);
+		}
+		if (n->kcompactd_pending && !n->kcompactd_signalled) {
+			n->kcompactd_signalled = true;
+			sg_sem_release(n->kcompactd_sem);
+		}
 	}
 }
 
@@ -330,8 +350,10 @@ static int setup_workloads(struct sim *s, char *err, size_t errlen)
 			if (t != FRAG_TIME_NEVER && t < s->end && t < spec->stop)
 				heap_push(&s->cpus[spec->cpus[k]].heap, (struct sim_event){ t, s->seq++, (uint16_t)i, (uint16_t)k });
 		}
-		if (spec->stop < s->end && wl->nr_slots)
-			heap_push(&s->cpus[spec->cpus[0]].heap,
+		/* A stop event on every CPU of the instance: stop() runs when the
+		 * last of them gets there, after every CPU's earlier events. */
+		for (unsigned k = 0; spec->stop < s->end && k < wl->nr_slots; k++)
+			heap_push(&s->cpus[spec->cpus[k]].heap,
 				  (struct sim_event){ spec->stop, s->seq++, (uint16_t)i, SLOT_STOP });
 	}
 	return 0;
@@ -543,6 +565,14 @@ static void free_sim(struct sim *s)
 	frag_mem_destroy(s->mem);
 }
 
+/*
+ * SimGrid installs its own SIGINT handler (print the status, exit(1)) when it
+ * initialises. The caller's SIGINT/SIGTERM handlers (fragsim run: stop
+ * cleanly, record the run as interrupted) are saved before and put back
+ * before the simulation starts.
+ */
+static struct sigaction caller_sigint, caller_sigterm;
+
 static int start_simgrid(char *err, size_t errlen)
 {
 	if (simgrid_started) {
@@ -554,6 +584,8 @@ static int start_simgrid(char *err, size_t errlen)
 				"--log=root.thres:critical", NULL };
 	int argc = 4;
 	xbt_log_control_set("root.thres:critical");
+	sigaction(SIGINT, NULL, &caller_sigint);
+	sigaction(SIGTERM, NULL, &caller_sigterm);
 	simgrid_init(&argc, argv);
 	return 0;
 }
@@ -711,6 +743,8 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		sg_actor_start(a, sim_sampler_actor, 0, NULL);
 	}
 
+	sigaction(SIGINT, &caller_sigint, NULL);
+	sigaction(SIGTERM, &caller_sigterm, NULL);
 	s->wall_start = sim_wall();
 	sim_collect_epoch(s, 0);
 	simgrid_run_until(ns2s(s->end) + 1.0);

@@ -67,6 +67,7 @@ struct frag_wl {
 	struct frag_rng *rng;                    /* [nr_slots] */
 	unsigned nr_slots;
 	bool stopped;
+	unsigned stops_seen;                     /* SLOT_STOP events handled (one per CPU) */
 	unsigned nr_counters;
 	struct wl_counter counters[32];
 	char *error;                             /* frag_wl_error() message */
@@ -79,6 +80,8 @@ struct sim_node {
 	sg_sem_t kcompactd_sem;      /* kcompactd sleeps here */
 	bool kswapd_pending;         /* a wake-up is queued */
 	bool kcompactd_pending;
+	bool kswapd_signalled;       /* its semaphore was released for the pending wake-up */
+	bool kcompactd_signalled;
 	uint64_t kswapd_wake;        /* wake-ups that ran */
 	uint64_t kcompactd_wake;
 	uint64_t kswapd_ns;          /* daemon CPU time */
@@ -141,6 +144,7 @@ double sim_wall(void);
 void sim_collect_epoch(struct sim *s, uint64_t t);
 void sim_progress(struct sim *s, uint64_t t, bool final);
 void sim_sink_event(struct sim *s, const struct frag_event_rec *ev);
+void sim_wake_daemons(struct sim *s);
 void hist_add(struct sim_hist *h, uint64_t v);
 uint64_t hist_quantile(const struct sim_hist *h, double q);
 

@@ -71,6 +71,11 @@ uint64_t frag_wl_managed_pages(const struct frag_wl *wl)
 	return frag_total_managed_pages(wl->sim->mem);
 }
 
+unsigned frag_wl_nr_machine_cpus(const struct frag_wl *wl)
+{
+	return wl->sim->nr_cpus;
+}
+
 int frag_wl_error(struct frag_wl *wl, const char *fmt, ...)
 {
 	char buf[512];

@@ -121,6 +121,7 @@ struct frag_rng *frag_wl_rng(struct frag_wl *wl, unsigned slot);
 const struct frag_thp_settings *frag_wl_thp(const struct frag_wl *wl);
 uint64_t frag_wl_stop_time(const struct frag_wl *wl);
 uint64_t frag_wl_managed_pages(const struct frag_wl *wl);   /* of the whole machine */
+unsigned frag_wl_nr_machine_cpus(const struct frag_wl *wl); /* CPUs of the machine (num_present_cpus()) */
 /* Report an init() error: "workload NAME: message". */
 int frag_wl_error(struct frag_wl *wl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
