@@ -132,6 +132,7 @@ struct wl_tbucket {
 
 struct wl_timers {
 	uint64_t last;               /* every pending t is >= last */
+	uint64_t used;               /* bit i-1 set: b[i] (i >= 1) is not empty */
 	uint32_t n;                  /* pending timers */
 	struct wl_tbucket b[65];     /* b[0]: t == last; b[i]: highest differing bit i-1 */
 };
@@ -160,7 +161,10 @@ static inline void wl_timers_push(struct wl_timers *h, uint64_t t, uint32_t kind
 	if (t < h->last)
 		t = h->last;
 	struct wl_timer x = { t, kind, arg };
-	wl_tbucket_add(&h->b[wl_tbucket_of(t, h->last)], x);
+	unsigned i = wl_tbucket_of(t, h->last);
+	wl_tbucket_add(&h->b[i], x);
+	if (i)
+		h->used |= 1ull << (i - 1);
 	h->n++;
 }
 
@@ -169,9 +173,7 @@ static inline void wl_timers_settle(struct wl_timers *h)
 {
 	if (h->b[0].n || !h->n)
 		return;
-	unsigned i = 1;
-	while (!h->b[i].n)
-		i++;
+	unsigned i = 1 + (unsigned)__builtin_ctzll(h->used);   /* the first non-empty bucket */
 	struct wl_tbucket *b = &h->b[i];
 	uint64_t min = b->a[0].t;
 	for (uint32_t k = 1; k < b->n; k++)
@@ -180,8 +182,14 @@ static inline void wl_timers_settle(struct wl_timers *h)
 	h->last = min;
 	uint32_t n = b->n;
 	b->n = 0;
-	for (uint32_t k = 0; k < n; k++)
-		wl_tbucket_add(&h->b[wl_tbucket_of(b->a[k].t, min)], b->a[k]);
+	h->used &= ~(1ull << (i - 1));
+	/* Every entry moves to a lower bucket (they all share bits above i-1 with min). */
+	for (uint32_t k = 0; k < n; k++) {
+		unsigned j = wl_tbucket_of(b->a[k].t, min);
+		wl_tbucket_add(&h->b[j], b->a[k]);
+		if (j)
+			h->used |= 1ull << (j - 1);
+	}
 }
 
 static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
@@ -212,6 +220,7 @@ static inline void wl_timers_free(struct wl_timers *h)
 		h->b[i].n = h->b[i].cap = 0;
 	}
 	h->n = 0;
+	h->used = 0;
 }
 
 /* ---------------------------------------------------------------------- */
