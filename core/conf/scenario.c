@@ -58,6 +58,8 @@ const struct frag_param frag_engine_params[] = {
 		   "allocations + frees a CPU's batch aims for: a sparse CPU stretches its window to reach them"),
 	FRAG_PARAM("batch_max_window", PARAM_DURATION, struct frag_run_opts, batch_max_window, 0.05, 1e-6, 10, "s",
 		   "longest simulated time a batch may stretch to reach batch_ops"),
+	FRAG_PARAM("alloc_fail_events", PARAM_U32, struct frag_run_opts, alloc_fail_events, 10000, 0, 4294967295.0,
+		   "events", "failed allocations recorded one by one as alloc_fail events; later ones are only counted"),
 	FRAG_PARAM_END,
 };
 

@@ -569,7 +569,7 @@ static void free_sim(struct sim *s)
  * SimGrid installs its own SIGINT handler (print the status, exit(1)) when it
  * initialises. The caller's SIGINT/SIGTERM handlers (fragsim run: stop
  * cleanly, record the run as interrupted) are saved before and put back
- * before the simulation starts.
+ * right after it, and again before the simulation starts.
  */
 static struct sigaction caller_sigint, caller_sigterm;
 
@@ -587,6 +587,8 @@ static int start_simgrid(char *err, size_t errlen)
 	sigaction(SIGINT, NULL, &caller_sigint);
 	sigaction(SIGTERM, NULL, &caller_sigterm);
 	simgrid_init(&argc, argv);
+	sigaction(SIGINT, &caller_sigint, NULL);
+	sigaction(SIGTERM, &caller_sigterm, NULL);
 	return 0;
 }
 

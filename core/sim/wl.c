@@ -126,6 +126,30 @@ static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap
 	       (b->slowpath - a->slowpath) * k->slowpath;
 }
 
+/*
+ * A failed allocation as an event: outcome "warn" where the kernel's
+ * warn_alloc() would print "page allocation failure" (no __GFP_NOWARN),
+ * "nowarn" for the opportunistic tries that expect to fail (THP, slab's
+ * higher order, kvmalloc's contiguous try); value = the time it took (ns).
+ */
+static void record_alloc_fail(struct frag_wl *wl, struct sim_cpu *c, unsigned order, gfp_t gfp, uint64_t cost)
+{
+	char detail[192];
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\", \"gfp\": %u}", wl->spec->name, (unsigned)gfp);
+	struct frag_event_rec ev = {
+		.t_ns = c->now,
+		.type = "alloc_fail",
+		.cpu = (int)c->id,
+		.nid = (int)c->nid,
+		.pfn = FRAG_PFN_NONE,
+		.order = (int)order,
+		.value = (int64_t)cost,
+		.outcome = (gfp & __GFP_NOWARN) ? "nowarn" : "warn",
+		.detail = detail,
+	};
+	sim_sink_event(wl->sim, &ev);
+}
+
 uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
 		       uint8_t flags)
 {
@@ -148,8 +172,11 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	c->now += cost;
 	c->busy_ns += cost;
 	s->c.allocs++;
-	if (pfn == FRAG_PFN_NONE)
+	if (pfn == FRAG_PFN_NONE) {
 		s->c.alloc_failures++;
+		if (s->c.alloc_failures <= s->sc->run.alloc_fail_events)
+			record_alloc_fail(wl, c, order, gfp, cost);
+	}
 	hist_add(&s->lat_alloc, cost);
 	if (b.slowpath != a.slowpath)
 		hist_add(&s->lat_stall, cost);

@@ -556,6 +556,29 @@ def test_oom_events_match_counters(runs):
     assert sum(1 for e in oom if e[8] == "early") == m["oom_early"][0]
 
 
+def test_alloc_fail_events_match_counter(runs):
+    """Every failed allocation (up to engine.alloc_fail_events) is one
+    `alloc_fail` event with its order, workload and gfp; `warn` exactly when
+    the mask lacks __GFP_NOWARN (0x2000 in 6.18's gfp_types.h)."""
+    r = runs["linux20"]
+    r.require_complete()
+    with connect(r.db) as con:
+        row = one_run(con, "complete")
+        ev = events_of(con, row["id"])
+        m = metrics_of(con, row["id"])
+        cap = params_of(con, row["id"])["engine.alloc_fail_events"]
+    fails = [e for e in ev if e[2] == "alloc_fail"]
+    assert m["alloc_fail"][0] > 0
+    assert len(fails) == min(m["alloc_fail"][0], int(cap))
+    workloads = set(json.loads(row["config"])["workloads"])
+    for e in fails:
+        d = json.loads(e[9])
+        assert d["workload"] in workloads
+        assert 0 <= e[6] <= 10
+        assert e[8] == ("nowarn" if d["gfp"] & 0x2000 else "warn")
+    assert {e[8] for e in fails} == {"warn", "nowarn"}
+
+
 def test_h5_root_attributes(a):
     with connect(a.db) as con:
         r = one_run(con)

@@ -93,6 +93,7 @@ struct frag_run_opts {
 	uint64_t batch_window;         /* engine: simulated ns a CPU runs at least between SimGrid wake-ups */
 	unsigned batch_ops;            /* engine: allocations + frees a batch aims for before it ends */
 	uint64_t batch_max_window;     /* engine: longest simulated ns a batch may stretch to reach batch_ops */
+	unsigned alloc_fail_events;    /* engine: failed allocations recorded as events (then only counted) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */
