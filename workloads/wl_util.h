@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "frag/dist.h"
 #include "frag/mm.h"
@@ -118,34 +119,45 @@ struct wl_timer {
 };
 
 /*
- * A radix heap (a monotone priority queue): timers are never set before the
- * last one taken, so an entry lives in bucket 64 - clz(t ^ last) and pushes
- * are O(1) appends; a pop refills bucket 0 from the first non-empty bucket.
- * Much cheaper than a binary heap for the millions of pending object
- * lifetimes a slab cache keeps. Ties come out in a deterministic order
- * (the same operations give the same order), not by (kind, arg).
+ * Timers: a monotone priority queue (timers are never set before the last
+ * one taken), a radix heap on coarse keys k = t >> 16 (65.5 us) in front of
+ * a small binary heap on exact times:
+ *
+ * - `near`, a binary min-heap, holds every timer whose key is at most
+ *   `lastk`; they come out in time order;
+ * - bucket b[i] (i >= 1) holds the timers whose key differs from lastk first
+ *   in bit i-1 (i = 64 - clz(k ^ lastk)); pushes there are O(1) appends;
+ * - when `near` runs dry, the first non-empty bucket (one ctz on `used`) is
+ *   redistributed around its smallest key, which becomes lastk: its timers
+ *   move to lower buckets or into `near`.
+ *
+ * A timer moves about once per bit of its distance in keys, so dropping the
+ * 16 low bits of the ns clock saves the radix heap a dozen moves for the
+ * long lifetimes of slab objects, and the low buckets that take most of the
+ * traffic stay in cache. Ties come out in a deterministic order (the same
+ * operations give the same order), not by (kind, arg).
  */
+#define WL_TIMER_SHIFT 16
+#define WL_TIMER_BUCKETS (64 - WL_TIMER_SHIFT + 1)
+
 struct wl_tbucket {
 	struct wl_timer *a;
 	uint32_t n, cap;
 };
 
 struct wl_timers {
-	uint64_t last;               /* every pending t is >= last */
-	uint64_t used;               /* bit i-1 set: b[i] (i >= 1) is not empty */
-	uint32_t n;                  /* pending timers */
-	struct wl_tbucket b[65];     /* b[0]: t == last; b[i]: highest differing bit i-1 */
+	uint64_t last;                            /* time of the last timer taken */
+	uint64_t lastk;                           /* key of the timers in `near`; buckets hold larger keys */
+	uint64_t used;                            /* bit i-1 set: b[i] is not empty */
+	uint32_t n;                               /* pending timers */
+	struct wl_tbucket near;                   /* min-heap on t: keys <= lastk */
+	struct wl_tbucket b[WL_TIMER_BUCKETS];    /* b[0] unused */
 };
-
-static inline unsigned wl_tbucket_of(uint64_t t, uint64_t last)
-{
-	return t == last ? 0 : 64 - (unsigned)__builtin_clzll(t ^ last);
-}
 
 static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 {
 	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16;
+		b->cap = b->cap ? b->cap * 2 : 8;
 		b->a = realloc(b->a, (size_t)b->cap * sizeof(*b->a));
 		if (!b->a) {
 			fprintf(stderr, "fragsim: out of memory (workload timers)\n");
@@ -155,23 +167,66 @@ static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 	b->a[b->n++] = x;
 }
 
+static inline void wl_near_push(struct wl_tbucket *h, struct wl_timer x)
+{
+	wl_tbucket_add(h, x);
+	uint32_t i = h->n - 1;
+	while (i) {
+		uint32_t p = (i - 1) / 2;
+		if (h->a[p].t <= x.t)
+			break;
+		h->a[i] = h->a[p];
+		i = p;
+	}
+	h->a[i] = x;
+}
+
+static inline struct wl_timer wl_near_pop(struct wl_tbucket *h)
+{
+	struct wl_timer top = h->a[0], x = h->a[--h->n];
+	uint32_t i = 0, n = h->n;
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && h->a[l + 1].t < h->a[l].t)
+			m = l + 1;
+		if (h->a[m].t >= x.t)
+			break;
+		h->a[i] = h->a[m];
+		i = m;
+	}
+	if (n)
+		h->a[i] = x;
+	return top;
+}
+
+/* File @x relative to lastk. */
+static inline void wl_timers_place(struct wl_timers *h, struct wl_timer x)
+{
+	uint64_t k = x.t >> WL_TIMER_SHIFT;
+	if (k <= h->lastk) {
+		wl_near_push(&h->near, x);
+		return;
+	}
+	unsigned i = 64 - (unsigned)__builtin_clzll(k ^ h->lastk);
+	wl_tbucket_add(&h->b[i], x);
+	h->used |= 1ull << (i - 1);
+}
+
 /* Set a timer at @t (clamped to the last time taken: nothing runs in the past). */
 static inline void wl_timers_push(struct wl_timers *h, uint64_t t, uint32_t kind, uint32_t arg)
 {
 	if (t < h->last)
 		t = h->last;
-	struct wl_timer x = { t, kind, arg };
-	unsigned i = wl_tbucket_of(t, h->last);
-	wl_tbucket_add(&h->b[i], x);
-	if (i)
-		h->used |= 1ull << (i - 1);
 	h->n++;
+	wl_timers_place(h, (struct wl_timer){ t, kind, arg });
 }
 
-/* Make bucket 0 hold the earliest timers (they then equal h->last). */
+/* Make `near` hold the earliest timers. */
 static inline void wl_timers_settle(struct wl_timers *h)
 {
-	if (h->b[0].n || !h->n)
+	if (h->near.n || !h->n)
 		return;
 	unsigned i = 1 + (unsigned)__builtin_ctzll(h->used);   /* the first non-empty bucket */
 	struct wl_tbucket *b = &h->b[i];
@@ -179,31 +234,29 @@ static inline void wl_timers_settle(struct wl_timers *h)
 	for (uint32_t k = 1; k < b->n; k++)
 		if (b->a[k].t < min)
 			min = b->a[k].t;
-	h->last = min;
+	h->lastk = min >> WL_TIMER_SHIFT;
+	h->used &= ~(1ull << (i - 1));
+	/* Every entry shares the bits above i-1 with lastk: it moves below i. */
 	uint32_t n = b->n;
 	b->n = 0;
-	h->used &= ~(1ull << (i - 1));
-	/* Every entry moves to a lower bucket (they all share bits above i-1 with min). */
-	for (uint32_t k = 0; k < n; k++) {
-		unsigned j = wl_tbucket_of(b->a[k].t, min);
-		wl_tbucket_add(&h->b[j], b->a[k]);
-		if (j)
-			h->used |= 1ull << (j - 1);
-	}
+	for (uint32_t k = 0; k < n; k++)
+		wl_timers_place(h, b->a[k]);
 }
 
 static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
 {
 	wl_timers_settle(h);
 	h->n--;
-	return h->b[0].a[--h->b[0].n];
+	struct wl_timer x = wl_near_pop(&h->near);
+	h->last = x.t;
+	return x;
 }
 
 /* The earliest pending time, FRAG_TIME_NEVER if none. */
 static inline uint64_t wl_timers_next(struct wl_timers *h)
 {
 	wl_timers_settle(h);
-	return h->n ? h->last : FRAG_TIME_NEVER;
+	return h->n ? h->near.a[0].t : FRAG_TIME_NEVER;
 }
 
 /* Is a timer due at or before @now? */
@@ -214,13 +267,10 @@ static inline bool wl_timers_due(struct wl_timers *h, uint64_t now)
 
 static inline void wl_timers_free(struct wl_timers *h)
 {
-	for (unsigned i = 0; i < 65; i++) {
+	for (unsigned i = 0; i < WL_TIMER_BUCKETS; i++)
 		free(h->b[i].a);
-		h->b[i].a = NULL;
-		h->b[i].n = h->b[i].cap = 0;
-	}
-	h->n = 0;
-	h->used = 0;
+	free(h->near.a);
+	memset(h, 0, sizeof(*h));
 }
 
 /* ---------------------------------------------------------------------- */
