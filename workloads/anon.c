@@ -254,13 +254,14 @@ static uint64_t anon_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return wl_timers_next(&c->timers);
 }
 
-static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
+	(void)now;   /* every timer due by @until is handled, the one due at @now first */
 	const struct anon_opts *o = frag_wl_opts(wl);
 	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (wl_timers_due(&c->timers, now)) {
-		struct wl_timer t = wl_timers_pop(&c->timers);
+	while (wl_timers_due(&c->timers, until)) {
+		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		unsigned kind = t.kind & 0xf;
 		struct proc *pr = kind == T_ARRIVE ? NULL : &c->procs[t.arg];
 		if (pr && pr->gen != t.kind >> 4)
@@ -282,7 +283,7 @@ static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 		}
 	}
 	uint64_t next = wl_timers_next(&c->timers);
-	return next <= now ? now + 1 : next;
+	return next <= until ? until + 1 : next;
 }
 
 static void anon_stop(struct frag_wl *wl, uint64_t now)

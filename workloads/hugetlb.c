@@ -129,8 +129,9 @@ static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opt
 	frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
 }
 
-static uint64_t h1g_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+static uint64_t h1g_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
+	(void)until;   /* one event at a time: it uses @now */
 	const struct h1g_opts *o = frag_wl_opts(wl);
 	struct h1g_priv *p = frag_wl_priv(wl);
 	(void)slot;

@@ -49,8 +49,9 @@ static uint64_t idle_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 }
 
 /* Never called (no events); returns FRAG_TIME_NEVER if it is. */
-static uint64_t idle_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+static uint64_t idle_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
+	(void)until;   /* one event at a time: it uses @now */
 	(void)wl;
 	(void)slot;
 	(void)now;

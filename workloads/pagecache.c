@@ -219,15 +219,16 @@ static uint64_t pc_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return wl_timers_next(&c->timers);
 }
 
-static uint64_t pc_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+static uint64_t pc_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
+	(void)now;   /* every timer due by @until is handled, the one due at @now first */
 	const struct pc_opts *o = frag_wl_opts(wl);
 	struct pc_priv *p = frag_wl_priv(wl);
 	struct pc_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
-	while (wl_timers_due(&c->timers, now)) {
-		struct wl_timer t = wl_timers_pop(&c->timers);
+	while (wl_timers_due(&c->timers, until)) {
+		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		if ((t.kind & 1) == T_DELETE) {
 			uint32_t f = t.arg;
 			if (p->files[f].exists && p->files[f].gen == t.kind >> 1)
@@ -270,7 +271,7 @@ static uint64_t pc_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 		wl_timers_push(&c->timers, t.t + gap, T_READ, 0);
 	}
 	uint64_t next = wl_timers_next(&c->timers);
-	return next <= now ? now + 1 : next;
+	return next <= until ? until + 1 : next;
 }
 
 /* The cache belongs to the kernel: it stays when the readers stop. */

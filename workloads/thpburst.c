@@ -125,13 +125,14 @@ static uint64_t burst_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return now;
 }
 
-static uint64_t burst_step(struct frag_wl *wl, unsigned slot, uint64_t now)
+static uint64_t burst_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
+	(void)now;   /* every timer due by @until is handled, the one due at @now first */
 	const struct burst_opts *o = frag_wl_opts(wl);
 	struct burst_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (wl_timers_due(&c->timers, now)) {
-		struct wl_timer t = wl_timers_pop(&c->timers);
+	while (wl_timers_due(&c->timers, until)) {
+		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		if (t.kind == T_RELEASE) {
 			release(wl, slot);
 			continue;
@@ -142,7 +143,7 @@ static uint64_t burst_step(struct frag_wl *wl, unsigned slot, uint64_t now)
 		wl_timers_push(&c->timers, t.t + o->period, T_BURST, 0);
 	}
 	uint64_t next = wl_timers_next(&c->timers);
-	return next <= now ? now + 1 : next;
+	return next <= until ? until + 1 : next;
 }
 
 static void burst_stop(struct frag_wl *wl, uint64_t now)

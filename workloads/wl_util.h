@@ -252,6 +252,15 @@ static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
 	return x;
 }
 
+/* Take the earliest timer as the event being handled on @slot (the CPU
+ * clock moves to its time). */
+static inline struct wl_timer wl_timers_take(struct frag_wl *wl, unsigned slot, struct wl_timers *h)
+{
+	struct wl_timer x = wl_timers_pop(h);
+	frag_wl_at(wl, slot, x.t);
+	return x;
+}
+
 /* The earliest pending time, FRAG_TIME_NEVER if none. */
 static inline uint64_t wl_timers_next(struct wl_timers *h)
 {

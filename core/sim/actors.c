@@ -75,7 +75,7 @@ struct sim_event heap_pop(struct sim_heap *h)
 /* CPU actors                                                             */
 /* ---------------------------------------------------------------------- */
 
-static void run_event(struct sim *s, struct sim_cpu *c, struct sim_event ev)
+static void run_event(struct sim *s, struct sim_cpu *c, struct sim_event ev, uint64_t limit)
 {
 	struct frag_wl *wl = &s->wl[ev.wl];
 
@@ -92,7 +92,22 @@ static void run_event(struct sim *s, struct sim_cpu *c, struct sim_event ev)
 	if (wl->stopped)
 		return;
 	s->c.events++;
-	uint64_t next = wl->ops->step(wl, ev.slot, c->now);
+	/*
+	 * The workload may go on with its own events until the next event of
+	 * anything else on this CPU (ties go to the queued event: it has the
+	 * lower sequence number), its stop time, the end of the run or the
+	 * batch's limit; what it runs is what the heap would have run, in the
+	 * same order, without a heap operation per event.
+	 */
+	uint64_t until = c->heap.n ? c->heap.a[0].t : FRAG_TIME_NEVER;
+	if (until > limit)
+		until = limit;
+	if (until > s->end)
+		until = s->end;
+	if (until > wl->spec->stop)
+		until = wl->spec->stop;
+	until = until > c->now ? until - 1 : c->now;
+	uint64_t next = wl->ops->step(wl, ev.slot, c->now, until);
 	if (next != FRAG_TIME_NEVER && next < s->end && next < wl->spec->stop) {
 		if (next <= ev.t)
 			next = ev.t + 1;   /* a workload must make progress */
@@ -135,7 +150,8 @@ void sim_cpu_actor(int argc, char **argv)
 			struct sim_event ev = heap_pop(&c->heap);
 			if (c->now < ev.t)
 				c->now = ev.t;
-			run_event(s, c, ev);
+			uint64_t done = s->c.allocs + s->c.frees - ops0;
+			run_event(s, c, ev, done >= s->sc->run.batch_ops ? window_end : max_end);
 			if (s->fail[0])
 				break;
 		}

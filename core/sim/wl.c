@@ -98,6 +98,13 @@ uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot)
 	return wl->sim->cpus[wl->spec->cpus[slot]].now;
 }
 
+void frag_wl_at(struct frag_wl *wl, unsigned slot, uint64_t t)
+{
+	struct sim_cpu *c = slot_cpu(wl, slot);
+	if (c->now < t)
+		c->now = t;
+}
+
 void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 {
 	struct sim_cpu *c = slot_cpu(wl, slot);

@@ -33,7 +33,7 @@
 #include "frag/stat_list.h"
 #include "frag/types.h"
 
-#define FRAG_WORKLOAD_ABI 1
+#define FRAG_WORKLOAD_ABI 2
 #define FRAG_TIME_NEVER UINT64_MAX
 
 struct frag_wl;          /* one workload instance (opaque; see the accessors) */
@@ -82,10 +82,13 @@ struct frag_workload_ops {
 
 	/**
 	 * step() - handle the event due at @now on CPU slot @slot: allocate,
-	 * free, fault, as the workload models. Returns the time of the next
-	 * event on this slot (> @now), or FRAG_TIME_NEVER.
+	 * free, fault, as the workload models. It may go on with its later
+	 * events due at or before @until (>= @now; nothing else happens on
+	 * this CPU before then), calling frag_wl_at() with each one's time so
+	 * the CPU clock follows (wl_timers_take() does). Returns the time of
+	 * the next event on this slot (> what it handled), or FRAG_TIME_NEVER.
 	 */
-	uint64_t (*step)(struct frag_wl *wl, unsigned slot, uint64_t now);
+	uint64_t (*step)(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until);
 
 	/**
 	 * stop() - the instance's stop time has come (or the run ends): release
@@ -155,6 +158,9 @@ void frag_wl_count(struct frag_wl *wl, const char *name, uint64_t n);
 
 /* The current simulated time of the slot's CPU (advanced by costs). */
 uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot);
+/* The workload handles an event due at @t on @slot: the CPU clock moves to @t
+ * if it is behind (it may be ahead: earlier work took simulated time). */
+void frag_wl_at(struct frag_wl *wl, unsigned slot, uint64_t t);
 
 /* The registry (workloads/registry.c, generated from workloads/workloads.def). */
 const struct frag_workload_ops *frag_workload_find(const char *name);
