@@ -181,7 +181,7 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 	X(simgrid_wakeups, "count", s->c.wakeups)                                       \
 	X(daemon_wakeups, "count", s->c.daemon_wakeups)                                 \
 	X(kswapd_wake, "count", sum_nodes(s, offsetof(struct sim_node, kswapd_wake)))   \
-	X(compact_daemon_wake, "count", sum_nodes(s, offsetof(struct sim_node, kcompactd_wake))) \
+	X(kcompactd_wake, "count", sum_nodes(s, offsetof(struct sim_node, kcompactd_wake)))      \
 	X(kswapd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))      \
 	X(kcompactd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kcompactd_ns))) \
 	X(cpu_busy_ns, "ns", sum_busy(s))                                               \

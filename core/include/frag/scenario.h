@@ -108,6 +108,14 @@ struct frag_costs {
 	uint64_t clear_page;       /* zeroing one 4 KiB page (__GFP_ZERO, user pages) */
 	uint64_t kswapd_run;       /* one kswapd wake-up with nothing to reclaim */
 	uint64_t kcompactd_run;    /* one kcompactd wake-up with nothing to do */
+	uint64_t compact_scan_page;  /* one pfn looked at by a compaction scanner */
+	uint64_t isolate_page;       /* isolating one page (LRU removal or free-page take) */
+	uint64_t migrate_page;       /* migrating one 4 KiB page: unmap, copy, remap, TLB flush */
+	uint64_t reclaim_scan_page;  /* one LRU page scanned by reclaim */
+	uint64_t reclaim_page;       /* reclaiming one clean page (unmap, free) */
+	uint64_t swap_out_page;      /* swapping out one anonymous page (CPU side of the write) */
+	uint64_t shrink_object;      /* one slab object scanned by a shrinker */
+	uint64_t isolate_pageblock;  /* set_migratetype_isolate() on one pageblock */
 };
 
 /* engine.costs: the table (core/conf/costs.c), defaults as documented in docs/costs.md. */

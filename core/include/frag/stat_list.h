@@ -61,7 +61,47 @@
 	X(htlb_buddy_alloc_success, COUNTER, "count", "hugetlb pages allocated from the buddy allocator") \
 	X(htlb_buddy_alloc_fail,  COUNTER, "count",  "hugetlb pool growth attempts that failed") \
 	X(kvmalloc_fallback,      COUNTER, "count",  "fragsim: kvmalloc() calls that fell back to vmalloc order-0 pages") \
-	X(slab_order_fallback,    COUNTER, "count",  "SLUB ORDER_FALLBACK: a slab allocated at its minimum order")
+	X(slab_order_fallback,    COUNTER, "count",  "SLUB ORDER_FALLBACK: a slab allocated at its minimum order") \
+	/* migration (migrate.c) */                                                              \
+	X(pgmigrate_success,      COUNTER, "pages",  "pages migrated")                             \
+	X(pgmigrate_fail,         COUNTER, "pages",  "pages that failed to migrate")               \
+	X(thp_migration_success,  COUNTER, "count",  "THPs migrated whole")                        \
+	/* compaction (compaction.c) */                                                          \
+	X(compact_migrate_scanned, COUNTER, "pages", "pages scanned by the migration scanner")     \
+	X(compact_free_scanned,   COUNTER, "pages",  "pages scanned by the free scanner")          \
+	X(compact_isolated,       COUNTER, "pages",  "pages isolated for migration (sources and targets)") \
+	X(compact_stall,          COUNTER, "count",  "direct compaction runs (allocations that stalled in compaction)") \
+	X(compact_fail,           COUNTER, "count",  "direct compactions that did not give a page") \
+	X(compact_success,        COUNTER, "count",  "direct compactions that gave a page")       \
+	X(compact_daemon_wake,    COUNTER, "count",  "kcompactd wake-ups that ran")                \
+	X(compact_daemon_migrate_scanned, COUNTER, "pages", "pages scanned by kcompactd's migration scanner") \
+	X(compact_daemon_free_scanned, COUNTER, "pages", "pages scanned by kcompactd's free scanner") \
+	X(compact_ns,             COUNTER, "ns",     "fragsim: simulated time spent compacting (direct and kcompactd)") \
+	/* reclaim (vmscan.c) */                                                                 \
+	X(pgscan_kswapd,          COUNTER, "pages",  "pages scanned by kswapd")                    \
+	X(pgscan_direct,          COUNTER, "pages",  "pages scanned by direct reclaim")            \
+	X(pgsteal_kswapd,         COUNTER, "pages",  "pages reclaimed by kswapd")                  \
+	X(pgsteal_direct,         COUNTER, "pages",  "pages reclaimed by direct reclaim")          \
+	X(pgscan_anon,            COUNTER, "pages",  "anonymous pages scanned")                    \
+	X(pgscan_file,            COUNTER, "pages",  "file pages scanned")                         \
+	X(pgsteal_anon,           COUNTER, "pages",  "anonymous pages reclaimed")                  \
+	X(pgsteal_file,           COUNTER, "pages",  "file pages reclaimed")                       \
+	X(pswpout,                COUNTER, "pages",  "pages swapped out")                          \
+	X(slabs_scanned,          COUNTER, "count",  "slab objects scanned by shrinkers")          \
+	X(allocstall_dma,         COUNTER, "count",  "direct reclaim entries for ZONE_DMA requests") \
+	X(allocstall_dma32,       COUNTER, "count",  "direct reclaim entries for ZONE_DMA32 requests") \
+	X(allocstall_normal,      COUNTER, "count",  "direct reclaim entries for ZONE_NORMAL requests") \
+	X(allocstall_movable,     COUNTER, "count",  "direct reclaim entries for ZONE_MOVABLE requests") \
+	X(pageoutrun,             COUNTER, "count",  "kswapd balance_pgdat() runs")                \
+	X(kswapd_low_wmark_hit_quickly, COUNTER, "count", "kswapd went to sleep at once: low watermark met") \
+	X(kswapd_high_wmark_hit_quickly, COUNTER, "count", "kswapd went to sleep after its nap: high watermark met") \
+	X(reclaim_ns,             COUNTER, "ns",     "fragsim: simulated time spent reclaiming (direct and kswapd)") \
+	/* contiguous allocation (contig.c) */                                                   \
+	X(contig_alloc_attempt,   COUNTER, "count",  "fragsim: alloc_contig_pages() calls")       \
+	X(contig_alloc_success,   COUNTER, "count",  "fragsim: alloc_contig_pages() calls that gave a block") \
+	X(contig_alloc_fail,      COUNTER, "count",  "fragsim: alloc_contig_pages() calls that failed") \
+	X(contig_windows_tried,   COUNTER, "count",  "fragsim: windows alloc_contig_frozen_range() was tried on") \
+	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
