@@ -146,6 +146,22 @@ void sim_sink_event(struct sim *s, const struct frag_event_rec *ev)
 			s->opts->sinks[i].ops->event(s->sink_h[i], ev);
 }
 
+/* A block moved (compaction, alloc_contig, evacuation): tell the workload
+ * instance that owns it (owner id = instance index + 1). */
+static bool env_migrate_folio(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
+			      unsigned order)
+{
+	struct sim *s = arg;
+	(void)order;
+	if (!owner->id || owner->id > s->nr_wl)
+		return false;
+	struct frag_wl *wl = &s->wl[owner->id - 1];
+	if (!wl->ops->migrated)
+		return false;
+	wl->ops->migrated(wl, owner->cookie, old_pfn, new_pfn);
+	return true;
+}
+
 static void env_trace(void *arg, const struct frag_trace_event *ev)
 {
 	struct sim *s = arg;
@@ -614,6 +630,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_kswapd = env_wakeup_kswapd;
 	cfg.env.wakeup_kcompactd = env_wakeup_kcompactd;
 	cfg.env.trace = env_trace;
+	cfg.env.migrate_folio = env_migrate_folio;
 	cfg.env.trace_mask = 1u << TRACE_OOM;
 	cfg.check_every = o->check_every;
 	ret = frag_mem_create(&cfg, &s->mem, err, errlen);

@@ -128,6 +128,12 @@ struct frag_env {
 	/* out_of_memory(): the OOM point was reached; return true if memory was
 	 * freed (e.g. a task was killed) so that the allocation retries. */
 	bool (*out_of_memory)(void *arg, unsigned nid, unsigned order, gfp_t gfp);
+	/* migrate_folio(): the allocated block of 2^@order pages at @old_pfn,
+	 * owned by @owner, is being moved to @new_pfn (migrate_pages() ->
+	 * move_to_new_folio()); the owner updates its reference. Return false
+	 * to refuse: the migration then fails (-EAGAIN) and the block stays. */
+	bool (*migrate_folio)(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
+			      unsigned order);
 	uint32_t trace_mask;                                     /* 1u << enum frag_trace_id */
 };
 
