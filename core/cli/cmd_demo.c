@@ -2,8 +2,8 @@
 /*
  * cmd_demo.c - `fragsim demo`: a built-in fill-and-churn of one machine.
  *
- * Until scenarios and the SimGrid engine land, this is the main job: it
- * builds a machine, fills it to --fill percent with a kernel-like mix of
+ * The allocator library alone, without the SimGrid engine (`fragsim run`
+ * is the main job): it builds a machine, fills it to --fill percent with a kernel-like mix of
  * allocations and churns it for --ops operations, then prints the
  * kernel-format views (/proc/buddyinfo, /proc/pagetypeinfo, debugfs extfrag
  * indices), the SPB summary and the counters.

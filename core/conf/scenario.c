@@ -893,6 +893,10 @@ static int load_workload(struct conf_ctx *ctx, const struct conf_node *w, struct
 		return conf_error(ctx, &type->loc, join(full, sizeof full, path, "type"),
 				  "unknown workload type '%s'; registered workload types: %s", type->value, names);
 	const struct frag_workload_ops *ops = spec->ops;
+	if (ops->abi_version != FRAG_WORKLOAD_ABI)
+		return conf_error(ctx, &type->loc, join(full, sizeof full, path, "type"),
+				  "workload type '%s' was built for workload ABI %u, this fragsim has %u", type->value,
+				  ops->abi_version, FRAG_WORKLOAD_ABI);
 	if (ops->opts_size) {
 		spec->opts = calloc(1, ops->opts_size);
 		if (!spec->opts)

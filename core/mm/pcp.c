@@ -399,6 +399,15 @@ static void decay_pcp_high(struct frag_mem *mem, struct frag_zone *z, struct fra
 		free_pcppages_bulk(mem, z, pcp, to_drain, 0);
 }
 
+void frag_pcp_decay_cpu(struct frag_mem *mem, unsigned cpu)
+{
+	if (cpu >= mem->nr_cpus)
+		return;
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++)
+		decay_pcp_high(mem, &mem->zones[zi], zone_pcp(&mem->zones[zi], cpu));
+	frag_maybe_check(mem);
+}
+
 void frag_pcp_decay(struct frag_mem *mem)
 {
 	for (unsigned zi = 0; zi < mem->nr_zones; zi++)

@@ -132,6 +132,12 @@ void sim_cpu_actor(int argc, char **argv)
 			break;
 		if (c->now < t0)
 			c->now = t0;
+		/* vmstat_update(): once a second on each CPU, decay_pcp_high()
+		 * on its lists (at batch boundaries: up to batch_max_window late). */
+		while (c->now >= c->next_vmstat) {
+			frag_pcp_decay_cpu(s->mem, c->id);
+			c->next_vmstat += VMSTAT_INTERVAL_NS;
+		}
 		/*
 		 * The batch: every event within batch_window; a CPU with few
 		 * operations keeps going, up to batch_max_window, until it has

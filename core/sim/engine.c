@@ -241,6 +241,7 @@ void sim_collect_epoch(struct sim *s, uint64_t t)
 	frag_snapshot_free_blocks(s->mem, s->ep_free_blocks);
 	frag_snapshot_pageblocks(s->mem, s->ep_pb);
 	frag_snapshot_spbs(s->mem, s->ep_spb);
+	s->last_epoch_t = t;
 	struct frag_epoch e = {
 		.t_ns = t,
 		.counters = s->ep_counters,
@@ -508,12 +509,7 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 			add_metric(&b, name, (double)sum, "count");
 		}
 
-	uint64_t sim_ns = 0;
-	for (unsigned c = 0; c < s->nr_cpus; c++)
-		if (s->cpus[c].now > sim_ns)
-			sim_ns = s->cpus[c].now;
-	if (sim_ns > s->end || (!s->interrupted && !s->fail[0]))
-		sim_ns = s->end;
+	uint64_t sim_ns = s->reached;
 	res->sim_ns = sim_ns;
 	double ops = (double)(s->c.allocs + s->c.frees);
 	add_metric(&b, "sim_seconds", ns2s(sim_ns), "s");
@@ -647,7 +643,8 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		goto out;
 	}
 	for (unsigned c = 0; c < s->nr_cpus; c++)
-		s->cpus[c] = (struct sim_cpu){ .sim = s, .id = c, .nid = frag_cpu_node(s->mem, c) };
+		s->cpus[c] = (struct sim_cpu){ .sim = s, .id = c, .nid = frag_cpu_node(s->mem, c),
+					       .next_vmstat = VMSTAT_INTERVAL_NS };
 	for (unsigned n = 0; n < s->nr_nodes; n++)
 		s->nodes[n] = (struct sim_node){ .sim = s, .id = n };
 	for (unsigned i = 0; i < sc->nr_workloads; i++)
@@ -789,9 +786,23 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	snprintf(res->status, sizeof res->status, "%s", status);
 	res->wall_seconds = wall;
 
+	/*
+	 * How far the run got: every CPU handled all its events before its
+	 * next pending one (a CPU with none left, idle or done, got to the
+	 * end). The final epoch is stamped with it, never before an epoch
+	 * already sampled, and sim_seconds reports the same time.
+	 */
 	uint64_t t_final = s->end;
-	for (unsigned c = 0; c < s->nr_cpus && strcmp(status, "complete"); c++)
-		t_final = s->cpus[c].now < t_final ? s->cpus[c].now : t_final;
+	if (strcmp(status, "complete")) {
+		for (unsigned c = 0; c < s->nr_cpus; c++) {
+			const struct sim_cpu *cpu = &s->cpus[c];
+			if (cpu->heap.n && cpu->heap.a[0].t < t_final)
+				t_final = cpu->heap.a[0].t;
+		}
+		if (t_final < s->last_epoch_t)
+			t_final = s->last_epoch_t;
+	}
+	s->reached = t_final;
 	sim_collect_epoch(s, t_final);
 	sim_progress(s, t_final, true);
 	build_metrics(s, res, wall);

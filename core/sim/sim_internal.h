@@ -40,6 +40,9 @@ struct sim_hist {
 struct sim;
 
 /* One simulated CPU: a SimGrid actor driving its workload events. */
+/* sysctl_stat_interval: vmstat_update() runs every second on each CPU. */
+#define VMSTAT_INTERVAL_NS 1000000000ull
+
 struct sim_cpu {
 	struct sim *sim;
 	unsigned id;                 /* CPU number */
@@ -49,6 +52,7 @@ struct sim_cpu {
 	struct sim_heap heap;        /* its pending events */
 	bool finished;               /* the actor returned */
 	uint64_t batches;            /* SimGrid wake-ups */
+	uint64_t next_vmstat;        /* when its vmstat_update() (PCP high decay) runs next */
 };
 
 struct wl_counter {
@@ -108,6 +112,8 @@ struct sim {
 	struct sim_cpu *cpus;
 	unsigned nr_nodes;
 	struct sim_node *nodes;
+	uint64_t last_epoch_t;                   /* time of the last epoch sampled */
+	uint64_t reached;                        /* simulated time the run got to (set at the end) */
 	unsigned nr_wl;
 	struct frag_wl *wl;
 	uint64_t end;                /* run.duration */

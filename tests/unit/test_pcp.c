@@ -1115,6 +1115,37 @@ static void test_decay_pcp_high(void)
 }
 
 /*
+ * refresh_cpu_vm_stats() runs decay_pcp_high() on the CPU it runs on: the
+ * per-CPU entry decays that CPU's lists only. CPU 0's high grows with its
+ * refills; decaying CPU 1 leaves it, decaying CPU 0 applies the rule above.
+ */
+static void test_decay_pcp_high_this_cpu(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 2, NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	struct frag_pcp *pcp = zone_pcp(z, 0);
+
+	for (unsigned i = 0; i < 94; i++)
+		CHECK(frag_alloc_pages(mem, 0, 0, GFP_HIGHUSER_MOVABLE, NULL) != FRAG_PFN_NONE);
+	int h0 = pcp->high;
+	CHECK(h0 > pcp->high_min);
+	frag_pcp_decay_cpu(mem, 1);
+	CHECK_EQ(pcp->high, h0);
+	frag_pcp_decay_cpu(mem, 0);
+	int want = h0 - (h0 >> 3);
+	if (want < pcp->count - (pcp->batch << 5))
+		want = pcp->count - (pcp->batch << 5);
+	if (want < pcp->high_min)
+		want = pcp->high_min;
+	CHECK(want < h0);
+	CHECK_EQ(pcp->high, want);
+	frag_pcp_decay_cpu(mem, 7);   /* no such CPU: nothing */
+	CHECK_EQ(pcp->high, want);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * decay_pcp_high(): whatever is above the new high is drained (from list 0
  * on, coldest first). 64 CPUs, high grown to 24, count 23:
  *   high 24 -> 21 -> 19 -> 17 -> 15 -> 14 -> 13 -> 12 -> 12, count follows.
@@ -1199,6 +1230,7 @@ static const struct tap_test tests[] = {
 	TAP(test___free_frozen_pages_list_choice),
 	TAP(test_drain_pages_zone),
 	TAP(test_decay_pcp_high),
+	TAP(test_decay_pcp_high_this_cpu),
 	TAP(test_decay_pcp_high_drains),
 	TAP(test_decay_pcp_high_count_bound),
 };

@@ -13,11 +13,11 @@
  * flags in the slowpath, and the rmqueue() hook returns IDX_NONE for every
  * __rmqueue() until the next request: the request fails whatever the
  * allocator holds. Every other __rmqueue() is frag_rmqueue_linux(). The
- * refusal state is global: it assumes an allocation is not interleaved with
- * another CPU's (env_wakeup_kswapd() in core/sim/engine.c releases a SimGrid
- * semaphore inside the model, which can let other CPU actors run in the
- * middle of an allocation); refused_requests_failed, appended to every
- * case, catches a refusal that leaked.
+ * refusal state is global: it relies on an allocation never being
+ * interleaved with another CPU's (the model makes no SimGrid call inside an
+ * allocation: daemons are signalled between batches, sim_wake_daemons());
+ * refused_requests_failed, appended to every case, catches a refusal that
+ * leaked.
  * frag_alloc_contig_pages() (1 GiB hugetlb pages) bypasses both hooks: the
  * 1G case reads the run's events (a capturing sink) and counters instead.
  *

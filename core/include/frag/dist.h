@@ -49,10 +49,10 @@ void frag_dist_bounds(const struct frag_dist *d, double *lo, double *hi);
 double frag_dist_mean(const struct frag_dist *d);
 /* One sample. */
 double frag_dist_sample(const struct frag_dist *d, struct frag_rng *rng);
-/* Format back to text. */
 /* ln(x) for x in [2^-53, 1], as the samplers compute it (exposed for tests). */
 double frag_dist_ln_unit(double x);
 
+/* Format back to text. */
 const char *frag_dist_format(const struct frag_dist *d, char *buf, size_t len);
 
 #endif /* FRAG_DIST_H */

@@ -198,6 +198,8 @@ void frag_drain_all_pages(struct frag_mem *mem, int zone_id);
 
 /* decay_pcp_high() on every PCP (vmstat_update, once per second). */
 void frag_pcp_decay(struct frag_mem *mem);
+/* The same for one CPU's lists (vmstat_update() -> refresh_cpu_vm_stats() runs on each CPU). */
+void frag_pcp_decay_cpu(struct frag_mem *mem, unsigned cpu);
 
 /* Counters. */
 uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);

@@ -183,7 +183,7 @@ int frag_scenario_config(const struct frag_scenario *sc, struct frag_config *cfg
 int frag_scenario_flatten(const struct frag_scenario *sc, char ***keys, char ***values, unsigned *n);
 void frag_scenario_flatten_free(char **keys, char **values, unsigned n);
 
-/* Parameter tables of the fixed blocks (for docs and `fragsim scenario --describe`). */
+/* Parameter tables of the fixed blocks (for docs, validation and `fragsim workloads --describe`). */
 extern const struct frag_param frag_run_params[];       /* top level: struct frag_run_opts */
 extern const struct frag_param frag_engine_params[];    /* engine: struct frag_run_opts */
 extern const struct frag_param frag_machine_params[];   /* machine (holes: a list, see above) */

@@ -91,9 +91,10 @@ struct frag_workload_ops {
 	uint64_t (*step)(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until);
 
 	/**
-	 * stop() - the instance's stop time has come (or the run ends): release
-	 * what the workload would release at exit (process teardown). Memory the
-	 * kernel keeps (page cache, reclaimable slab) may stay allocated.
+	 * stop() - the instance's stop time (before the end of the run) has
+	 * come: release what the workload would release at exit (process
+	 * teardown). Memory the kernel keeps (page cache, reclaimable slab) may
+	 * stay allocated. Not called when the run ends first: fini() is.
 	 */
 	void (*stop)(struct frag_wl *wl, uint64_t now);
 
