@@ -9,7 +9,10 @@
  *    honours mem->mobility_disabled), so every allocation is one type;
  *  - set_pageblock_migratetype() turns every PCP type into MIGRATE_UNMOVABLE,
  *    so from boot every pageblock is UNMOVABLE and all free memory sits on
- *    the UNMOVABLE free lists: one list per order, as before 2007;
+ *    the UNMOVABLE free lists: one list per order, as before 2007 (fragsim's
+ *    set_pageblock_migratetype() has no such override: init() relabels the
+ *    blocks once, and since every request is UNMOVABLE no later path sets
+ *    another PCP type; test_policy_nomobility checks it after a churn);
  *  - try_to_claim_block() always claims (irrelevant with one type).
  * MIGRATE_HIGHATOMIC and MIGRATE_CMA are not PCP types and keep working.
  *

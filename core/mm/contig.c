@@ -47,6 +47,26 @@ static bool pb_any_pcp(const struct frag_zone *z, uint64_t start, unsigned order
 	return false;
 }
 
+int frag_boot_reserve_contig(struct frag_mem *mem, uint64_t pfn, unsigned order, gfp_t gfp,
+			     const struct frag_owner *owner)
+{
+	uint64_t nr = 1ull << order;
+	struct frag_zone *z = pfn_to_zone(mem, pfn);
+
+	if (mem->stat[FRAG_STAT_alloc_requests])
+		return -EBUSY;
+	if (!z || order <= MAX_PAGE_ORDER || order > SPB_ORDER || (pfn & (nr - 1)) || pfn < z->zone_start_pfn ||
+	    pfn + nr > zone_end_pfn(z) || !window_free(z, pfn, order))
+		return -EINVAL;
+	for (uint64_t p = pfn; p < pfn + nr; p += 1ull << MAX_PAGE_ORDER)
+		FRAG_BUG_ON(take_free_block(z, p, MAX_PAGE_ORDER));
+	prep_new_page(mem, z, pfn, order, gfp & ~GFP_MOVABLE_MASK, owner);
+	z->managed_pages -= nr;
+	frag_init_per_zone_wmark_min(mem, mem->min_free_kbytes_user, mem->sysctl.thp_enabled);
+	frag_maybe_check(mem);
+	return 0;
+}
+
 uint64_t frag_alloc_contig_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
 				 const struct frag_owner *owner, int nid)
 {
@@ -57,6 +77,16 @@ uint64_t frag_alloc_contig_pages(struct frag_mem *mem, unsigned cpu, unsigned or
 	enum zone_type highest = gfp_zone(gfp);
 	uint64_t nr = 1ull << order;
 	bool drained = false;
+
+	if (mem->policy->alloc_contig) {
+		uint64_t pfn = mem->policy->alloc_contig(mem, mem->policy_priv, cpu, order, gfp, owner, node->id);
+		if (pfn == FRAG_PFN_REFUSE)
+			return FRAG_PFN_NONE;
+		if (pfn != FRAG_PFN_NONE) {
+			frag_maybe_check(mem);
+			return pfn;
+		}
+	}
 
 	for (unsigned i = 0; i < node->nr_zonelist; i++) {
 		struct frag_zone *z = &mem->zones[node->zonelist[i]];

@@ -306,6 +306,7 @@ struct frag_mem {
 						     ZONE_MAP_NONE outside zones, ZONE_MAP_MIXED where a
 						     pageblock straddles two zones */
 	bool mobility_disabled;                   /* page_group_by_mobility_disabled */
+	bool min_free_kbytes_user;                /* vm.min_free_kbytes was given (not computed) */
 	struct frag_reclaim_ops reclaim;          /* slowpath mechanisms (NULL: not modelled) */
 
 	const struct frag_policy_ops *policy;     /* never NULL after create */
@@ -558,5 +559,19 @@ bool boost_watermark(struct frag_mem *mem, struct frag_zone *z);
 
 /* Run the consistency check if this build and config ask for it. */
 void frag_maybe_check(struct frag_mem *mem);
+
+/*
+ * frag_boot_reserve_contig() - for a policy's init() only, before any
+ * allocation: set aside the naturally aligned, entirely free window of
+ * 2^@order pages at @pfn (inside one zone) as an allocated block owned by
+ * @owner, as memblock does for boot-time gigantic hugetlb pages
+ * (hugetlb_hstate_alloc_pages() -> alloc_bootmem_huge_page()): the pages
+ * never reach the buddy, the zone's managed pages exclude them and the
+ * watermarks are computed without them. 0, -EBUSY (allocations already
+ * happened) or -EINVAL (not aligned, not in one zone, not all free).
+ */
+int frag_boot_reserve_contig(struct frag_mem *mem, uint64_t pfn, unsigned order, gfp_t gfp,
+			     const struct frag_owner *owner);
+void frag_init_per_zone_wmark_min(struct frag_mem *mem, bool user_set, bool thp_enabled);
 
 #endif /* FRAG_MM_INTERNAL_H */

@@ -520,7 +520,8 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	if (frag_total_managed_pages(mem) < (uint64_t)PAGEBLOCK_NR_PAGES * nr_types)
 		mem->mobility_disabled = true;
 
-	frag_init_per_zone_wmark_min(mem, cfg->sysctl.min_free_kbytes != 0, cfg->sysctl.thp_enabled);
+	mem->min_free_kbytes_user = cfg->sysctl.min_free_kbytes != 0;
+	frag_init_per_zone_wmark_min(mem, mem->min_free_kbytes_user, cfg->sysctl.thp_enabled);
 
 	if (mem->policy->init) {
 		ret = mem->policy->init(mem, mem->policy_priv, mem->policy_opts);

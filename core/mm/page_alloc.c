@@ -1424,6 +1424,11 @@ int frag_free_pages(struct frag_mem *mem, unsigned cpu, uint64_t pfn, unsigned o
 	if (p->state != PG_ALLOC || p->order != order)
 		return -EINVAL;
 
+	if (order > MAX_PAGE_ORDER && mem->policy->free_contig &&
+	    mem->policy->free_contig(mem, mem->policy_priv, pfn, order)) {
+		frag_maybe_check(mem);
+		return 0;   /* the policy keeps it (e.g. its boot-time hugetlb pool) */
+	}
 	frag_count(mem, FRAG_STAT_free_requests, 1);
 	frag_count(mem, FRAG_STAT_pgfree, 1ull << order);
 	free_pages_prepare(z, pfn, order);

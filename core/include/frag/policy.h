@@ -32,6 +32,10 @@
 #define FRAG_POLICY_ABI 1
 
 struct frag_mem;
+struct frag_owner;
+
+/* alloc_contig(): fail the request, do not run alloc_contig_pages(). */
+#define FRAG_PFN_REFUSE (~0ull - 1)
 struct frag_zone;
 
 /* mm/page_alloc.c: enum rmqueue_mode, the fallback stage __rmqueue() starts
@@ -100,6 +104,26 @@ struct frag_policy_ops {
 	bool (*claim_block)(const struct frag_mem *mem, void *priv, const struct frag_zone *z, uint64_t pfn,
 			    unsigned current_order, unsigned order, int start_type, int block_type,
 			    unsigned free_pages, unsigned alike_pages);
+
+	/**
+	 * alloc_contig() - called first by frag_alloc_contig_pages() (hugetlb's
+	 * alloc_gigantic_folio(): a block of 2^@order pages, @order >
+	 * MAX_PAGE_ORDER, from node @nid): serve it from the policy's own
+	 * reserve (boot-time hugetlb pages, a CMA area, an all-free SPB) and
+	 * return its first pfn, already an allocated block of @order owned by
+	 * @owner; FRAG_PFN_NONE to let Linux's alloc_contig_pages() run, or
+	 * FRAG_PFN_REFUSE to fail the request without it.
+	 */
+	uint64_t (*alloc_contig)(struct frag_mem *mem, void *priv, unsigned cpu, unsigned order, gfp_t gfp,
+				 const struct frag_owner *owner, unsigned nid);
+
+	/**
+	 * free_contig() - called first by frag_free_pages() for an allocated
+	 * block of @order > MAX_PAGE_ORDER: return true if the policy takes it
+	 * back (it stays allocated, e.g. in its boot-time pool), false to free
+	 * it to the buddy as Linux does.
+	 */
+	bool (*free_contig)(struct frag_mem *mem, void *priv, uint64_t pfn, unsigned order);
 };
 
 /* The registry (policies/registry.c, generated from policies/policies.def). */
