@@ -18,7 +18,12 @@
  *     pageblock_order, reserved highatomic, allocated per type and kind)
  *     match the page array;
  *  6. pageblock content counters and SPB counters, categories, fullness and
- *     list membership match.
+ *     list membership match;
+ *  7. compaction state: no block left isolated by compaction (PG_ISOLATED)
+ *     and no capture pending; cached scanner positions inside the zone
+ *     (migrate in [start, end], free in [pageblock_start(start), end));
+ *     skip hints only on pageblocks the scanners can look at (both ends of
+ *     their in-zone range present); deferral shift <= 6.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +76,10 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		case PG_PCP:
 		case PG_ALLOC:
 			break;
+		case PG_ISOLATED:
+			ok = bad(why, len, "zone %u: pfn %#llx is still isolated by compaction", z->id,
+				 (unsigned long long)p);
+			continue;
 		default:
 			ok = bad(why, len, "zone %u: pfn %#llx has state %u", z->id, (unsigned long long)p, pg->state);
 			continue;
@@ -321,12 +330,35 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	if (ok && listed != z->nr_spbs)
 		ok = bad(why, len, "zone %u: %u SPBs on lists, %u exist", z->id, listed, z->nr_spbs);
 
+	/* 7. Compaction state. */
+	if (ok && (z->compact_cached_migrate_pfn[0] < zs || z->compact_cached_migrate_pfn[0] > ze ||
+		   z->compact_cached_migrate_pfn[1] < zs || z->compact_cached_migrate_pfn[1] > ze ||
+		   z->compact_cached_free_pfn < (zs & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) ||
+		   z->compact_cached_free_pfn >= ze))
+		ok = bad(why, len, "zone %u: cached compaction pfns migrate %#llx/%#llx free %#llx outside [%#llx, %#llx)",
+			 z->id, (unsigned long long)z->compact_cached_migrate_pfn[0],
+			 (unsigned long long)z->compact_cached_migrate_pfn[1], (unsigned long long)z->compact_cached_free_pfn,
+			 (unsigned long long)zs, (unsigned long long)ze);
+	if (ok && z->compact_defer_shift > 6)
+		ok = bad(why, len, "zone %u: compact_defer_shift %u > COMPACT_MAX_DEFER_SHIFT", z->id, z->compact_defer_shift);
+	for (uint32_t i = 0; i < z->nr_pageblocks && ok; i++) {
+		if (!(z->pb[i].flags & PB_COMPACT_SKIP))
+			continue;
+		uint64_t bs = (z->pb_base + i) << PAGEBLOCK_ORDER;
+		uint64_t lo = bs < zs ? zs : bs, hi = bs + PAGEBLOCK_NR_PAGES > ze ? ze : bs + PAGEBLOCK_NR_PAGES;
+		if (z->pages[lo - zs].state == PG_HOLE || z->pages[hi - 1 - zs].state == PG_HOLE)
+			ok = bad(why, len, "zone %u pageblock %#llx: compaction skip hint on a block the scanners never see",
+				 z->id, (unsigned long long)bs);
+	}
+
 	free(sh);
 	return ok;
 }
 
 bool frag_mem_consistent(const struct frag_mem *mem, char *why, size_t len)
 {
+	if (mem->capc)
+		return bad(why, len, "a compaction capture is still pending");
 	for (unsigned i = 0; i < mem->nr_zones; i++)
 		if (!check_zone(mem, &mem->zones[i], why, len))
 			return false;

@@ -55,6 +55,9 @@ enum frag_pg_state {
 	PG_ALLOC,         /* head of an allocated block */
 	PG_HOLE,          /* not present (no RAM) */
 	PG_RESERVED,      /* present but reserved (PageReserved, not managed) */
+	PG_ISOLATED,      /* head of a free block taken off the buddy by compaction
+			     (isolate_freepages_block): on a compact_control list;
+			     never seen outside a compaction run */
 };
 
 /*
@@ -62,8 +65,8 @@ enum frag_pg_state {
  * Only block heads carry state; tail pages stay zero.
  */
 struct frag_page {
-	uint32_t next;    /* BUDDY/PCP head: next list entry (zone index); ALLOC head: owner id */
-	uint32_t prev;    /* BUDDY/PCP head: previous list entry; ALLOC head: owner cookie */
+	uint32_t next;    /* BUDDY/PCP/ISOLATED head: next list entry (zone index); ALLOC head: owner id */
+	uint32_t prev;    /* BUDDY/PCP/ISOLATED head: previous list entry; ALLOC head: owner cookie */
 	uint32_t priv;    /* PCP head: owning CPU; ALLOC head: gfp mask of the allocation */
 	uint8_t state;    /* enum frag_pg_state */
 	uint8_t order;    /* block order (heads); ALLOC heads up to 18 (1 GiB contig) */
@@ -220,6 +223,16 @@ struct frag_zone {
 	uint64_t nr_alloc[MIGRATE_PCPTYPES];      /* allocated pages by allocation migratetype */
 	uint64_t nr_kind[NR_PAGE_KINDS];          /* allocated pages by kind */
 
+	/* compaction.c (struct zone, CONFIG_COMPACTION) */
+	uint64_t compact_cached_free_pfn;         /* where the free scanner restarts (pageblock start) */
+	uint64_t compact_cached_migrate_pfn[2];   /* where the migration scanner restarts: [0] async, [1] sync */
+	uint64_t compact_init_migrate_pfn;        /* first source block found by __reset_isolation_suitable() */
+	uint64_t compact_init_free_pfn;           /* last target block found by __reset_isolation_suitable() */
+	unsigned compact_considered;              /* attempts skipped since the last deferral */
+	unsigned compact_defer_shift;             /* skip up to 1 << shift attempts (<= COMPACT_MAX_DEFER_SHIFT) */
+	int compact_order_failed;                 /* lowest order that failed since the last success */
+	bool compact_blockskip_flush;             /* a direct compaction met: skip bits to clear when kswapd sleeps */
+
 	int pcp_batch;                            /* zone_batchsize() */
 	int pcp_high_min;                         /* zone_highsize(..., min) */
 	int pcp_high_max;                         /* zone_highsize(..., max) */
@@ -240,6 +253,8 @@ struct frag_node {
 	unsigned kswapd_order;                    /* pgdat->kswapd_order */
 	enum zone_type kswapd_highest_zoneidx;    /* pgdat->kswapd_highest_zoneidx */
 	unsigned kswapd_failures;                 /* pgdat->kswapd_failures */
+	unsigned kcompactd_max_order;             /* pgdat->kcompactd_max_order: wakeup_kcompactd() request */
+	enum zone_type kcompactd_highest_zoneidx; /* pgdat->kcompactd_highest_zoneidx */
 };
 
 /* include/linux/compaction.h: enum compact_result */
@@ -276,11 +291,22 @@ enum compact_priority {
 struct frag_reclaim_ops {
 	/* try_to_free_pages(): pages reclaimed for this request */
 	uint64_t (*try_to_free_pages)(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp);
-	/* try_to_compact_pages() */
+	/* try_to_compact_pages(): *@capture is the pfn of a block of @order the
+	 * run captured for the caller (compaction_capture(); taken off the free
+	 * lists, to be prepared with prep_new_page()), or FRAG_PFN_NONE */
 	enum compact_result (*try_to_compact_pages)(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp,
-						    unsigned alloc_flags, int prio);
+						    unsigned alloc_flags, int prio, uint64_t *capture);
 	/* zone_reclaimable_pages() */
 	uint64_t (*zone_reclaimable_pages)(const struct frag_mem *mem, unsigned zone_id);
+};
+
+/* mm/internal.h: struct capture_control - a direct compactor waiting for a
+ * block of cc->order freed in its zone (compaction_capture()). */
+struct capture_control {
+	const struct frag_zone *zone;             /* cc->zone */
+	int order;                                /* cc->order */
+	int migratetype;                          /* cc->migratetype */
+	uint64_t page;                            /* the captured block, FRAG_PFN_NONE until then */
 };
 
 struct frag_mem {
@@ -308,6 +334,8 @@ struct frag_mem {
 	bool mobility_disabled;                   /* page_group_by_mobility_disabled */
 	bool min_free_kbytes_user;                /* vm.min_free_kbytes was given (not computed) */
 	struct frag_reclaim_ops reclaim;          /* slowpath mechanisms (NULL: not modelled) */
+	struct capture_control *capc;             /* current->capture_control: a direct compaction
+						     in progress (compact_zone_order()), else NULL */
 
 	const struct frag_policy_ops *policy;     /* never NULL after create */
 	void *policy_opts;                        /* the policy's resolved opts */
@@ -528,6 +556,8 @@ int take_free_block(struct frag_zone *z, uint64_t pfn, unsigned order);
 int move_freepages_block(struct frag_zone *z, uint64_t pfn, int old_mt, int new_mt);
 void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, gfp_t gfp,
 		   const struct frag_owner *owner);
+void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order);
+bool compaction_capture(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, int mt);
 
 /* fpi_t, mm/page_alloc.c */
 #define FPI_NONE     0x0
@@ -556,6 +586,73 @@ uint64_t calculate_min_free_kbytes(const struct frag_mem *mem);
 void setup_per_zone_wmarks(struct frag_mem *mem);
 void setup_per_zone_lowmem_reserve(struct frag_mem *mem);
 bool boost_watermark(struct frag_mem *mem, struct frag_zone *z);
+
+/* ---------------------------------------------------------------------- */
+/* Migration (migrate.c)                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* migrate_block() flags */
+#define MB_ALLOW_HUGETLB  0x1   /* hugetlb folios may move (alloc_contig_range(), not compaction) */
+
+/*
+ * Where migrate_block() gets the new block and what it does with blocks it
+ * does not use (migrate_pages()' get_new_folio / put_new_folio pair).
+ * A "detached" run is 2^order pages on no list and in no counter (the state
+ * take_free_block() and free_pages_prepare() leave behind).
+ */
+struct migrate_target_ops {
+	/* Allocate a detached run of 2^@order pages for the block at @src_pfn,
+	 * or return FRAG_PFN_NONE (migration fails with -ENOMEM). */
+	uint64_t (*alloc)(struct frag_mem *mem, void *arg, uint64_t src_pfn, unsigned order);
+	/* Take back a detached target that was not used (migration refused). */
+	void (*free)(struct frag_mem *mem, void *arg, uint64_t pfn, unsigned order);
+	/* Optional: receive the detached source run after a successful move
+	 * instead of freeing it to the buddy (e.g. an evacuation that keeps
+	 * the freed range). NULL: __free_one_page() per pageblock chunk, with
+	 * compaction capture. */
+	void (*release_source)(struct frag_mem *mem, void *arg, uint64_t pfn, unsigned order);
+};
+
+bool migrate_block_movable(const struct frag_page *p, unsigned flags);
+int migrate_block(struct frag_mem *mem, uint64_t pfn, const struct migrate_target_ops *ops, void *arg,
+		  enum migrate_mode mode, unsigned flags);
+
+/* A target allocator for callers outside compaction (alloc_contig_range()'s
+ * alloc_migration_target()): an ordinary MOVABLE buddy allocation on the
+ * node of @cpu, refused if it falls in [avoid_start, avoid_end). */
+struct migrate_target_buddy {
+	unsigned cpu;                 /* allocating CPU (its node's zonelist) */
+	gfp_t gfp;                    /* e.g. GFP_HIGHUSER_MOVABLE | __GFP_RETRY_MAYFAIL */
+	uint64_t avoid_start;         /* the range being emptied */
+	uint64_t avoid_end;
+};
+extern const struct migrate_target_ops migrate_target_buddy_ops;
+
+/* ---------------------------------------------------------------------- */
+/* Compaction (compaction.c)                                              */
+/* ---------------------------------------------------------------------- */
+
+#define COMPACT_CLUSTER_MAX      32    /* SWAP_CLUSTER_MAX */
+#define COMPACT_MAX_DEFER_SHIFT  6
+
+/* compact_gap(): free pages compaction wants as migration headroom. */
+static inline uint64_t compact_gap(unsigned order)
+{
+	return 2ull << order;
+}
+
+enum compact_result try_to_compact_pages(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp,
+					 unsigned alloc_flags, int prio, uint64_t *capture);
+bool compaction_suitable(const struct frag_mem *mem, const struct frag_zone *z, int order, uint64_t watermark,
+			 enum zone_type highest_zoneidx);
+bool compaction_zonelist_suitable(const struct frag_mem *mem, unsigned nid, unsigned nr_zonelist, unsigned order,
+				  enum zone_type highest_zoneidx);
+bool compaction_deferred(struct frag_zone *z, int order);
+void defer_compaction(struct frag_zone *z, int order);
+void compaction_defer_reset(struct frag_zone *z, int order, bool alloc_success);
+void wakeup_kcompactd(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+void reset_isolation_suitable(struct frag_mem *mem, unsigned nid);
+void compaction_zone_init(struct frag_zone *z);
 
 /* Run the consistency check if this build and config ask for it. */
 void frag_maybe_check(struct frag_mem *mem);

@@ -489,6 +489,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 			for (int l = 0; l < NR_PCP_LISTS; l++)
 				z->pcp[c].lists[l] = (struct idx_list){ IDX_NONE, IDX_NONE };
 		zone_init_blocks(mem, z);
+		compaction_zone_init(z);
 		if (z->present_pages == 0) {
 			ret = fail(err, errlen, "machine: zone %s of node %u has no present memory (all holes)",
 				   frag_zone_names[z->type], z->nid);
@@ -497,9 +498,17 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 		spb_lists_init(z);
 	}
 	build_zonelists(mem);
-	for (unsigned n = 0; n < mem->nr_nodes; n++)
-		if (!mem->nodes[n].zonelist)
+	for (unsigned n = 0; n < mem->nr_nodes; n++) {
+		struct frag_node *node = &mem->nodes[n];
+		if (!node->zonelist)
 			goto enomem;
+		/* kcompactd(): kcompactd_highest_zoneidx = pgdat->nr_zones - 1 */
+		for (int t = 0; t < MAX_NR_ZONES; t++)
+			if (node->zone_of_type[t] >= 0)
+				node->kcompactd_highest_zoneidx = (enum zone_type)t;
+	}
+	/* Direct compaction (compaction.c) behind the slowpath seam. */
+	mem->reclaim.try_to_compact_pages = try_to_compact_pages;
 
 	/* Policy: resolved options, private state, switches (before memory is freed,
 	 * so that mobility grouping choices apply from boot). */

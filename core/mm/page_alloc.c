@@ -13,8 +13,9 @@
  *   __zone_watermark_ok, zone_watermark_fast
  *   reserve_highatomic_pageblock, unreserve_highatomic_pageblock
  *   get_page_from_freelist, rmqueue, rmqueue_buddy,
- *   __alloc_frozen_pages_noprof (fast path), __alloc_pages_slowpath (the
- *   parts that need neither reclaim nor compaction), __free_frozen_pages.
+ *   __alloc_frozen_pages_noprof (fast path), __alloc_pages_slowpath (reclaim
+ *   and compaction through struct frag_reclaim_ops), __alloc_pages_direct_compact,
+ *   should_compact_retry, compaction_capture, __free_frozen_pages.
  *
  * Free lists hold zone-relative page indices; a block head records its
  * order and list migratetype in struct frag_page. All accounting (zone
@@ -264,15 +265,20 @@ static inline bool buddy_merge_likely(const struct frag_zone *z, uint64_t pfn, u
  * crosses pageblocks: if the types differ and either is not mergeable
  * (HIGHATOMIC, CMA, ISOLATE) the merge stops; if both are mergeable the
  * buddy's pageblock is relabelled to @mt. The merged block goes to the list
- * head, or the tail with FPI_TO_TAIL or when buddy_merge_likely().
+ * head, or the tail with FPI_TO_TAIL or when buddy_merge_likely(). While a
+ * direct compaction runs (mem->capc), a block reaching its order in its
+ * zone is captured instead (compaction_capture()).
  */
 void __free_one_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, int mt,
 		     unsigned fpi_flags)
 {
 	uint64_t buddy_pfn = 0;
-	(void)mem;
 
 	while (order < MAX_PAGE_ORDER) {
+		/* A direct compactor waiting in this zone takes the block as soon
+		 * as it reaches its order; it never reaches the free lists. */
+		if (unlikely(mem->capc) && compaction_capture(mem, z, pfn, order, mt))
+			return;
 		buddy_pfn = pfn ^ (1ull << order);
 		if (!buddy_is_free(z, buddy_pfn, order))
 			break;
@@ -385,6 +391,29 @@ static void trace_extfrag(struct frag_mem *mem, struct frag_zone *z, uint32_t id
 		};
 		mem->env.trace(mem->env.arg, &ev);
 	}
+}
+
+/**
+ * compaction_capture() - a block of @order at @pfn (pageblock type @mt) is
+ * being freed in @z while a direct compactor waits (task_capc()): hand it
+ * over if it is exactly cc->order, not in a CMA or isolated pageblock, and
+ * not a sub-pageblock piece of a MOVABLE block for a non-movable request.
+ * A capture across migratetypes is traced as a fallback (extfrag, 6.15).
+ */
+bool compaction_capture(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsigned order, int mt)
+{
+	struct capture_control *capc = mem->capc;
+
+	if (capc->zone != z || capc->page != FRAG_PFN_NONE || (int)order != capc->order)
+		return false;
+	if (is_migrate_cma(mt) || is_migrate_isolate(mt))
+		return false;
+	if (order < PAGEBLOCK_ORDER && mt == MIGRATE_MOVABLE && capc->migratetype != MIGRATE_MOVABLE)
+		return false;
+	if (mt != capc->migratetype)
+		trace_extfrag(mem, z, pfn_to_idx(z, pfn), order, order, capc->migratetype, mt);
+	capc->page = pfn;
+	return true;
 }
 
 /**
@@ -824,8 +853,9 @@ void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsi
 	z->nr_kind[kind] += nr;
 }
 
-/* Undo prep_new_page() accounting for a block about to be freed. */
-static void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
+/* Undo prep_new_page() accounting for a block about to be freed (or
+ * migrated away): the block becomes a detached run of tail pages. */
+void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
 {
 	struct frag_page *p = &z->pages[pfn_to_idx(z, pfn)];
 	uint64_t nr = 1ull << order;
@@ -1140,21 +1170,38 @@ retry:
 }
 
 /*
- * __alloc_pages_direct_compact(): try_to_compact_pages() at @prio, then an
- * allocation attempt. Compaction (compaction.c) arrives with the
- * reclaim/compaction issue; until then every attempt is COMPACT_SKIPPED.
+ * __alloc_pages_direct_compact(): try_to_compact_pages() at @prio. Unless
+ * every zone was skipped, count a stall; take the captured block, or try the
+ * free lists; on success clear compact_blockskip_flush and reset the zone's
+ * deferral (compaction_defer_reset(..., true)), counting compact_success,
+ * else compact_fail.
  */
 static uint64_t __alloc_pages_direct_compact(struct frag_mem *mem, gfp_t gfp, unsigned order,
 					     unsigned alloc_flags, struct alloc_context *ac, int prio,
 					     struct frag_zone **zone_out, enum compact_result *result)
 {
+	uint64_t pfn = FRAG_PFN_NONE;
+
 	*result = COMPACT_SKIPPED;
 	if (!order || !mem->reclaim.try_to_compact_pages)
 		return FRAG_PFN_NONE;
-	*result = mem->reclaim.try_to_compact_pages(mem, ac->node->id, order, gfp, alloc_flags, prio);
+	*result = mem->reclaim.try_to_compact_pages(mem, ac->node->id, order, gfp, alloc_flags, prio, &pfn);
 	if (*result == COMPACT_SKIPPED)
 		return FRAG_PFN_NONE;
-	return get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+	frag_count(mem, FRAG_STAT_compact_stall, 1);
+
+	if (pfn != FRAG_PFN_NONE)
+		*zone_out = pfn_to_zone(mem, pfn);   /* prep_new_page() follows in the caller */
+	else
+		pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
+	if (pfn != FRAG_PFN_NONE) {
+		(*zone_out)->compact_blockskip_flush = false;
+		compaction_defer_reset(*zone_out, (int)order, true);
+		frag_count(mem, FRAG_STAT_compact_success, 1);
+		return pfn;
+	}
+	frag_count(mem, FRAG_STAT_compact_fail, 1);
+	return FRAG_PFN_NONE;
 }
 
 /* zone_reclaimable_pages(): what reclaim could free in the zone. */
@@ -1200,21 +1247,25 @@ static bool should_reclaim_retry(struct frag_mem *mem, unsigned order, struct al
 
 /*
  * should_compact_retry(): after a failed compaction, retry SKIPPED when
- * reclaim may help, SUCCESS (a lost race) up to MAX_COMPACT_RETRIES (costly:
- * a quarter), otherwise raise the priority (SYNC_FULL, or SYNC_LIGHT for
- * costly orders) and start over.
+ * reclaim may help (compaction_zonelist_suitable()), SUCCESS (a lost race)
+ * up to MAX_COMPACT_RETRIES (costly: a quarter); otherwise, or when those
+ * retries are used up, raise the priority (down to SYNC_FULL, or SYNC_LIGHT
+ * for costly orders) with the retry count reset.
  */
-static bool should_compact_retry(unsigned order, enum compact_result result, int *prio, int *retries)
+static bool should_compact_retry(const struct frag_mem *mem, const struct alloc_context *ac, unsigned order,
+				 enum compact_result result, int *prio, int *retries)
 {
+	int max_retries = MAX_COMPACT_RETRIES;
+
 	if (!order)
 		return false;
 	if (result == COMPACT_SKIPPED)
-		return false;   /* compaction_zonelist_suitable(): with no compaction model, reclaim cannot help it */
+		return compaction_zonelist_suitable(mem, ac->node->id, ac->nr_zonelist, order, ac->highest_zoneidx);
 	if (result == COMPACT_SUCCESS) {
-		int max = MAX_COMPACT_RETRIES;
 		if (order > PAGE_ALLOC_COSTLY_ORDER)
-			max /= 4;
-		return ++(*retries) <= max;
+			max_retries /= 4;
+		if (++(*retries) <= max_retries)
+			return true;
 	}
 	int min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
 	if (*prio > min_priority) {
@@ -1315,7 +1366,7 @@ retry:
 		goto retry;
 
 	if (did_some_progress > 0 && can_compact &&
-	    should_compact_retry(order, compact_result, &compact_priority, &compaction_retries))
+	    should_compact_retry(mem, ac, order, compact_result, &compact_priority, &compaction_retries))
 		goto retry;
 
 	/* defrag_mode: NOFRAGMENT is dropped only now, just before OOM. */

@@ -15,6 +15,7 @@
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim_internal.h"
 
@@ -218,24 +219,66 @@ void sim_kswapd_actor(int argc, char **argv)
 	}
 }
 
-/* kcompactd: woken by wakeup_kcompactd(); compaction arrives with the
- * reclaim/compaction issue. */
+/*
+ * kcompactd (mm/compaction.c kcompactd()): waits until wakeup_kcompactd()
+ * or, with vm.compaction_proactiveness > 0, until its proactive timeout
+ * (500 ms, 32 s after a proactive run that did not lower the score). Woken
+ * with work: kcompactd_do_work(); timed out: the proactive check. Each run
+ * that compacts charges daemon CPU time: kcompactd_run plus the per-page
+ * terms of the model counters (compact_scan_page x pfns scanned,
+ * isolate_page x pages isolated, migrate_page x pages migrated), slept off
+ * and added to kcompactd_cpu_ns and the model's compact_ns.
+ */
+static void kcompactd_charge(struct sim *s, struct sim_node *n, const uint64_t *before)
+{
+	uint64_t cost = sim_compaction_cost(s, before);
+	if (!cost && s->stats[FRAG_STAT_compact_daemon_wake] == before[FRAG_STAT_compact_daemon_wake])
+		return;   /* a proactive check that did not compact */
+	cost += s->costs.kcompactd_run;
+	n->kcompactd_ns += cost;
+	frag_vm_event(s->mem, FRAG_STAT_compact_ns, cost);
+	sg_actor_sleep_for(ns2s(cost));
+}
+
 void sim_kcompactd_actor(int argc, char **argv)
 {
 	struct sim_node *n = sg_actor_self_get_data();
 	struct sim *s = n->sim;
+	const uint64_t default_timeout = FRAG_KCOMPACTD_INTERVAL_NS;
+	uint64_t timeout = default_timeout;
+	uint64_t before[NR_FRAG_STATS];
 	(void)argc;
 	(void)argv;
 
 	sg_actor_daemonize(sg_actor_self());
 	for (;;) {
-		sg_sem_acquire(n->kcompactd_sem);
-		n->kcompactd_pending = false;
-		n->kcompactd_signalled = false;
-		n->kcompactd_wake++;
-		s->c.daemon_wakeups++;
-		n->kcompactd_ns += s->costs.kcompactd_run;
-		sg_actor_sleep_for(ns2s(s->costs.kcompactd_run));
+		bool woken;
+		if (!frag_proactive_compaction_enabled(s->mem)) {
+			sg_sem_acquire(n->kcompactd_sem);
+			woken = true;
+		} else {
+			woken = sg_sem_acquire_timeout(n->kcompactd_sem, ns2s(timeout)) == 0;
+		}
+		if (woken) {
+			n->kcompactd_pending = false;
+			n->kcompactd_signalled = false;
+		}
+		if (s->interrupted || s->fail[0])
+			continue;
+
+		unsigned order;
+		enum zone_type highest;
+		memcpy(before, s->stats, sizeof before);
+		if (woken && frag_kcompactd_work_requested(s->mem, n->id, &order, &highest)) {
+			n->kcompactd_wake++;
+			s->c.daemon_wakeups++;
+			frag_kcompactd_do_work(s->mem, n->id, order, highest);
+			kcompactd_charge(s, n, before);
+			timeout = default_timeout;
+			continue;
+		}
+		timeout = frag_kcompactd_proactive(s->mem, n->id);
+		kcompactd_charge(s, n, before);
 	}
 }
 

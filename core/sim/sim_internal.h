@@ -154,6 +154,9 @@ void sim_wake_daemons(struct sim *s);
 void hist_add(struct sim_hist *h, uint64_t v);
 uint64_t hist_quantile(const struct sim_hist *h, double q);
 
+/* wl.c */
+uint64_t sim_compaction_cost(const struct sim *s, const uint64_t *before);
+
 /* actors.c */
 void sim_cpu_actor(int argc, char **argv);
 void sim_kswapd_actor(int argc, char **argv);

@@ -5,9 +5,12 @@
  *
  * Cost of an allocation (docs/costs.md): alloc_base, plus zone_lock per
  * zone->lock acquisition, pcp_refill_page per page moved to a PCP list,
- * pcp_drain_page per page moved back, fallback per migratetype fallback and
- * slowpath when the slowpath was entered; all read as deltas of the model's
- * own counters around the call, so the cost follows what the kernel did.
+ * pcp_drain_page per page moved back, fallback per migratetype fallback,
+ * slowpath when the slowpath was entered, and for direct compaction
+ * compact_scan_page per pfn scanned, isolate_page per page isolated and
+ * migrate_page per page migrated; all read as deltas of the model's own
+ * counters around the call, so the cost follows what the kernel did. The
+ * compaction part is also added to the model's compact_ns counter.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +118,7 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 /* The model counters whose deltas price an operation. */
 struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
+	uint64_t compact_scanned, compact_isolated, migrated;
 };
 
 static inline void snap(const uint64_t *st, struct cost_snap *cs)
@@ -124,13 +128,38 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->drain = st[FRAG_STAT_pcp_drain_pages];
 	cs->extfrag = st[FRAG_STAT_extfrag];
 	cs->slowpath = st[FRAG_STAT_alloc_slowpath];
+	cs->compact_scanned = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned];
+	cs->compact_isolated = st[FRAG_STAT_compact_isolated];
+	cs->migrated = st[FRAG_STAT_pgmigrate_success];
+}
+
+/* The compaction terms: scanning, isolating and migrating. */
+static inline uint64_t priced_compaction(const struct frag_costs *k, const struct cost_snap *a,
+					 const struct cost_snap *b)
+{
+	return (b->compact_scanned - a->compact_scanned) * k->compact_scan_page +
+	       (b->compact_isolated - a->compact_isolated) * k->isolate_page +
+	       (b->migrated - a->migrated) * k->migrate_page;
 }
 
 static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
 {
 	return (b->zone_lock - a->zone_lock) * k->zone_lock + (b->refill - a->refill) * k->pcp_refill_page +
 	       (b->drain - a->drain) * k->pcp_drain_page + (b->extfrag - a->extfrag) * k->fallback +
-	       (b->slowpath - a->slowpath) * k->slowpath;
+	       (b->slowpath - a->slowpath) * k->slowpath + priced_compaction(k, a, b);
+}
+
+/* Price what kcompactd did between two snapshots of the model counters
+ * (actors.c); also the per-page compaction cost of an allocation. */
+uint64_t sim_compaction_cost(const struct sim *s, const uint64_t *before)
+{
+	struct cost_snap a = {
+		.compact_scanned = before[FRAG_STAT_compact_migrate_scanned] + before[FRAG_STAT_compact_free_scanned],
+		.compact_isolated = before[FRAG_STAT_compact_isolated],
+		.migrated = before[FRAG_STAT_pgmigrate_success],
+	}, b;
+	snap(s->stats, &b);
+	return priced_compaction(&s->costs, &a, &b);
 }
 
 /*
@@ -174,6 +203,8 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	snap(s->stats, &b);
 
 	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
+	if (b.compact_scanned != a.compact_scanned)
+		frag_vm_event(s->mem, FRAG_STAT_compact_ns, priced_compaction(&s->costs, &a, &b));
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
 		cost += s->costs.clear_page << order;
 	c->now += cost;

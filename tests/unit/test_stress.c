@@ -8,6 +8,9 @@
  * allocated pages), every allocation aligned to its order and inside a zone
  * the GFP mask allows, and page conservation (free + PCP + allocated +
  * reserved/absent == spanned, allocated == what the test holds).
+ * Direct compaction moves LRU blocks: the test follows them as an owner
+ * does (env.migrate_folio) and checks that a move lands on pages nobody
+ * holds.
  *
  * STRESS_SCALE (default 1) multiplies the number of steps; STRESS_SEED
  * replaces the seeds.
@@ -27,7 +30,10 @@ struct run {
 	struct held *held;
 	size_t nr, cap;
 	uint8_t *shadow;      /* 1 per allocated page, indexed by pfn - base */
+	uint32_t *slot;       /* held[] index + 1 of the block headed at pfn - base, 0 = none */
 	uint64_t held_pages;
+	uint64_t migrated;    /* blocks moved by compaction */
+	uint64_t step;
 	bool failed;
 };
 
@@ -59,6 +65,33 @@ static void fail(struct run *r, const char *what, uint64_t step)
 	if (!r->failed)
 		printf("# step %llu: %s\n", (unsigned long long)step, what);
 	r->failed = true;
+}
+
+/* env.migrate_folio: the owner of a held block learns its new place. */
+static bool stress_migrated(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
+			    unsigned order)
+{
+	struct run *r = arg;
+	uint64_t base = r->mem->base_pfn;
+	uint32_t s = r->slot[old_pfn - base];
+	(void)owner;
+
+	if (!s || r->held[s - 1].pfn != old_pfn || r->held[s - 1].order != order) {
+		fail(r, "migration of a block the test does not hold", r->step);
+		return false;
+	}
+	for (uint64_t p = new_pfn; p < new_pfn + (1ull << order); p++) {
+		if (r->shadow[p - base])
+			fail(r, "migration target already handed out", r->step);
+		r->shadow[p - base] = 1;
+	}
+	for (uint64_t p = old_pfn; p < old_pfn + (1ull << order); p++)
+		r->shadow[p - base] = 0;
+	r->held[s - 1].pfn = new_pfn;
+	r->slot[old_pfn - base] = 0;
+	r->slot[new_pfn - base] = s;
+	r->migrated++;
+	return true;
 }
 
 static void check_conservation(struct run *r, uint64_t step)
@@ -131,6 +164,7 @@ static void one_step(struct run *r, uint64_t step)
 			r->held = realloc(r->held, r->cap * sizeof(*r->held));
 		}
 		r->held[r->nr++] = (struct held){ pfn, order, gfp };
+		r->slot[pfn - mem->base_pfn] = (uint32_t)r->nr;
 		r->held_pages += 1ull << order;
 	} else {
 		size_t i = frag_rng_below(&r->rng, r->nr);
@@ -143,7 +177,10 @@ static void one_step(struct run *r, uint64_t step)
 			r->shadow[p - mem->base_pfn] = 0;
 		if (frag_rng_below(&r->rng, 50) == 0 && frag_free_pages(mem, cpu, h.pfn, h.order) != -EINVAL)
 			fail(r, "a double free was accepted", step);
+		r->slot[h.pfn - mem->base_pfn] = 0;
 		r->held[i] = r->held[--r->nr];
+		if (i < r->nr)
+			r->slot[r->held[i].pfn - mem->base_pfn] = (uint32_t)i + 1;
 		r->held_pages -= 1ull << h.order;
 	}
 }
@@ -158,9 +195,13 @@ static void stress(struct frag_mem *mem, uint64_t seed, uint64_t steps)
 		return;
 	}
 	mem->check_every = 0;   /* checked explicitly below, to report instead of abort */
+	mem->env.arg = &r;
+	mem->env.migrate_folio = stress_migrated;
 	frag_rng_seed(&r.rng, seed, 42);
 	r.shadow = calloc(mem->end_pfn - mem->base_pfn, 1);
+	r.slot = calloc(mem->end_pfn - mem->base_pfn, sizeof(*r.slot));
 	for (uint64_t s = 0; s < steps && !r.failed; s++) {
+		r.step = s;
 		one_step(&r, s);
 		if (!frag_mem_consistent(mem, why, sizeof why)) {
 			fail(&r, why, s);
@@ -181,10 +222,13 @@ static void stress(struct frag_mem *mem, uint64_t seed, uint64_t steps)
 	CHECK_EQ(free_total, managed);
 	CHECK_CONSISTENT(mem);
 	CHECK(!r.failed);
-	printf("# seed %llu: %llu steps, %llu extfrag events, %llu allocation failures\n", (unsigned long long)seed,
-	       (unsigned long long)steps, (unsigned long long)frag_stat_get(mem, FRAG_STAT_extfrag),
-	       (unsigned long long)frag_stat_get(mem, FRAG_STAT_alloc_fail));
+	printf("# seed %llu: %llu steps, %llu extfrag events, %llu allocation failures, %llu compaction stalls, "
+	       "%llu blocks migrated\n",
+	       (unsigned long long)seed, (unsigned long long)steps, (unsigned long long)frag_stat_get(mem, FRAG_STAT_extfrag),
+	       (unsigned long long)frag_stat_get(mem, FRAG_STAT_alloc_fail),
+	       (unsigned long long)frag_stat_get(mem, FRAG_STAT_compact_stall), (unsigned long long)r.migrated);
 	free(r.shadow);
+	free(r.slot);
 	free(r.held);
 	frag_mem_destroy(mem);
 }

@@ -201,6 +201,54 @@ void frag_pcp_decay(struct frag_mem *mem);
 /* The same for one CPU's lists (vmstat_update() -> refresh_cpu_vm_stats() runs on each CPU). */
 void frag_pcp_decay_cpu(struct frag_mem *mem, unsigned cpu);
 
+/* ---------------------------------------------------------------------- */
+/* Compaction daemons and triggers (compaction.c)                         */
+/* ---------------------------------------------------------------------- */
+
+/* HPAGE_FRAG_CHECK_INTERVAL_MSEC: kcompactd's proactive check period, in ns. */
+#define FRAG_KCOMPACTD_INTERVAL_NS (500ull * 1000 * 1000)
+
+/* wakeup_kcompactd(): request a block of @order from node @nid's kcompactd
+ * (kswapd before it sleeps does this); env.wakeup_kcompactd() is called if
+ * some zone is suitable. Order 0 is ignored. */
+void frag_wakeup_kcompactd(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+
+/* kcompactd_work_requested(): a wakeup_kcompactd() request is pending; its
+ * order and zone limit are returned for frag_kcompactd_do_work(). */
+bool frag_kcompactd_work_requested(const struct frag_mem *mem, unsigned nid, unsigned *order,
+				   enum zone_type *highest_zoneidx);
+
+/**
+ * frag_kcompactd_do_work() - kcompactd_do_work() for node @nid: compact each
+ * zone up to @highest_zoneidx that is neither deferred nor unsuitable for a
+ * block of @order (SYNC_LIGHT, skip hints obeyed); success resets the
+ * deferral, a complete or partial run drains the PCP lists and defers.
+ * Counts compact_daemon_wake and the compact_daemon_* scan counters.
+ */
+void frag_kcompactd_do_work(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+
+/* vm.compaction_proactiveness > 0: kcompactd wakes every
+ * FRAG_KCOMPACTD_INTERVAL_NS (otherwise only when woken). */
+bool frag_proactive_compaction_enabled(const struct frag_mem *mem);
+
+/**
+ * frag_kcompactd_proactive() - kcompactd() after its wait timed out: if
+ * proactiveness is on, kswapd is not running and node @nid's fragmentation
+ * score (fragmentation_score_node()) is above the high mark, compact every
+ * zone whole until its score is at most the low mark (proactive_compact_node:
+ * order -1, SYNC_LIGHT). Returns the next timeout in ns:
+ * FRAG_KCOMPACTD_INTERVAL_NS, or 64 times that when the score did not drop.
+ */
+uint64_t frag_kcompactd_proactive(struct frag_mem *mem, unsigned nid);
+
+/* /proc/sys/vm/compact_memory: compact every zone of node @nid (-1: all
+ * nodes) whole, MIGRATE_SYNC, order -1. */
+void frag_compact_memory(struct frag_mem *mem, int nid);
+
+/* reset_isolation_suitable(): clear node @nid's compaction skip hints
+ * where a direct compaction completed (kswapd does this before sleeping). */
+void frag_reset_isolation_suitable(struct frag_mem *mem, unsigned nid);
+
 /* Counters. */
 uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);
 /* All counters at once: NR_FRAG_STATS values, live (for cheap deltas). */

@@ -13,6 +13,8 @@
  *   frag_mem_create()  builds zones and free lists, then calls init()
  *   allocations        call alloc_flags(), rmqueue(), find_suitable_fallback(),
  *                      claim_block() as described per hook
+ *   compaction         calls suitable_migration_source() and
+ *                      suitable_migration_target() per pageblock
  *   frag_mem_destroy() calls fini()
  *
  * ABI: FRAG_POLICY_ABI is bumped when a hook changes meaning; new hooks are
@@ -29,7 +31,7 @@
 #include "frag/param.h"
 #include "frag/types.h"
 
-#define FRAG_POLICY_ABI 1
+#define FRAG_POLICY_ABI 2
 
 struct frag_mem;
 struct frag_owner;
@@ -45,6 +47,20 @@ enum rmqueue_mode {
 	RMQUEUE_CMA,
 	RMQUEUE_CLAIM,
 	RMQUEUE_STEAL,
+};
+
+/*
+ * What a compaction run is for: the parts of struct compact_control
+ * (mm/internal.h) a policy may base a pageblock decision on.
+ */
+struct frag_compact_ctx {
+	int order;                  /* requested order; -1 = whole-zone (compact_memory, proactive) */
+	int migratetype;            /* gfp_migratetype() of the request (UNMOVABLE for kcompactd) */
+	enum migrate_mode mode;     /* ASYNC, SYNC_LIGHT, SYNC */
+	bool direct;                /* direct compaction (false: kcompactd, proactive, compact_memory) */
+	bool proactive;             /* proactive compaction (kcompactd's fragmentation score) */
+	bool alloc_contig;          /* isolate_migratepages_range() for alloc_contig_range() */
+	bool ignore_block_suitable; /* COMPACT_PRIO_SYNC_FULL: any pageblock type is a target */
 };
 
 struct frag_policy_ops {
@@ -104,6 +120,28 @@ struct frag_policy_ops {
 	bool (*claim_block)(const struct frag_mem *mem, void *priv, const struct frag_zone *z, uint64_t pfn,
 			    unsigned current_order, unsigned order, int start_type, int block_type,
 			    unsigned free_pages, unsigned alike_pages);
+
+	/**
+	 * suitable_migration_source() - in isolate_migratepages(), for each
+	 * pageblock the migration scanner reaches (skip hint already honoured):
+	 * may compaction isolate pages of the pageblock at @pfn to migrate them
+	 * away? @linux_ok is what Linux decides (no compound page >= pageblock_order
+	 * at its start; async direct compaction only from blocks of the request's
+	 * type, MOVABLE/CMA for movable requests). Return the decision.
+	 */
+	bool (*suitable_migration_source)(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok);
+
+	/**
+	 * suitable_migration_target() - in isolate_freepages(), for each pageblock
+	 * the free scanner reaches: may compaction take free pages of the
+	 * pageblock at @pfn as migration targets? @linux_ok is what Linux decides
+	 * (never a block starting with a free buddy of order >= cc->order (or
+	 * pageblock_order); otherwise MOVABLE/CMA blocks, any block with
+	 * ignore_block_suitable). Return the decision.
+	 */
+	bool (*suitable_migration_target)(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok);
 
 	/**
 	 * alloc_contig() - called first by frag_alloc_contig_pages() (hugetlb's

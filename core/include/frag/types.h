@@ -75,6 +75,16 @@ enum zone_watermarks {
 #define ALLOC_KSWAPD         0x800  /* == __GFP_KSWAPD_RECLAIM */
 #define ALLOC_RESERVES       (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
 
+/* include/linux/migrate_mode.h: how hard migration may try (compaction
+ * modes: ASYNC for the first direct attempt, SYNC_LIGHT for later direct
+ * attempts and kcompactd, SYNC for /proc/sys/vm/compact_memory and
+ * alloc_contig_range()). */
+enum migrate_mode {
+	MIGRATE_ASYNC,
+	MIGRATE_SYNC_LIGHT,
+	MIGRATE_SYNC,
+};
+
 /* Names as printed by /proc (mm/page_alloc.c migratetype_names, mm/vmstat.c). */
 extern const char *const frag_migratetype_names[MIGRATE_TYPES];
 extern const char *const frag_zone_names[MAX_NR_ZONES];
