@@ -134,6 +134,9 @@ def save(fig: Figure, outdir: Path, name: str, title: str, caption: str = "", se
     fig.savefig(png, dpi=DPI, metadata={"Software": "fragsim analysis"})
     svg_path = None
     if svg:
+        # The layout is settled by the PNG: keep it rather than solving it again.
+        if fig.get_layout_engine() is not None:
+            fig.set_layout_engine("none")
         svg_path = outdir / f"{name}.svg"
         fig.savefig(svg_path, metadata={"Date": None})
     w, h = fig.get_size_inches()
