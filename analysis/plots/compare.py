@@ -51,7 +51,11 @@ def _grouped_bars(ax, exp: Experiment, groups: dict[str, list[int]], metrics: li
             xs = x[j] + (k - (len(groups) - 1) / 2) * w
             ax.plot(np.full(v.size, xs), v, ".", color="black", ms=3, zorder=3)
         xs = x + (k - (len(groups) - 1) / 2) * w
-        ax.bar(xs, np.nan_to_num(means), w * 0.95, yerr=errs, color=policy_color(pol), capsize=3,
+        means = np.nan_to_num(np.array(means))
+        errs = np.array(errs)
+        # Counts cannot go below zero: the lower whisker stops there.
+        ax.bar(xs, means, w * 0.95, yerr=[np.minimum(errs, np.maximum(means, 0)), errs], color=policy_color(pol),
+               capsize=3,
                label=f"{pol} (n={len(ids)})", error_kw={"lw": 1})
     ax.set_xticks(x)
     ax.set_xticklabels(labels, fontsize=8)
@@ -186,8 +190,9 @@ def plot_metric_bars(exp: Experiment, groups: dict[str, list[int]], outdir: Path
         for k, (pol, ids) in enumerate(groups.items()):
             v = wide.loc[ids, m].to_numpy(dtype=float) * scale
             s = summarize(v)
-            ax.bar(k, 0 if math.isnan(s.mean) else s.mean, 0.7, yerr=0 if math.isnan(s.ci95) else s.ci95,
-                   color=policy_color(pol), capsize=4)
+            mean = 0.0 if math.isnan(s.mean) else s.mean
+            err = 0.0 if math.isnan(s.ci95) else s.ci95
+            ax.bar(k, mean, 0.7, yerr=[[min(err, max(mean, 0.0))], [err]], color=policy_color(pol), capsize=4)
             ax.plot(np.full(v.size, k), v, ".", color="black", ms=4)
         ax.set_xticks(range(len(groups)))
         ax.set_xticklabels(list(groups), fontsize=8, rotation=15)
