@@ -194,10 +194,14 @@ def plot_map(exp: Experiment, run_id: int, epoch: int, outdir: Path, name: str |
         col = int(geo.column[first])
         starts.setdefault(int(geo.row[first]), []).append(
             zr["zone"] + (f" from {col * 2} MiB" if col else ""))
-    for row, names in starts.items():
-        ax.annotate("\n".join(names), xy=(lay.ncols, row + (0.5 if lay.nrows < 16 else 0)),
-                    xytext=(lay.ncols + 6, row + (0.5 if lay.nrows < 16 else 0)),
-                    fontsize=7, va="center", ha="left", annotation_clip=False,
+    free_px = -1e9                      # first pixel row below the previous label
+    for row, names in sorted(starts.items()):
+        y = row + (0.5 if lay.nrows < 16 else 0)
+        # Labels of zones starting a few rows apart are stacked, not overprinted.
+        text_px = max(y * lay.row_px, free_px)
+        free_px = text_px + 10 * len(names) + 2
+        ax.annotate("\n".join(names), xy=(lay.ncols, y), xytext=(lay.ncols + 6, text_px / lay.row_px),
+                    fontsize=7, va="top" if lay.nrows >= 16 else "center", ha="left", annotation_clip=False,
                     arrowprops=dict(arrowstyle="-", lw=0.6, color="black"))
     r = exp.runs.loc[run_id]
     fig.text(lay.left / W, 1 - 14 / H, f"Physical memory map: {r['policy']}, seed {r['seed']}, t = {t_s:g} s "
