@@ -156,14 +156,17 @@ def plot_alloc_2m(exp: Experiment, rid: int, outdir: Path) -> PlotFile:
 
 def draw_band(ax, exp: Experiment, groups: dict[str, list[int]], name: str, scale: float = 1.0,
               label_suffix: str = "", ls: str = "-") -> bool:
-    """One line per policy (mean over its runs) with its 95% CI band. False if nothing drawn."""
+    """One line per policy (mean over its runs) with its 95% CI band. False if nothing drawn;
+    ``ax._fragsim_zero`` tells whether the series existed but stayed at zero."""
     drawn = False
+    ax._fragsim_zero = False
     for pol, ids in groups.items():
         b = band(exp, ids, name)
         if b is None:
             continue
         t, mean, lo, hi, n = b
         if is_empty(mean):
+            ax._fragsim_zero = ax._fragsim_zero or bool(np.any(mean == 0))
             continue
         c = policy_color(pol)
         ax.plot(t, mean * scale, color=c, lw=1.8, ls=ls, label=f"{pol} (n={n}){label_suffix}")
@@ -263,7 +266,8 @@ def plot_ab(exp: Experiment, groups: dict[str, list[int]], outdir: Path) -> Plot
     fig, axes = new_figure("grid", 2, 3, sharex=True)
     for ax, (name, unit, title, scale) in zip(axes.ravel(), AB_SERIES):
         drawn = draw_band(ax, exp, groups, name, scale)
-        _finish(ax, unit, title, drawn, f"no data ({name})")
+        _finish(ax, unit, title, drawn, f"{name} stayed at 0 in every run" if getattr(ax, "_fragsim_zero", False)
+                else f"no data ({name})")
     seeds = ", ".join(f"{p}: {len(v)} run{'s' if len(v) != 1 else ''}" for p, v in groups.items())
     fig.suptitle(f"A/B: mean and 95% confidence band across seeds ({seeds})", fontsize=11)
     return save(fig, outdir, "ab_timeseries", "A/B time series per policy",
