@@ -165,6 +165,13 @@ static bool env_migrate_folio(void *arg, const struct frag_owner *owner, uint64_
 static void env_trace(void *arg, const struct frag_trace_event *ev)
 {
 	struct sim *s = arg;
+	if (ev->id == TRACE_EXTFRAG) {
+		/* Fallbacks happen only between the PCP types (Unmovable, Movable, Reclaimable). */
+		unsigned a = (unsigned)ev->extfrag.alloc_migratetype, f = (unsigned)ev->extfrag.fallback_migratetype;
+		if (a < 3 && f < 3)
+			s->c.extfrag[a][f]++;
+		return;
+	}
 	if (ev->id != TRACE_OOM)
 		return;
 	char detail[160];
@@ -201,6 +208,12 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 	X(kswapd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))      \
 	X(kcompactd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kcompactd_ns))) \
 	X(cpu_busy_ns, "ns", sum_busy(s))                                               \
+	X(extfrag_unmovable_from_movable, "count", s->c.extfrag[0][1])                  \
+	X(extfrag_unmovable_from_reclaimable, "count", s->c.extfrag[0][2])              \
+	X(extfrag_movable_from_unmovable, "count", s->c.extfrag[1][0])                  \
+	X(extfrag_movable_from_reclaimable, "count", s->c.extfrag[1][2])                \
+	X(extfrag_reclaimable_from_unmovable, "count", s->c.extfrag[2][0])              \
+	X(extfrag_reclaimable_from_movable, "count", s->c.extfrag[2][1])                \
 	X(free_pages, "pages", frag_total_free_pages(s->mem))
 
 static uint64_t sum_nodes(const struct sim *s, size_t off)
@@ -426,6 +439,17 @@ static void add_metric(struct metric_buf *b, const char *name, double value, con
 	b->used += len;
 }
 
+static void add_hist_metrics(struct metric_buf *b, const char *prefix, const struct sim_hist *h)
+{
+	char name[96];
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->b[i])
+			continue;
+		snprintf(name, sizeof name, "%s.%llu", prefix, (unsigned long long)hist_value(i));
+		add_metric(b, name, (double)h->b[i], "count");
+	}
+}
+
 static void build_metrics(struct sim *s, struct frag_sim_result *res, double wall)
 {
 	struct metric_buf b = { 0 };
@@ -480,6 +504,10 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "stall_p99_ns", (double)hist_quantile(&s->lat_stall, 0.99), "ns");
 	add_metric(&b, "stall_max_ns", (double)s->lat_stall.max, "ns");
 	add_metric(&b, "stall_total_ns", (double)s->lat_stall.sum, "ns");
+	/* The latency histograms, one metric per non-empty bucket named by its
+	 * lower edge in ns (analysis/ draws their CDFs). */
+	add_hist_metrics(&b, "alloc_latency_hist_ns", &s->lat_alloc);
+	add_hist_metrics(&b, "stall_hist_ns", &s->lat_stall);
 
 	/* Workload counters: per instance, and summed by name over instances. */
 	for (unsigned i = 0; i < s->nr_wl; i++) {
@@ -627,7 +655,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_kcompactd = env_wakeup_kcompactd;
 	cfg.env.trace = env_trace;
 	cfg.env.migrate_folio = env_migrate_folio;
-	cfg.env.trace_mask = 1u << TRACE_OOM;
+	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);
 	cfg.check_every = o->check_every;
 	ret = frag_mem_create(&cfg, &s->mem, err, errlen);
 	if (ret)

@@ -100,6 +100,7 @@ struct sim_counters {
 	uint64_t events;             /* workload steps */
 	uint64_t wakeups;            /* SimGrid wake-ups of CPU actors */
 	uint64_t daemon_wakeups;
+	uint64_t extfrag[3][3];      /* mm_page_alloc_extfrag by [alloc_migratetype][fallback_migratetype] */
 };
 
 struct sim {
