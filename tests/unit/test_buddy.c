@@ -320,6 +320,203 @@ static void test_break_down_buddy_pages(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * set_migratetype_isolate() as alloc_contig_range() does it
+ * (start_isolate_page_range()): move the pageblock's free pages to the
+ * ISOLATE lists (move_freepages_block(); NR_FREE_PAGES drops by them),
+ * then set PB_migrate_isolate; the stored migratetype survives.
+ */
+static void isolate_pageblock(struct frag_zone *z, uint64_t pfn)
+{
+	struct frag_pageblock *pb = pfn_to_pb(z, pfn);
+
+	CHECK(move_freepages_block(z, pfn, pb->mt, MIGRATE_ISOLATE) >= 0);
+	pb->flags |= PB_MIGRATE_ISOLATE;
+	pfn_to_spb(z, pfn)->nr_pb_isolated++;
+	z->nr_isolate_pageblock++;
+}
+
+/*
+ * __free_frozen_pages() for a page of an isolated pageblock:
+ * get_pfnblock_migratetype() says MIGRATE_ISOLATE, so the page bypasses
+ * the PCP and goes to free_one_page() -> __free_one_page(mt = ISOLATE):
+ * account_freepages() ignores ISOLATE (NR_FREE_PAGES and
+ * NR_FREE_PAGES_BLOCKS unchanged), it merges inside its pageblock, and at
+ * pageblock_order it stops at the buddy pageblock, whose type differs
+ * (ISOLATE is not mergeable). The other way round, the MOVABLE buddy
+ * pageblock freed later (order 9: via the PCP, drained) does not merge with
+ * the free ISOLATE block either.
+ *
+ *   P = A (isolated, stored MOVABLE)        Q = A+512 (MOVABLE)
+ *   A+5 allocated, 511 free pages           allocated (order 9)
+ *   free A+5 -> A (o9, ISOLATE list)        free Q -> A+512 (o9, MOVABLE list)
+ */
+static void test___free_frozen_pages_isolate(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 1, NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	const uint64_t Q = A + 512;
+
+	CHECK_EQ(alloc_at(mem, z, Q, 9, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 5, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(z->nr_free_pages, 12288 - 513);
+	isolate_pageblock(z, A);
+	CHECK_EQ(pb_mt(z, A), MIGRATE_ISOLATE);
+	CHECK_EQ(pfn_to_pb(z, A)->mt, MIGRATE_MOVABLE);
+	CHECK_EQ(z->nr_free_pages, 11 * 1024);
+	CHECK_EQ(z->nr_free_pages_blocks, 11 * 1024);
+	CHECK_EQ(list_head_pfn(z, 8, MIGRATE_ISOLATE), A + 256);
+	CHECK_CONSISTENT(mem);
+
+	/* Order 0 is a PCP order, but not for an isolated pageblock. */
+	CHECK_EQ(frag_free_pages(mem, 0, A + 5, 0), 0);
+	CHECK_EQ(z->nr_pcp_pages, 0);
+	CHECK_EQ(zone_pcp(z, 0)->count, 0);
+	CHECK_EQ(page_at(z, A)->state, PG_BUDDY);
+	CHECK_EQ(page_at(z, A)->order, 9);
+	CHECK_EQ(page_at(z, A)->mt, MIGRATE_ISOLATE);
+	CHECK_EQ(list_head_pfn(z, 9, MIGRATE_ISOLATE), A);
+	CHECK_EQ(z->free_area[9].nr_free_mt[MIGRATE_ISOLATE], 1);
+	for (unsigned o = 0; o < 9; o++)
+		CHECK_EQ(z->free_area[o].nr_free, 0);
+	CHECK_EQ(z->nr_free_pages, 11 * 1024);
+	CHECK_EQ(z->nr_free_pages_blocks, 11 * 1024);
+	CHECK_EQ(pfn_to_pb(z, A)->mt, MIGRATE_MOVABLE);
+
+	/* Q's pageblock is MOVABLE: its order-9 page uses the PCP (THP list). */
+	CHECK_EQ(frag_free_pages(mem, 0, Q, 9), 0);
+	CHECK_EQ(page_at(z, Q)->state, PG_PCP);
+	CHECK_EQ(z->nr_pcp_pages, 512);
+	frag_drain_all_pages(mem, (int)z->id);
+	CHECK_EQ(page_at(z, Q)->state, PG_BUDDY);
+	CHECK_EQ(page_at(z, Q)->order, 9);
+	CHECK_EQ(page_at(z, Q)->mt, MIGRATE_MOVABLE);
+	CHECK_EQ(page_at(z, A)->order, 9);
+	CHECK_EQ(page_at(z, A)->mt, MIGRATE_ISOLATE);
+	CHECK_EQ(z->free_area[10].nr_free, 11);
+	CHECK_EQ(z->free_area[9].nr_free, 2);
+	CHECK_EQ(pb_mt(z, Q), MIGRATE_MOVABLE);
+	CHECK_EQ(pb_mt(z, A), MIGRATE_ISOLATE);
+	CHECK_EQ(z->nr_free_pages, 11 * 1024 + 512);
+	CHECK_EQ(z->nr_free_pages_blocks, 11 * 1024 + 512);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/* The first 1 GiB window of a 2 GiB machine: DMA32 [4096, 524288) holds
+ * exactly one aligned one, [262144, 524288), 256 order-10 blocks. */
+#define GIG 262144ull
+#define HUGETLB_1G_GFP (GFP_HIGHUSER | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE)
+
+/*
+ * Freeing a gigantic page: __free_frozen_pages(order 18) -> !pcp_allowed_order
+ * -> __free_pages_ok() -> free_one_page() -> split_large_buddy(): 512
+ * pageblock chunks of order 9, each merging with its buddy into an order-10
+ * block (__free_one_page() stops at MAX_PAGE_ORDER), so the range returns as
+ * 256 order-10 blocks, every one put at the list head (buddy_merge_likely()
+ * is false at order >= 9): the last one, GIG + 255 * 1024, leads the list.
+ * The rest of the free lists is as before the allocation.
+ */
+static void test___free_pages_ok_gigantic(void)
+{
+	struct frag_mem *mem = mk_mem(2 * GiB, 1, 1, NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	uint64_t before[NR_PAGE_ORDERS];
+
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		before[o] = z->free_area[o].nr_free;
+	CHECK_EQ(before[10], (524288 - 4096) / 1024);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, -1), GIG);
+	CHECK_EQ(page_at(z, GIG)->state, PG_ALLOC);
+	CHECK_EQ(page_at(z, GIG)->order, 18);
+	CHECK_EQ(z->free_area[10].nr_free, before[10] - 256);
+	CHECK_EQ(z->nr_free_pages, (int64_t)(z->managed_pages - GIG));
+
+	CHECK_EQ(frag_free_pages(mem, 0, GIG, 18), 0);
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		CHECK_EQ(z->free_area[o].nr_free, before[o]);
+	for (uint64_t i = 0; i < 256; i++) {
+		const struct frag_page *p = page_at(z, GIG + 1024 * i);
+		if (p->state != PG_BUDDY || p->order != 10 || p->mt != MIGRATE_MOVABLE) {
+			printf("# block %llu\n", (unsigned long long)i);
+			CHECK_EQ(p->state, PG_BUDDY);
+			CHECK_EQ(p->order, 10);
+			CHECK_EQ(p->mt, MIGRATE_MOVABLE);
+			break;
+		}
+	}
+	CHECK_EQ(list_head_pfn(z, 10, MIGRATE_MOVABLE), GIG + 255 * 1024);
+	CHECK_EQ(z->nr_free_pages, (int64_t)z->managed_pages);
+	CHECK_EQ(z->nr_pcp_pages, 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * alloc_gigantic_folio() -> alloc_contig_pages(nid, __GFP_THISNODE):
+ * node_zonelist(nid, gfp) is the node's own zonelist (ZONELIST_NOFALLBACK),
+ * so windows come only from the requested node, whichever CPU asks.
+ * 4 GiB in two nodes of 2 GiB, one CPU each:
+ *   node 0: DMA [0, 4096), DMA32 [4096, 524288): one window, 262144
+ *   node 1: DMA32 [524288, 1048576): two windows, 524288 and 786432
+ * CPU 0 (node 0) asks node 1 three times: the third finds node 1 full and
+ * fails although node 0 has a free window; node 0 then gets its window.
+ * nid -1 means the CPU's node (CPU 1: node 1, full).
+ */
+static void test_alloc_contig_pages_THISNODE(void)
+{
+	struct frag_mem *mem = mk_mem(4 * GiB, 2, 2, NULL);
+	struct frag_zone *z1 = zone_of(mem, 1, ZONE_DMA32), *z0 = zone_of(mem, 0, ZONE_DMA32);
+
+	mem->check_every = 0;   /* 1 Mi pages: one check at the end */
+	CHECK(z0 && z1 && !zone_of(mem, 1, ZONE_DMA));
+	CHECK_EQ(z1->zone_start_pfn, 524288);
+	CHECK_EQ(frag_cpu_node(mem, 0), 0);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, 1), 524288);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, 1), 786432);
+	CHECK_EQ(z1->nr_free_pages, 0);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, 1), FRAG_PFN_NONE);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 1, 18, HUGETLB_1G_GFP, NULL, -1), FRAG_PFN_NONE);
+	CHECK_EQ(z0->nr_free_pages, (int64_t)z0->managed_pages);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 1, 18, HUGETLB_1G_GFP, NULL, 0), GIG);
+	CHECK_EQ(page_at(z0, GIG)->order, 18);
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, -1), FRAG_PFN_NONE);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * alloc_contig_range() calls drain_all_pages(cc.zone) before it tests the
+ * range: a page of the window parked on a PCP list (here on CPU 1's list,
+ * the request coming from CPU 0) keeps the window from being free until
+ * the zone's PCP lists are drained, on every CPU. Only that zone is
+ * drained: a PCP page in ZONE_DMA stays.
+ */
+static void test_alloc_contig_range_drain_all_pages(void)
+{
+	struct frag_mem *mem = mk_mem(2 * GiB, 1, 2, NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32), *dma = zone_of(mem, 0, ZONE_DMA);
+
+	CHECK_EQ(alloc_at(mem, z, GIG + 5, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, dma, 7, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(frag_free_pages(mem, 1, GIG + 5, 0), 0);
+	CHECK_EQ(frag_free_pages(mem, 1, 7, 0), 0);
+	CHECK_EQ(page_at(z, GIG + 5)->state, PG_PCP);
+	CHECK_EQ(zone_pcp(z, 1)->count, 1);
+	CHECK_EQ(zone_pcp(dma, 1)->count, 1);
+	CHECK_EQ(pfn_to_pb(z, GIG)->nr_pcp, 1);
+
+	CHECK_EQ(frag_alloc_contig_pages(mem, 0, 18, HUGETLB_1G_GFP, NULL, -1), GIG);
+	CHECK_EQ(page_at(z, GIG)->state, PG_ALLOC);
+	CHECK_EQ(page_at(z, GIG)->order, 18);
+	CHECK_EQ(zone_pcp(z, 1)->count, 0);
+	CHECK_EQ(z->nr_pcp_pages, 0);
+	CHECK_EQ(zone_pcp(dma, 1)->count, 1);
+	CHECK_EQ(page_at(dma, 7)->state, PG_PCP);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test___free_pages_core_FPI_TO_TAIL),
 	TAP(test_expand),
@@ -331,6 +528,10 @@ static const struct tap_test tests[] = {
 	TAP(test_split_large_buddy),
 	TAP(test___free_pages_memory_alignment),
 	TAP(test_break_down_buddy_pages),
+	TAP(test___free_frozen_pages_isolate),
+	TAP(test___free_pages_ok_gigantic),
+	TAP(test_alloc_contig_pages_THISNODE),
+	TAP(test_alloc_contig_range_drain_all_pages),
 };
 
 int main(void)

@@ -254,6 +254,102 @@ static void test_sizes(void)
 	}
 }
 
+/*
+ * build_all_zonelists(): page_group_by_mobility_disabled is set when the
+ * managed pages (vm_total_pages; the watermarks are still 0 at that point)
+ * are fewer than pageblock_nr_pages * MIGRATE_TYPES: 512 * 5 = 2560 pages,
+ * or 512 * 6 = 3072 with CONFIG_CMA (MIGRATE_CMA adds a type). The test is
+ * strict (<), and counts managed pages, so one reserved page tips a machine
+ * of exactly 2560 pages over.
+ */
+static const struct frag_hole last_page_reserved[] = { { 2559, 2560, HOLE_RESERVED } };
+
+static struct frag_mem *mk_small(uint64_t pages, bool cma, bool reserve_last)
+{
+	struct frag_config cfg;
+	struct frag_mem *mem = NULL;
+	char err[256];
+
+	base_cfg(&cfg, pages << FRAG_PAGE_SHIFT, 1, 1);
+	cfg.geo.config_cma = cma;
+	if (reserve_last) {
+		cfg.geo.holes = last_page_reserved;
+		cfg.geo.nr_holes = 1;
+	}
+	cfg.check_every = 1;
+	if (frag_mem_create(&cfg, &mem, err, sizeof err))
+		printf("# frag_mem_create: %s\n", err);
+	return mem;
+}
+
+static void test_build_all_zonelists_mobility_disabled(void)
+{
+	static const struct {
+		uint64_t pages;
+		bool cma, reserve_last;
+		uint64_t managed;
+		bool disabled;
+	} cases[] = {
+		{ 2048, false, false, 2048, true },    /* the smallest machine (8 MiB) */
+		{ 2560, false, false, 2560, false },   /* 2560 < 2560 is false */
+		{ 2560, false, true, 2559, true },     /* managed, not present, pages count */
+		{ 2560, true, false, 2560, true },     /* CONFIG_CMA: 2560 < 3072 */
+		{ 3072, true, false, 3072, false },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct frag_mem *mem = mk_small(cases[i].pages, cases[i].cma, cases[i].reserve_last);
+		CHECK(mem != NULL);
+		if (!mem)
+			continue;
+		if (mem->mobility_disabled != cases[i].disabled)
+			printf("# case %u\n", i);
+		CHECK_EQ(frag_total_managed_pages(mem), cases[i].managed);
+		CHECK_EQ(mem->mobility_disabled, cases[i].disabled);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
+ * With grouping off, gfp_migratetype() is MIGRATE_UNMOVABLE for every
+ * request. On the 8 MiB machine (ZONE_DMA [0, 2048), two order-10 MOVABLE
+ * blocks at boot) a GFP_HIGHUSER_MOVABLE page is an UNMOVABLE allocation:
+ * __rmqueue() finds no UNMOVABLE block and __rmqueue_claim() takes the
+ * largest fallback block, the order-10 block at pfn 0 (both pageblocks
+ * become UNMOVABLE); ALLOC_CMA is not set either (gfp_to_alloc_flags_cma()
+ * sees an UNMOVABLE request), and a __GFP_RECLAIMABLE request is UNMOVABLE
+ * too. On the 10 MiB machine (grouping on: order-10 blocks at 0 and 1024,
+ * an order-9 block at 2048) the same request is MOVABLE and
+ * __rmqueue_smallest() takes the smallest MOVABLE block, 2048; nothing is
+ * relabelled.
+ */
+static void test_build_all_zonelists_mobility_disabled_gfp(void)
+{
+	for (int on = 0; on < 2; on++) {
+		struct frag_mem *mem = mk_small(on ? 2560 : 2048, false, false);
+		struct frag_zone *dma = zone_of(mem, 0, ZONE_DMA);
+		int want = on ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+		uint64_t first = on ? 2048 : 0;
+
+		CHECK_EQ(mem->mobility_disabled, !on);
+		CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_HIGHUSER_MOVABLE, NULL), first);
+		CHECK_EQ(page_at(dma, first)->state, PG_ALLOC);
+		CHECK_EQ(page_at(dma, first)->mt, want);
+		CHECK_EQ(dma->nr_alloc[MIGRATE_UNMOVABLE], on ? 0 : 1);
+		CHECK_EQ(dma->nr_alloc[MIGRATE_MOVABLE], on ? 1 : 0);
+		CHECK_EQ(pb_mt(dma, 0), want);
+		CHECK_EQ(pb_mt(dma, 512), want);
+		CHECK_EQ(pb_mt(dma, 1024), MIGRATE_MOVABLE);
+		uint64_t p = frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_RECLAIMABLE, NULL);
+		CHECK(p != FRAG_PFN_NONE);
+		if (p != FRAG_PFN_NONE)
+			CHECK_EQ(page_at(dma, p)->mt, on ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE);
+		CHECK_EQ(dma->nr_alloc[MIGRATE_RECLAIMABLE], on ? 1 : 0);
+		CHECK_EQ(dma->nr_alloc[MIGRATE_UNMOVABLE], on ? 0 : 2);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_zone_sizes_init),
 	TAP(test_find_zone_movable_pfns_for_nodes),
@@ -261,6 +357,8 @@ static const struct tap_test tests[] = {
 	TAP(test_build_zonelists),
 	TAP(test_bad_geometry),
 	TAP(test_sizes),
+	TAP(test_build_all_zonelists_mobility_disabled),
+	TAP(test_build_all_zonelists_mobility_disabled_gfp),
 };
 
 int main(void)
