@@ -233,14 +233,22 @@ static bool alloc_object(struct frag_wl *wl, unsigned slot, uint32_t *slab, uint
 {
 	struct slab_priv *p = frag_wl_priv(wl);
 	uint32_t i = p->partial_head;
+	bool fresh = false;
 	if (i == NONE) {
 		if (!allocate_slab(wl, slot, &i))
 			return false;
 		partial_add(p, i);
+		fresh = true;
 	}
 	struct slab *s = &p->slabs[i];
-	if (s->inuse == 0)
-		p->empty_slabs--;   /* an empty slab taken back into use */
+	/*
+	 * An empty slab kept on the partial list taken back into use. A freshly
+	 * allocated slab was never counted. Simplification: the kernel's
+	 * discard rule compares n->nr_partial (all partial slabs) with
+	 * min_partial; we count only empty ones (docs/kernel-rules.md).
+	 */
+	if (s->inuse == 0 && !fresh)
+		p->empty_slabs--;
 	uint32_t k = s->free_head;
 	s->free_head = p->obj_next[(size_t)i * p->max_objects + k];
 	s->inuse++;

@@ -1061,9 +1061,9 @@ static enum compact_result __compact_finished(struct compact_control *cc)
 
 	for (unsigned order = (unsigned)cc->order; order < NR_PAGE_ORDERS; order++) {
 		const struct frag_free_area *area = &z->free_area[order];
-		if (area->free_list[cc->migratetype].head != IDX_NONE)
+		if (area->nr_free_mt[cc->migratetype])
 			return COMPACT_SUCCESS;
-		if (cc->migratetype == MIGRATE_MOVABLE && area->free_list[MIGRATE_CMA].head != IDX_NONE)
+		if (cc->migratetype == MIGRATE_MOVABLE && area->nr_free_mt[MIGRATE_CMA])
 			return COMPACT_SUCCESS;
 		if (find_suitable_fallback(cc->mem, z, order, cc->migratetype, true) >= 0)
 			return COMPACT_SUCCESS;

@@ -165,29 +165,49 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		p += n;
 	}
 
-	/* 3. Free lists. */
+	/* 3. Free lists: the zone's, or with spb_lists each SPB's (then the
+	 * zone heads are empty and spb_has marks exactly the SPBs holding a
+	 * block of each (order, type)); per-SPB block counts in both modes. */
 	for (unsigned o = 0; o < NR_PAGE_ORDERS && ok; o++) {
 		uint64_t total = 0;
 		for (int mt = 0; mt < MIGRATE_TYPES && ok; mt++) {
-			const struct idx_list *l = &z->free_area[o].free_list[mt];
 			uint64_t cnt = 0;
-			uint32_t prev = IDX_NONE;
-			for (uint32_t i = l->head; i != IDX_NONE; i = z->pages[i].next) {
-				const struct frag_page *pg = &z->pages[i];
-				if (i >= z->spanned_pages || pg->state != PG_BUDDY || pg->order != o || pg->mt != mt ||
-				    pg->prev != prev) {
-					ok = bad(why, len, "zone %u: free_list[%u][%s] entry %#llx is corrupt", z->id, o,
-						 frag_migratetype_names[mt], (unsigned long long)idx_to_pfn(z, i));
-					break;
+			uint32_t nr_lists = z->spb_lists ? z->nr_spbs : 1;
+			if (z->spb_lists && (z->free_area[o].free_list[mt].head != IDX_NONE ||
+					     z->free_area[o].free_list[mt].tail != IDX_NONE))
+				ok = bad(why, len, "zone %u: SPB lists in use but zone free_list[%u][%d] is not empty", z->id,
+					 o, mt);
+			for (uint32_t li = 0; li < nr_lists && ok; li++) {
+				const struct idx_list *l = z->spb_lists ? &z->spb[li].free_list[o][mt] :
+									  &z->free_area[o].free_list[mt];
+				uint64_t lcnt = 0;
+				uint32_t prev = IDX_NONE;
+				for (uint32_t i = l->head; i != IDX_NONE; i = z->pages[i].next) {
+					const struct frag_page *pg = &z->pages[i];
+					if (i >= z->spanned_pages || pg->state != PG_BUDDY || pg->order != o ||
+					    pg->mt != mt || pg->prev != prev ||
+					    (z->spb_lists && pfn_to_spb(z, idx_to_pfn(z, i)) != &z->spb[li])) {
+						ok = bad(why, len, "zone %u: free_list[%u][%s] entry %#llx is corrupt", z->id,
+							 o, frag_migratetype_names[mt], (unsigned long long)idx_to_pfn(z, i));
+						break;
+					}
+					prev = i;
+					if (++lcnt > z->spanned_pages) {
+						ok = bad(why, len, "zone %u: free_list[%u][%d] loops", z->id, o, mt);
+						break;
+					}
 				}
-				prev = i;
-				if (++cnt > z->spanned_pages) {
-					ok = bad(why, len, "zone %u: free_list[%u][%d] loops", z->id, o, mt);
-					break;
+				if (ok && l->tail != prev)
+					ok = bad(why, len, "zone %u: free_list[%u][%d] tail is wrong", z->id, o, mt);
+				if (ok && z->spb_lists) {
+					bool has = z->spb_has[o][mt][li >> 6] & (1ull << (li & 63));
+					if (has != (lcnt != 0) || lcnt != z->spb[li].nr_free[o][mt])
+						ok = bad(why, len, "zone %u: SPB %u free_list[%u][%s] holds %llu, count %u, bit %d",
+							 z->id, li, o, frag_migratetype_names[mt], (unsigned long long)lcnt,
+							 z->spb[li].nr_free[o][mt], has);
 				}
+				cnt += lcnt;
 			}
-			if (ok && l->tail != prev)
-				ok = bad(why, len, "zone %u: free_list[%u][%d] tail is wrong", z->id, o, mt);
 			if (ok && (cnt != nr_free_mt[o][mt] || cnt != z->free_area[o].nr_free_mt[mt]))
 				ok = bad(why, len, "zone %u: free_list[%u][%s] has %llu entries, %llu free heads, counter %llu",
 					 z->id, o, frag_migratetype_names[mt], (unsigned long long)cnt,
@@ -198,6 +218,25 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (ok && total != z->free_area[o].nr_free)
 			ok = bad(why, len, "zone %u: free_area[%u].nr_free %llu, lists hold %llu", z->id, o,
 				 (unsigned long long)z->free_area[o].nr_free, (unsigned long long)total);
+	}
+	/* Per-SPB block counts (kept in both modes). */
+	for (uint32_t si = 0; si < z->nr_spbs && ok; si++) {
+		const struct frag_spb *spb = &z->spb[si];
+		uint64_t start = spb->start_pfn, end = spb->start_pfn + spb->nr_pages;
+		uint32_t want[NR_PAGE_ORDERS][MIGRATE_TYPES] = { { 0 } };
+		for (uint64_t q = start; q < end;) {
+			const struct frag_page *pg = &z->pages[q - zs];
+			if (pg->state == PG_BUDDY) {
+				want[pg->order][pg->mt]++;
+				q += 1ull << pg->order;
+			} else if (pg->state == PG_PCP || pg->state == PG_ALLOC) {
+				q += 1ull << pg->order;
+			} else {
+				q++;
+			}
+		}
+		if (memcmp(want, spb->nr_free, sizeof want))
+			ok = bad(why, len, "zone %u: SPB %u per-order free block counts are wrong", z->id, si);
 	}
 
 	/* 4. PCP lists. */

@@ -150,6 +150,10 @@ struct frag_spb {
 	uint8_t fullness;                        /* 0 (SB_FULL) .. NR_SPB_FULLNESS-1 */
 	uint32_t list_next;                      /* zone->spb_list[category][fullness] links (SPB index in zone) */
 	uint32_t list_prev;
+	/* Per-SPB free lists (RFC "add per-superpageblock free lists"), used
+	 * instead of the zone's when z->spb_lists is set (SPB policies). */
+	uint32_t nr_free[NR_PAGE_ORDERS][MIGRATE_TYPES]; /* free blocks per (order, type), kept in both modes */
+	struct idx_list free_list[NR_PAGE_ORDERS][MIGRATE_TYPES];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -208,6 +212,14 @@ struct frag_zone {
 	uint32_t nr_spb_cat[NR_SPB_CATEGORIES];   /* SPBs per category */
 
 	struct frag_free_area free_area[NR_PAGE_ORDERS];
+	/*
+	 * spb_lists: free blocks live on their SPB's lists (spb->free_list)
+	 * and the zone's free_list heads stay empty; free_area[].nr_free and
+	 * nr_free_mt still count the zone. spb_has[order][mt] is a bitmap of
+	 * the SPBs holding a free block of that (order, type).
+	 */
+	bool spb_lists;
+	uint64_t *spb_has[NR_PAGE_ORDERS][MIGRATE_TYPES];
 	uint64_t _watermark[NR_WMARK];            /* without boost */
 	uint64_t watermark_boost;                 /* boost_watermark() */
 	uint64_t lowmem_reserve[MAX_NR_ZONES];    /* setup_per_zone_lowmem_reserve() */
@@ -460,6 +472,28 @@ void pb_account_range(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_
 		      unsigned owner_flags, int sign);
 void set_pageblock_migratetype(struct frag_zone *z, uint64_t pfn, int mt);
 void spb_update_category(struct frag_zone *z, struct frag_spb *spb);
+
+/* Per-SPB free lists (pageblock.c, page_alloc.c). */
+int frag_zone_set_spb_lists(struct frag_zone *z, bool on);
+uint32_t __rmqueue_smallest_spb(struct frag_zone *z, struct frag_spb *spb, unsigned order, int mt);
+/* The first block of the (zone or SPB) free lists of (@order, @mt), and the
+ * one after @idx: walks every free block of the zone of that list type. */
+uint32_t free_area_first(const struct frag_zone *z, unsigned order, int mt);
+uint32_t free_area_next(const struct frag_zone *z, uint32_t idx, unsigned order, int mt);
+/* The first SPB index >= @from with a free block of (@order, @mt) (SPB lists only). */
+uint32_t spb_find_free(const struct frag_zone *z, unsigned order, int mt, uint32_t from);
+
+/* Link @idx at the tail of @l (its old links are ignored). */
+static inline void idx_list_link_tail(struct frag_page *pages, struct idx_list *l, uint32_t idx)
+{
+	pages[idx].next = IDX_NONE;
+	pages[idx].prev = l->tail;
+	if (l->tail != IDX_NONE)
+		pages[l->tail].next = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+}
 void spb_change_fullness(struct frag_zone *z, struct frag_spb *spb);
 
 /* sb_update_list() for fullness: move lists only when a bucket edge is crossed. */

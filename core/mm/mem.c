@@ -561,6 +561,10 @@ void frag_mem_destroy(struct frag_mem *mem)
 			free(mem->nodes[n].zonelist);
 	free(mem->nodes);
 	free(mem->cpu_node);
+	for (unsigned zi = 0; mem->zones && zi < mem->nr_zones; zi++)
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				free(mem->zones[zi].spb_has[o][mt]);
 	free(mem->zones);
 	free(mem->pageblocks);
 	free(mem->spbs);

@@ -916,6 +916,73 @@ static const struct tap_test slab_stop_tests[] = {
 	TAP(objects_on_every_cpu_until_stop),
 };
 
+/*
+ * __slab_free() (mm/slub.c): a slab goes back to the page allocator
+ * (discard_slab()) only when its last object is freed, and an empty slab
+ * is kept on the partial list while fewer than min_partial empty slabs are
+ * kept (fragsim counts the empty slabs; the kernel compares the node's
+ * nr_partial, see workloads/slab.c). Two caches, each with its own slabs:
+ *   last: CPU 0, 512 B objects (order 1, 16 per slab), min_partial 0, an
+ *         object every 10 ms living 15 ms: objects at 10..90 ms, frees at
+ *         25..95 ms (the 90 ms one would die after the run). Each free
+ *         leaves the previous object in the slab, so the one slab is never
+ *         empty and never freed, although min_partial 0 keeps no empty slab.
+ *   mp:   all 4 CPUs, 4096 B objects with max_order 0 (order 0, one object
+ *         per slab), min_partial 2, an object every 10 ms living 5 ms: at
+ *         each tick 4 objects (4 slabs), 5 ms later 4 frees: the first 2
+ *         empty slabs are kept, the other 2 discarded; the next tick reuses
+ *         the 2 kept slabs and allocates 2. 9 ticks: 4 + 8 * 2 = 20 slabs
+ *         allocated, 9 * 2 = 18 freed (engine batches of at most 1 ms keep
+ *         the CPUs' 5 ms steps in order).
+ */
+static const char slab_free_yaml[] =
+	"duration: 100ms\nseed: 3\nsample_period: 100ms\n"
+	"machine: {memory: 1G, nodes: 1, cpus: 4, layout: flat}\n"
+	"engine: {batch_max_window: 1ms}\n"
+	"workloads:\n"
+	"  last: {type: slab, cpus: 0, object_size: 512, min_partial: 0, interval: fixed(10ms),\n"
+	"         lifetime: fixed(15ms)}\n"
+	"  mp: {type: slab, cpus: all, object_size: 4096, max_order: 0, min_partial: 2, interval: fixed(10ms),\n"
+	"       lifetime: fixed(5ms)}\n";
+
+/* The page requests of order @order: their number; every one must carry @gfp. */
+static unsigned count_requests(unsigned order, gfp_t gfp)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < nr_reqs; i++) {
+		if (reqs[i].order != order)
+			continue;
+		n++;
+		CHECK_GFP(reqs[i].gfp, gfp);
+	}
+	return n;
+}
+
+static void slab_freed_with_last_object(void)
+{
+	CHECK_EQ(counter("last.objects"), 9);
+	CHECK_EQ(counter("last.object_failures"), 0);
+	CHECK_EQ(counter("last.slabs_allocated"), 1);
+	CHECK_EQ(counter("last.slabs_freed"), 0);
+	CHECK_EQ(count_requests(1, SLAB_OO_GFP(K_GFP_KERNEL)), 1);
+}
+
+static void discard_slab_beyond_min_partial(void)
+{
+	CHECK_EQ(counter("mp.objects"), 36);
+	CHECK_EQ(counter("mp.object_failures"), 0);
+	CHECK_EQ(counter("mp.slabs_allocated"), 20);
+	CHECK_EQ(counter("mp.slabs_freed"), 18);
+	CHECK_EQ(count_requests(0, SLAB_OO_MIN_GFP(K_GFP_KERNEL)), 20);
+	CHECK_EQ(counter("sim_frees"), 18);
+	CHECK_EQ(nr_reqs, 21);
+}
+
+static const struct tap_test slab_free_tests[] = {
+	TAP(slab_freed_with_last_object),
+	TAP(discard_slab_beyond_min_partial),
+};
+
 static const char slab_demand_yaml[] =
 	"duration: 100ms\nseed: 5\nsample_period: 100ms\n"
 	"machine: {memory: 1G, nodes: 1, cpus: 4, layout: flat}\n"
@@ -1513,6 +1580,7 @@ static const struct wcase cases[] = {
 	{ "slab", "order-fallback-min", slab_same_yaml, { NULL }, refuse_noretry, TESTS(slab_same_tests),
 	  &slab_same_pattern },
 	{ "slab", "stop-every-cpu", slab_stop_yaml, { NULL }, NULL, TESTS(slab_stop_tests) },
+	{ "slab", "discard-slab", slab_free_yaml, { NULL }, NULL, TESTS(slab_free_tests) },
 	{ "slab", "demand", slab_demand_yaml, { NULL }, NULL, .refuse_b = refuse_all,
 	  .demand = { "s0.objects+s0.object_failures+s1.objects+s1.object_failures" } },
 
