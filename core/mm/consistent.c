@@ -21,7 +21,9 @@
  *     list membership match;
  *  7. compaction state: no block left isolated by compaction (PG_ISOLATED)
  *     and no capture pending; cached scanner positions inside the zone
- *     (migrate in [start, end], free in [pageblock_start(start), end));
+ *     (migrate in [start, end]; free in [pageblock_start(start) - one
+ *     pageblock, end): fast_isolate_freepages() may leave it one block below
+ *     the lowest, which the next run resets);
  *     skip hints only on pageblocks the scanners can look at (both ends of
  *     their in-zone range present); deferral shift <= 6.
  */
@@ -372,7 +374,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	/* 7. Compaction state. */
 	if (ok && (z->compact_cached_migrate_pfn[0] < zs || z->compact_cached_migrate_pfn[0] > ze ||
 		   z->compact_cached_migrate_pfn[1] < zs || z->compact_cached_migrate_pfn[1] > ze ||
-		   z->compact_cached_free_pfn < (zs & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) ||
+		   z->compact_cached_free_pfn + PAGEBLOCK_NR_PAGES < (zs & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) ||
 		   z->compact_cached_free_pfn >= ze))
 		ok = bad(why, len, "zone %u: cached compaction pfns migrate %#llx/%#llx free %#llx outside [%#llx, %#llx)",
 			 z->id, (unsigned long long)z->compact_cached_migrate_pfn[0],
