@@ -5,9 +5,12 @@
  *
  * Cost of an allocation (docs/costs.md): alloc_base, plus zone_lock per
  * zone->lock acquisition, pcp_refill_page per page moved to a PCP list,
- * pcp_drain_page per page moved back, fallback per migratetype fallback and
- * slowpath when the slowpath was entered; all read as deltas of the model's
- * own counters around the call, so the cost follows what the kernel did.
+ * pcp_drain_page per page moved back, fallback per migratetype fallback,
+ * slowpath when the slowpath was entered and, when direct reclaim ran, its
+ * work (reclaim_scan_page x pages scanned, reclaim_page x pages reclaimed,
+ * swap_out_page x pages swapped, shrink_object x slab objects scanned); all
+ * read as deltas of the model's own counters around the call, so the cost
+ * follows what the kernel did.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +118,7 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 /* The model counters whose deltas price an operation. */
 struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
+	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
 };
 
 static inline void snap(const uint64_t *st, struct cost_snap *cs)
@@ -124,6 +128,10 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->drain = st[FRAG_STAT_pcp_drain_pages];
 	cs->extfrag = st[FRAG_STAT_extfrag];
 	cs->slowpath = st[FRAG_STAT_alloc_slowpath];
+	cs->scan = st[FRAG_STAT_pgscan_direct];
+	cs->steal = st[FRAG_STAT_pgsteal_direct];
+	cs->swap = st[FRAG_STAT_pswpout];
+	cs->slab = st[FRAG_STAT_slabs_scanned];
 }
 
 static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
@@ -174,6 +182,13 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	snap(s->stats, &b);
 
 	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
+	if (b.scan != a.scan || b.slab != a.slab) {
+		/* Direct reclaim ran in this allocation: its work is the allocating CPU's. */
+		uint64_t reclaim = sim_reclaim_cost(&s->costs, b.scan - a.scan, b.steal - a.steal, b.swap - a.swap,
+						    b.slab - a.slab);
+		cost += reclaim;
+		frag_vm_event(s->mem, FRAG_STAT_reclaim_ns, reclaim);
+	}
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
 		cost += s->costs.clear_page << order;
 	c->now += cost;
@@ -207,6 +222,40 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 	c->now += cost;
 	c->busy_ns += cost;
 	s->c.frees++;
+}
+
+/* A block freed by reclaim: on the reclaiming CPU, priced as part of the reclaim. */
+void frag_wl_free_reclaimed(struct frag_wl *wl, uint64_t pfn, unsigned order)
+{
+	struct sim *s = wl->sim;
+
+	if (frag_free_pages(s->mem, s->reclaim_cpu, pfn, order)) {
+		snprintf(s->fail, sizeof s->fail, "workload %s reclaimed pfn %#llx order %u, which it does not hold",
+			 wl->spec->name, (unsigned long long)pfn, order);
+		return;
+	}
+	s->c.frees++;
+}
+
+int frag_wl_swap_alloc(struct frag_wl *wl, uint64_t nr)
+{
+	return frag_swap_alloc(wl->sim->mem, nr);
+}
+
+int frag_wl_swap_free(struct frag_wl *wl, uint64_t nr)
+{
+	return frag_swap_free(wl->sim->mem, nr);
+}
+
+unsigned frag_wl_nr_nodes(const struct frag_wl *wl)
+{
+	return wl->sim->nr_nodes;
+}
+
+unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn)
+{
+	int nid = frag_pfn_nid(wl->sim->mem, pfn);
+	return nid < 0 ? 0 : (unsigned)nid;
 }
 
 void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
