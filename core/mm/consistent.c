@@ -15,8 +15,8 @@
  *  4. each PCP list holds PCP heads of its order/type owned by its CPU;
  *     pcp->count and the zone's PCP total match;
  *  5. zone counters (NR_FREE_PAGES, CMA, highatomic, free pages in blocks >=
- *     pageblock_order, reserved highatomic, allocated per type and kind)
- *     match the page array;
+ *     pageblock_order, reserved highatomic, allocated per type and kind, LRU
+ *     pages per list) match the page array; swap slots in use fit the swap;
  *  6. pageblock content counters and SPB counters, categories, fullness and
  *     list membership match;
  *  7. compaction state: no block left isolated by compaction (PG_ISOLATED)
@@ -54,6 +54,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	uint64_t zs = z->zone_start_pfn, ze = zone_end_pfn(z);
 	int64_t nr_free = 0, nr_cma = 0, nr_ha = 0, nr_blocks = 0;
 	uint64_t nr_pcp = 0, nr_alloc[MIGRATE_PCPTYPES] = { 0 }, nr_kind[NR_PAGE_KINDS] = { 0 };
+	uint64_t nr_lru[NR_FRAG_LRU + 1] = { 0 };
 	uint64_t nr_free_mt[NR_PAGE_ORDERS][MIGRATE_TYPES] = { { 0 } };
 	struct pb_shadow *sh = calloc(z->nr_pageblocks, sizeof(*sh));
 	bool ok = true;
@@ -163,6 +164,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		} else {
 			nr_alloc[pg->mt] += n;
 			nr_kind[page_kind(pg)] += n;
+			nr_lru[lru_of(page_kind(pg), page_owner_flags(pg))] += n;
 		}
 		p += n;
 	}
@@ -288,6 +290,11 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 			ok = bad(why, len, "zone %u: %s pages %llu, counter %llu", z->id, frag_page_kind_names[k],
 				 (unsigned long long)nr_kind[k], (unsigned long long)z->nr_kind[k]);
 
+	for (int l = 0; l < NR_FRAG_LRU && ok; l++)
+		if (nr_lru[l] != z->nr_lru[l])
+			ok = bad(why, len, "zone %u: %s LRU pages %llu, counter %llu", z->id, l ? "file" : "anon",
+				 (unsigned long long)nr_lru[l], (unsigned long long)z->nr_lru[l]);
+
 	/* 6. Pageblocks and SPBs. */
 	uint64_t ha_blocks = 0;
 	for (uint32_t i = 0; i < z->nr_pageblocks && ok; i++) {
@@ -400,6 +407,9 @@ bool frag_mem_consistent(const struct frag_mem *mem, char *why, size_t len)
 {
 	if (mem->capc)
 		return bad(why, len, "a compaction capture is still pending");
+	if (mem->swap_used > mem->swap_pages)
+		return bad(why, len, "swap: %llu slots used of %llu", (unsigned long long)mem->swap_used,
+			   (unsigned long long)mem->swap_pages);
 	for (unsigned i = 0; i < mem->nr_zones; i++)
 		if (!check_zone(mem, &mem->zones[i], why, len))
 			return false;

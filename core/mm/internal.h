@@ -234,6 +234,7 @@ struct frag_zone {
 	uint64_t nr_pcp_pages;                    /* pages on all CPUs' PCP lists */
 	uint64_t nr_alloc[MIGRATE_PCPTYPES];      /* allocated pages by allocation migratetype */
 	uint64_t nr_kind[NR_PAGE_KINDS];          /* allocated pages by kind */
+	uint64_t nr_lru[NR_FRAG_LRU];             /* NR_ZONE_{IN,}ACTIVE_{ANON,FILE}: OWNER_LRU anon/file pages */
 
 	/* compaction.c (struct zone, CONFIG_COMPACTION) */
 	uint64_t compact_cached_free_pfn;         /* where the free scanner restarts (pageblock start) */
@@ -352,6 +353,12 @@ struct frag_mem {
 	const struct frag_policy_ops *policy;     /* never NULL after create */
 	void *policy_opts;                        /* the policy's resolved opts */
 	void *policy_priv;                        /* priv_size bytes, zeroed */
+
+	/* Reclaim (vmscan.c). */
+	uint64_t swap_pages;                      /* total_swap_pages */
+	uint64_t swap_used;                       /* swap slots in use */
+	struct frag_shrinker_slot *shrinkers;     /* register_shrinker() order */
+	unsigned nr_shrinkers;
 
 	uint64_t stat[NR_FRAG_STATS];             /* counters, see stat_list.h */
 	uint64_t nr_ops;                          /* alloc + free calls, for check_every */
@@ -704,5 +711,43 @@ void frag_maybe_check(struct frag_mem *mem);
 int frag_boot_reserve_contig(struct frag_mem *mem, uint64_t pfn, unsigned order, gfp_t gfp,
 			     const struct frag_owner *owner);
 void frag_init_per_zone_wmark_min(struct frag_mem *mem, bool user_set, bool thp_enabled);
+/* ---------------------------------------------------------------------- */
+/* Reclaim (vmscan.c)                                                     */
+/* ---------------------------------------------------------------------- */
+
+#define DEF_PRIORITY      12
+#define SWAP_CLUSTER_MAX  32
+
+/* A registered shrinker and its per-node deferred work (shrinker->nr_deferred). */
+struct frag_shrinker_slot {
+	struct frag_shrinker s;
+	int64_t *nr_deferred;                     /* [nr_nodes] */
+};
+
+/* The LRU list an allocated block is on, NR_FRAG_LRU if none. */
+static inline unsigned lru_of(unsigned kind, unsigned owner_flags)
+{
+	if (!(owner_flags & OWNER_LRU))
+		return NR_FRAG_LRU;
+	return kind == KIND_ANON ? FRAG_LRU_ANON : kind == KIND_FILE ? FRAG_LRU_FILE : NR_FRAG_LRU;
+}
+
+/* lruvec_add_folio() / lruvec_del_folio(): zone LRU sizes, from prep_new_page() and free_pages_prepare(). */
+static inline void lru_account(struct frag_zone *z, unsigned kind, unsigned owner_flags, uint64_t nr, int sign)
+{
+	unsigned lru = lru_of(kind, owner_flags);
+	if (lru < NR_FRAG_LRU)
+		z->nr_lru[lru] += sign > 0 ? nr : -nr;
+}
+
+void vmscan_init(struct frag_mem *mem, const struct frag_config *cfg);
+void vmscan_destroy(struct frag_mem *mem);
+void wakeup_kswapd(struct frag_mem *mem, struct frag_zone *z, gfp_t gfp, unsigned order, enum zone_type highest);
+bool pgdat_balanced(const struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+unsigned balance_pgdat(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+uint64_t try_to_free_pages(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp);
+uint64_t vmscan_zone_reclaimable_pages(const struct frag_mem *mem, unsigned zone_id);
+uint64_t do_shrink_slab(struct frag_mem *mem, unsigned shrinker_id, unsigned nid, int priority);
+uint64_t shrink_slab(struct frag_mem *mem, gfp_t gfp, unsigned nid, int priority);
 
 #endif /* FRAG_MM_INTERNAL_H */

@@ -42,6 +42,7 @@ void frag_sysctl_defaults(struct frag_sysctl *s)
 	s->pcp_batch_scale_max = 5;
 	s->extfrag_threshold = 500;
 	s->compaction_proactiveness = 20;
+	s->swappiness = 60;
 	s->defrag_mode = false;
 	s->thp_pcp = true;
 	s->thp_enabled = true;
@@ -352,6 +353,8 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	if (cfg->sysctl.compaction_proactiveness > 100)
 		return fail(err, errlen, "sysctl: compaction_proactiveness = %u, must be 0..100",
 			    cfg->sysctl.compaction_proactiveness);
+	if (cfg->sysctl.swappiness > 200)
+		return fail(err, errlen, "sysctl: swappiness = %u, must be 0..200", cfg->sysctl.swappiness);
 	if (cfg->sysctl.pcp_batch_scale_max > 6)
 		return fail(err, errlen, "sysctl: pcp_batch_scale_max = %u, must be 0..6", cfg->sysctl.pcp_batch_scale_max);
 	if (cfg->sysctl.min_free_kbytes && (cfg->sysctl.min_free_kbytes < 128 || cfg->sysctl.min_free_kbytes > 1ull << 30))
@@ -531,6 +534,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 
 	mem->min_free_kbytes_user = cfg->sysctl.min_free_kbytes != 0;
 	frag_init_per_zone_wmark_min(mem, mem->min_free_kbytes_user, cfg->sysctl.thp_enabled);
+	vmscan_init(mem, cfg);
 
 	if (mem->policy->init) {
 		ret = mem->policy->init(mem, mem->policy_priv, mem->policy_opts);
@@ -556,6 +560,7 @@ void frag_mem_destroy(struct frag_mem *mem)
 		return;
 	if (mem->policy && mem->policy->fini && mem->policy_priv)
 		mem->policy->fini(mem, mem->policy_priv);
+	vmscan_destroy(mem);
 	if (mem->nodes)
 		for (unsigned n = 0; n < mem->nr_nodes; n++)
 			free(mem->nodes[n].zonelist);

@@ -915,6 +915,7 @@ void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsi
 	pb_account(z, pfn, nr, CT_ALLOC, mt, oflags, +1);
 	z->nr_alloc[mt] += nr;
 	z->nr_kind[kind] += nr;
+	lru_account(z, kind, oflags, nr, +1);
 }
 
 /* Undo prep_new_page() accounting for a block about to be freed (or
@@ -927,6 +928,7 @@ void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
 	pb_account(z, pfn, nr, CT_ALLOC, p->mt, page_owner_flags(p), -1);
 	z->nr_alloc[p->mt] -= nr;
 	z->nr_kind[page_kind(p)] -= nr;
+	lru_account(z, page_kind(p), page_owner_flags(p), nr, -1);
 	p->state = PG_TAIL;
 	p->flags = 0;
 	p->next = p->prev = p->priv = 0;
@@ -971,19 +973,6 @@ static void zone_statistics(struct frag_mem *mem, const struct alloc_context *ac
 		frag_count(mem, FRAG_STAT_numa_other, nr);
 }
 
-static void wakeup_kswapd(struct frag_mem *mem, struct frag_zone *z, unsigned order, enum zone_type highest)
-{
-	struct frag_node *node = &mem->nodes[z->nid];
-
-	frag_count(mem, FRAG_STAT_kswapd_wake_request, 1);
-	if (node->kswapd_order < order)
-		node->kswapd_order = order;
-	if (node->kswapd_highest_zoneidx < highest)
-		node->kswapd_highest_zoneidx = highest;
-	if (mem->env.wakeup_kswapd)
-		mem->env.wakeup_kswapd(mem->env.arg, z->nid, order, highest);
-}
-
 /**
  * rmqueue() - from the PCP list when the order is cacheable, else (or when
  * the PCP refill fails) from the buddy; then handle a pending boost:
@@ -1007,7 +996,7 @@ static uint64_t rmqueue(struct frag_mem *mem, const struct alloc_context *ac, st
 	}
 	if ((alloc_flags & ALLOC_KSWAPD) && unlikely(z->flags & ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~ZONE_BOOSTED_WATERMARK;
-		wakeup_kswapd(mem, z, 0, z->type);
+		wakeup_kswapd(mem, z, 0, 0, z->type);
 	}
 	return pfn;
 }
@@ -1144,7 +1133,7 @@ static unsigned gfp_to_alloc_flags(const struct frag_mem *mem, gfp_t gfp, unsign
 
 /* wake_all_kswapds(): every node of the zonelist, order raised to a
  * pageblock under defrag_mode. */
-static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct alloc_context *ac)
+static void wake_all_kswapds(struct frag_mem *mem, gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
 	const struct frag_node *node = ac->node;
 	unsigned reclaim_order = order;
@@ -1157,7 +1146,7 @@ static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct 
 		if (z->type > ac->highest_zoneidx || (int)z->nid == last_nid)
 			continue;
 		last_nid = (int)z->nid;
-		wakeup_kswapd(mem, z, reclaim_order, ac->highest_zoneidx);
+		wakeup_kswapd(mem, z, gfp, reclaim_order, ac->highest_zoneidx);
 	}
 }
 
@@ -1206,9 +1195,8 @@ static uint64_t __alloc_pages_may_oom(struct frag_mem *mem, gfp_t gfp, unsigned 
 /*
  * __alloc_pages_direct_reclaim(): try_to_free_pages() then, if it made
  * progress, one retry; if that fails, release a HIGHATOMIC block (keeping one
- * per zone), drain the PCPs and retry once more. Reclaim itself (LRU aging,
- * shrinkers) is modelled in vmscan.c with the reclaim/compaction issue;
- * until then it reports no progress.
+ * per zone), drain the PCPs and retry once more. Reclaim itself is
+ * vmscan.c's try_to_free_pages() (mem->reclaim).
  */
 static uint64_t __alloc_pages_direct_reclaim(struct frag_mem *mem, gfp_t gfp, unsigned order,
 					     unsigned alloc_flags, struct alloc_context *ac,
@@ -1377,7 +1365,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 						       &mem->zones[ac->node->zonelist[ac->preferred_zone]], gfp,
 						       order, alloc_flags, true);
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(mem, order, ac);
+		wake_all_kswapds(mem, gfp, order, ac);
 
 	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
 	if (pfn != FRAG_PFN_NONE)
@@ -1398,7 +1386,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 
 retry:
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(mem, order, ac);
+		wake_all_kswapds(mem, gfp, order, ac);
 
 	/* __gfp_pfmemalloc_flags(): the reserve flags replace the others. */
 	if (pfmemalloc)

@@ -268,7 +268,16 @@ static void test___compaction_suitable_compact_gap(void)
 	CHECK(compaction_suitable(mem, z, 9, min, ZONE_DMA32));
 	alloc_at(mem, z, B(23) - 1, 0, GFP_KERNEL, 0);
 	CHECK(!compaction_suitable(mem, z, 9, min, ZONE_DMA32));
-	/* compaction_zonelist_suitable(): the same test for retries (no reclaim modelled). */
+	/*
+	 * compaction_zonelist_suitable(): the same test for retries, with
+	 * zone_reclaimable_pages() / order added to the free pages. No LRU
+	 * pages here, so 6.18's zone_reclaimable_pages() answers the zone's
+	 * free pages: 1300 + 1300 / 9 = 1444 passes. Without a reclaim model
+	 * nothing is added and 1300 fails, as above.
+	 */
+	CHECK_EQ(mem->reclaim.zone_reclaimable_pages(mem, z->id), 1300);
+	CHECK(compaction_zonelist_suitable(mem, 0, 1, 9, ZONE_DMA32));
+	mem->reclaim.zone_reclaimable_pages = NULL;
 	CHECK(!compaction_zonelist_suitable(mem, 0, 1, 9, ZONE_DMA32));
 	CHECK(compaction_zonelist_suitable(mem, 0, 1, 3, ZONE_DMA32));
 	CHECK_CONSISTENT(mem);

@@ -1533,6 +1533,8 @@ static void test_wake_all_kswapds(void)
  * rmqueue(): after an allocation with ALLOC_KSWAPD from a zone with
  * ZONE_BOOSTED_WATERMARK set, the bit is cleared and kswapd is woken with
  * order 0 for the zone's index (wakeup_kswapd(zone, 0, 0, zone_idx(zone))).
+ * The flag comes with the boost boost_watermark() raised: wakeup_kswapd()
+ * wakes a balanced node only while it is boosted (pgdat_watermark_boosted()).
  */
 static void test_rmqueue_boosted_wakeup_kswapd(void)
 {
@@ -1541,6 +1543,7 @@ static void test_rmqueue_boosted_wakeup_kswapd(void)
 	const gfp_t no_kswapd = GFP_KERNEL & ~__GFP_KSWAPD_RECLAIM;
 
 	normal->flags |= ZONE_BOOSTED_WATERMARK;
+	normal->watermark_boost = PAGEBLOCK_NR_PAGES;
 	CHECK(in_zone(normal, frag_alloc_pages(mem, 0, 4, no_kswapd | __GFP_MOVABLE, NULL)));
 	CHECK_EQ(rec.nr_wake, 0);
 	CHECK(normal->flags & ZONE_BOOSTED_WATERMARK);
@@ -1555,6 +1558,7 @@ static void test_rmqueue_boosted_wakeup_kswapd(void)
 	/* The zone index is the serving zone's, not the request's. */
 	struct frag_zone *dma32 = zone_of(mem, 0, ZONE_DMA32);
 	dma32->flags |= ZONE_BOOSTED_WATERMARK;
+	dma32->watermark_boost = PAGEBLOCK_NR_PAGES;
 	CHECK(in_zone(dma32, frag_alloc_pages(mem, 0, 4, GFP_MOV | __GFP_DMA32, NULL)));
 	CHECK_EQ(rec.nr_wake, 2);
 	CHECK_EQ(rec.wake_zone[1], ZONE_DMA32);
