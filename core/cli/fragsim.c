@@ -131,6 +131,7 @@ static const struct command commands[] = {
 	{ "policies", cmd_policies, "list policies; --describe NAME prints a parameter table" },
 	{ "workloads", cmd_workloads, "list workload types; --describe TYPE prints a parameter table" },
 	{ "proc", cmd_proc, "kernel-format views: proc extfrag --buddyinfo FILE" },
+	{ "compare", cmd_compare, "A/B comparison: compare SCENARIO --policies A,B --seeds N [--jobs J]: table and report" },
 	{ "report", cmd_report, "HTML report of an experiment: report DB -o DIR [--baseline POLICY]" },
 };
 
