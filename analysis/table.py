@@ -186,16 +186,20 @@ def format_table_text(t: pd.DataFrame) -> str:
             cell += f" ({d}{'*' if r.significant else ''})"
         cells[(r.metric, r.config)] = cell
     metrics = list(dict.fromkeys(t["metric"]))
+    # Long configuration labels (sweeps) become [1], [2], ... with a legend above the table.
+    short = any(len(c) > 24 for c in cfgs)
+    heads = [f"[{i + 1}]" for i in range(len(cfgs))] if short else cfgs
+    legend = [f"[{i + 1}] {c}" for i, c in enumerate(cfgs)] + [""] if short else []
     w0 = max(len("metric"), *(len(m) for m in metrics))
-    ws = [max(len(c), *(len(cells.get((m, c), "")) for m in metrics)) for c in cfgs]
-    lines = ["  ".join([f"{'metric':<{w0}}"] + [f"{c:>{w}}" for c, w in zip(cfgs, ws)])]
+    ws = [max(len(h), *(len(cells.get((m, c), "")) for m in metrics)) for c, h in zip(cfgs, heads)]
+    lines = legend + ["  ".join([f"{'metric':<{w0}}"] + [f"{h:>{w}}" for h, w in zip(heads, ws)])]
     lines.append("  ".join(["-" * w0] + ["-" * w for w in ws]))
     for m in metrics:
         lines.append("  ".join([f"{m:<{w0}}"] + [f"{cells.get((m, c), ''):>{w}}" for c, w in zip(cfgs, ws)]))
     n = t.groupby("config", sort=False)["n"].max()
     lines.append("")
-    lines.append("mean ± 95% CI over seeds (" + ", ".join(f"{c}: n={int(n[c])}" for c in cfgs) + "); "
-                 f"(Δ% vs {cfgs[0]}), * = p < {ALPHA} (paired t-test on common seeds, else Welch)")
+    lines.append("mean ± 95% CI over seeds (" + ", ".join(f"{h}: n={int(n[c])}" for c, h in zip(cfgs, heads)) + "); "
+                 f"(Δ% vs {heads[0]}), * = p < {ALPHA} (paired t-test on common seeds, else Welch)")
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# test_compare.sh - TAP tests of `fragsim compare` (issue 8, item 1).
+# test_compare.sh - TAP tests of `fragsim compare` and `fragsim sweep` (issue 8, items 1-2).
 #
 # Usage: sh test_compare.sh FRAGSIM SCENARIOS_DIR
 #
@@ -11,7 +11,9 @@
 # the table printed and saved with both policies' columns and the Δ% of the
 # second, each run's log kept; a second compare into the same directory adds
 # its runs without losing the first ones; bad usage exits 2 with a message
-# and starts no run.
+# and starts no run; compare and sweep resume (complete runs skipped, an
+# interrupted one run again); a sweep's grid is the cartesian product of its
+# --param lists and ranges, each point recorded in the params table.
 
 FRAGSIM=$1
 SCEN=$2
@@ -23,7 +25,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-compare.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
-echo "1..19"
+echo "1..34"
 N=0
 FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -81,14 +83,60 @@ bad "policy twice" "given twice" "$SCEN/quick.yaml" --policies linux,linux
 bad "bad seed count" "--seeds '0'" "$SCEN/quick.yaml" --policies linux --seeds 0
 bad "missing scenario" "nosuch.yaml" "$T/nosuch.yaml" --policies linux
 bad "no policies" "no policies given" "$SCEN/quick.yaml"
-# A bad --set is refused by the first run: compare starts no other run and exits 2.
+# A bad --set is refused before any run starts: exit 2, the key named, nothing written.
 "$FRAGSIM" compare "$SCEN/quick.yaml" --policies linux,linux-defrag --seeds 3 --jobs 1 --set nosuch=1 \
 	--out "$T/bs" --no-report >"$T/bo" 2>"$T/be"
 rc=$?
-if [ $rc -eq 2 ] && grep -q "stopping" "$T/be" && [ "$(ls "$T/bs/logs" | wc -l)" -eq 1 ]; then
-	ok "a refused --set stops after the first run"
+if [ $rc -eq 2 ] && grep -q "key nosuch" "$T/be" && [ ! -e "$T/bs" ]; then
+	ok "a refused --set starts no run"
 else
-	not_ok "a refused --set stops after the first run (status $rc)"
+	not_ok "a refused --set starts no run (status $rc)"
 	sed 's/^/# /' "$T/be" | head -5
+fi
+
+# Resume: the same compare again runs nothing; a run recorded interrupted is run again.
+"$FRAGSIM" compare "$SCEN/quick.yaml" --policies linux,linux-defrag --seeds 2 --jobs 2 --set duration=3s \
+	--out "$T/c" --no-report >"$T/out3" 2>&1
+check "compare again: all 4 skipped" grep -q "(4 complete already, skipped)" "$T/out3"
+check "no run added" test "$(q "select count(*) from runs")" -eq 5
+q "update runs set status='interrupted' where policy='linux-defrag' and seed=2"
+"$FRAGSIM" compare "$SCEN/quick.yaml" --policies linux,linux-defrag --seeds 2 --jobs 2 --set duration=3s \
+	--out "$T/c" --no-report >"$T/out4" 2>&1
+check "an interrupted run is run again" grep -q "(3 complete already, skipped)" "$T/out4"
+check "... and is complete now" \
+	test "$(q "select count(*) from runs where policy='linux-defrag' and seed=2 and status='complete'")" -eq 1
+
+# sweep: a 2 x 2 grid, one seed, two jobs; the params of each run are the grid point.
+"$FRAGSIM" sweep "$SCEN/quick.yaml" --param sysctl.watermark_scale_factor=10,100 \
+	--param sysctl.extfrag_threshold=300:900:600 --seeds 1 --jobs 2 --set duration=2s --out "$T/s" --no-report \
+	>"$T/sout" 2>"$T/serr"
+rc=$?
+check "sweep exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/# /' "$T/serr" | head -10
+sq() { sqlite3 "$T/s/fragsim.db" "$1"; }
+check "4 complete runs" test "$(sq "select count(*) from runs where status='complete'")" -eq 4
+check "the grid points, each once" test "$(sq "select group_concat(v, ' ') from (select a.value || '/' || b.value as v \
+	from params a join params b on a.run_id = b.run_id where a.key = 'sysctl.watermark_scale_factor' \
+	and b.key = 'sysctl.extfrag_threshold' order by v)")" = "10/300 10/900 100/300 100/900"
+check "sweep table lists the configurations" grep -q "extfrag_threshold=900" "$T/s/table.txt"
+# Growing the grid runs only the new points.
+"$FRAGSIM" sweep "$SCEN/quick.yaml" --param sysctl.watermark_scale_factor=10,100,200 \
+	--param sysctl.extfrag_threshold=300:900:600 --seeds 1 --jobs 2 --set duration=2s --out "$T/s" --no-report \
+	>"$T/sout2" 2>&1
+check "grown grid: 4 skipped" grep -q "6 runs (4 complete already, skipped)" "$T/sout2"
+check "grown grid: 6 complete runs" test "$(sq "select count(*) from runs where status='complete'")" -eq 6
+"$FRAGSIM" sweep "$SCEN/quick.yaml" --out "$T/bad" >"$T/bo" 2>"$T/be"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "no parameter to sweep" "$T/be"; then ok "sweep without --param"; else not_ok "sweep without --param (status $rc)"; fi
+"$FRAGSIM" sweep "$SCEN/quick.yaml" --param sysctl.extfrag_threshold=900:300:100 --out "$T/bad" >"$T/bo" 2>"$T/be"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "START:STOP:STEP" "$T/be"; then ok "a reversed range is refused"; else not_ok "a reversed range is refused (status $rc)"; fi
+"$FRAGSIM" sweep "$SCEN/quick.yaml" --param sysctl.extfrag_threshold=5000 --out "$T/bad" >"$T/bo" 2>"$T/be"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "extfrag_threshold" "$T/be" && [ ! -e "$T/bad" ]; then
+	ok "an out-of-bounds swept value is refused before any run"
+else
+	not_ok "an out-of-bounds swept value is refused before any run (status $rc)"
+	sed 's/^/# /' "$T/be" | head -3
 fi
 [ $FAILED -eq 0 ]
