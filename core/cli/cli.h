@@ -24,6 +24,7 @@ int cli_python_env(const char *cmd, const char **python);
 
 int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -7,7 +7,7 @@
  *         [--set KEY=VALUE]... [--baseline P] [--no-report] [--quiet]
  * sweep SCENARIO --param KEY=V1,V2,...|KEY=START:STOP:STEP [--param ...]
  *       [--policies A,...] [--seeds N] [--jobs J] [--out DIR|DB] [--set ...]
- *       [--no-report] [--quiet]
+ *       [--no-report] [--quiet] [--slurm [--submit]]
  *
  * A sweep is the grid of every --param's values (the cartesian product, in
  * the order given) x policies x seeds; a compare is the one-point grid.
@@ -72,24 +72,29 @@ static int usage(FILE *f, int rc, bool sweep)
 		fprintf(f,
 			"usage: fragsim compare SCENARIO --policies A,B[,...] [--seeds N|S1,S2,...] [--jobs J]\n"
 			"                       [--out DIR] [--set KEY=VALUE]... [--baseline P] [--no-report] [--quiet]\n"
+			"                       [--slurm [--submit]]\n"
 			"Runs SCENARIO under every policy for every seed (seeds 1..N, default 3), J runs at a time\n"
 			"(default: the number of online CPUs), into one database DIR/fragsim.db (default DIR:\n"
 			"out/compare). Prints the comparison table (mean +- 95%% CI per policy, change against the\n"
 			"first policy or --baseline, * = significant in a paired t-test across seeds), saves it as\n"
 			"DIR/table.txt and DIR/table.csv, and writes the HTML report DIR/report/index.html.\n"
 			"--set overrides scenario keys in every run, as in `fragsim run`. Runs already complete in\n"
-			"DIR/fragsim.db (same resolved scenario) are skipped: an interrupted compare resumes.\n");
+			"DIR/fragsim.db (same resolved scenario) are skipped: an interrupted compare resumes.\n"
+			"--slurm writes a Slurm job array (one task per run, each into its own database shard)\n"
+			"and a merge job to DIR/slurm/ instead of running; --submit also submits them (sbatch).\n");
 	else
 		fprintf(f,
 			"usage: fragsim sweep SCENARIO --param KEY=V1,V2,...|KEY=START:STOP:STEP [--param ...]\n"
 			"                     [--policies A,...] [--seeds N|S1,S2,...] [--jobs J] [--out DIR]\n"
-			"                     [--set KEY=VALUE]... [--baseline P] [--no-report] [--quiet]\n"
+			"                     [--set KEY=VALUE]... [--baseline P] [--no-report] [--quiet] [--slurm [--submit]]\n"
 			"Runs SCENARIO at every point of the grid of the --param values (any scenario key, as in\n"
 			"--set; START:STOP:STEP is an inclusive numeric range) under every policy (default: the\n"
 			"scenario's) for every seed (1..N, default 3), J at a time, into DIR/fragsim.db (default\n"
 			"DIR: out/sweep). Resumable: runs already complete there are skipped. Prints the table of\n"
 			"every configuration against the first, saves DIR/table.txt and .csv, writes the report\n"
-			"with the sweep plots to DIR/report/index.html.\n");
+			"with the sweep plots to DIR/report/index.html. --slurm writes a Slurm job array (one\n"
+			"task per run, each into its own database shard DIR/shards/...) and a merge job to\n"
+			"DIR/slurm/ instead of running; --submit also submits them with sbatch.\n");
 	return rc;
 }
 
@@ -343,6 +348,169 @@ bad_range:
 	return n;
 }
 
+/* @s single-quoted for sh, appended to @f. */
+static void sh_quote(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* sbatch --parsable @script [--dependency=afterany:@after]: the job id, or NULL. */
+static char *sbatch(const char *script, const char *after)
+{
+	char cmd[9000];
+	int n = snprintf(cmd, sizeof cmd, "sbatch --parsable");
+	if (after)
+		n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --dependency=afterany:%s", after);
+	snprintf(cmd + n, sizeof cmd - (size_t)n, " '%s' 2>&1", script);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	char line[512] = "";
+	if (!fgets(line, sizeof line, p))
+		line[0] = 0;
+	int st = pclose(p);
+	line[strcspn(line, "\n;")] = 0;
+	if (st != 0 || !line[0] || strspn(line, "0123456789") != strlen(line)) {
+		cli_error("slurm", "sbatch %s failed: %s", script, line[0] ? line : "(no output)");
+		return NULL;
+	}
+	return strdup(line);
+}
+
+/*
+ * --slurm: instead of running, write DIR/slurm/runs.sbatch, a job array of
+ * one task per remaining run (each `fragsim run` writes its own database
+ * shard DIR/shards/<label>/), and DIR/slurm/merge.sbatch, which folds the
+ * shards into DIR/fragsim.db (`fragsim merge`) and writes the table and the
+ * report. With --submit both are submitted with sbatch, the merge after
+ * the array (--dependency=afterany). Paths in the scripts are absolute.
+ */
+static int write_slurm(const char *cmd, int argc, char **argv, const char *scenario, const char *dir,
+		       const struct job *js, int nr_jobs, const char *const *sets, int nr_sets, bool submit, bool quiet)
+{
+	char exe[4096], abs_dir[4096], abs_scen[4096], sdir[4200], runs[4300], merge[4300];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || !realpath(dir, abs_dir) || !realpath(scenario, abs_scen)) {
+		cli_error(cmd, "cannot resolve the paths of fragsim, %s or %s: %s", scenario, dir, strerror(errno));
+		return 1;
+	}
+	exe[n] = 0;
+	snprintf(sdir, sizeof sdir, "%s/slurm", abs_dir);
+	if (mkdir_p(sdir)) {
+		cli_error(cmd, "cannot create %s: %s", sdir, strerror(errno));
+		return 1;
+	}
+	int todo = 0;
+	for (int i = 0; i < nr_jobs; i++)
+		todo += !js[i].skipped;
+	snprintf(runs, sizeof runs, "%s/runs.sbatch", sdir);
+	snprintf(merge, sizeof merge, "%s/merge.sbatch", sdir);
+	FILE *f = fopen(runs, "w");
+	if (!f) {
+		cli_error(cmd, "%s: %s", runs, strerror(errno));
+		return 1;
+	}
+	fprintf(f, "#!/bin/sh\n#SBATCH --job-name=fragsim-%s\n#SBATCH --array=1-%d\n#SBATCH --cpus-per-task=1\n"
+		   "#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n",
+		cmd, todo > 0 ? todo : 1, abs_dir);
+	fprintf(f, "# Written by: fragsim");
+	for (int i = 0; i < argc; i++) {
+		fputc(' ', f);
+		sh_quote(f, argv[i]);
+	}
+	fprintf(f, "\n# One task per run; each writes its own database shard under %s/shards/.\n"
+		   "# Then merge.sbatch (or: fragsim merge %s/shards/* -o %s/fragsim.db).\nset -eu\n"
+		   "case \"$SLURM_ARRAY_TASK_ID\" in\n",
+		abs_dir, abs_dir, abs_dir);
+	int t = 0;
+	for (int i = 0; i < nr_jobs; i++) {
+		const struct job *j = &js[i];
+		if (j->skipped)
+			continue;
+		char shard[4700];
+		snprintf(shard, sizeof shard, "%s/shards/%s", abs_dir, j->label);
+		fprintf(f, "%d) exec ", ++t);
+		sh_quote(f, exe);
+		fprintf(f, " run ");
+		sh_quote(f, abs_scen);
+		if (j->policy) {
+			fprintf(f, " --policy ");
+			sh_quote(f, j->policy);
+		}
+		fprintf(f, " --seed %llu --no-progress --out ", (unsigned long long)j->seed);
+		sh_quote(f, shard);
+		for (int k = 0; k < nr_sets; k++) {
+			fprintf(f, " --set ");
+			sh_quote(f, sets[k]);
+		}
+		for (unsigned k = 0; k < j->nr_point; k++) {
+			fprintf(f, " --set ");
+			sh_quote(f, j->point[k]);
+		}
+		fprintf(f, " ;;\n");
+	}
+	fprintf(f, "*) echo \"fragsim: no task $SLURM_ARRAY_TASK_ID in this array\" >&2; exit 2 ;;\nesac\n");
+	if (fclose(f)) {
+		cli_error(cmd, "%s: %s", runs, strerror(errno));
+		return 1;
+	}
+	chmod(runs, 0755);
+	f = fopen(merge, "w");
+	if (!f) {
+		cli_error(cmd, "%s: %s", merge, strerror(errno));
+		return 1;
+	}
+	fprintf(f, "#!/bin/sh\n#SBATCH --job-name=fragsim-merge\n#SBATCH --cpus-per-task=1\n"
+		   "#SBATCH --output=%s/logs/slurm-merge-%%j.out\n"
+		   "# Folds the shards of runs.sbatch into one database, then the report.\nset -eu\n",
+		abs_dir);
+	sh_quote(f, exe);
+	fprintf(f, " merge ");
+	sh_quote(f, abs_dir);
+	fprintf(f, "/shards/*/fragsim.db -o ");
+	sh_quote(f, abs_dir);
+	fprintf(f, "/fragsim.db\n");
+	sh_quote(f, exe);
+	fprintf(f, " report ");
+	sh_quote(f, abs_dir);
+	fprintf(f, "/fragsim.db -o ");
+	sh_quote(f, abs_dir);
+	fprintf(f, "/report --quiet\n");
+	if (fclose(f)) {
+		cli_error(cmd, "%s: %s", merge, strerror(errno));
+		return 1;
+	}
+	chmod(merge, 0755);
+	if (!quiet)
+		printf("%s: %d run%s as a Slurm job array: %s\n%s: then the merge and the report: %s\n", cmd, todo,
+		       todo == 1 ? "" : "s", runs, cmd, merge);
+	if (!todo) {
+		printf("%s: every run is complete in %s/fragsim.db already; nothing to submit\n", cmd, abs_dir);
+		return 0;
+	}
+	if (!submit) {
+		printf("submit with: jid=$(sbatch --parsable %s) && sbatch --dependency=afterany:$jid %s\n", runs, merge);
+		return 0;
+	}
+	char *jid = sbatch(runs, NULL);
+	if (!jid)
+		return 1;
+	char *mid = sbatch(merge, jid);
+	printf("submitted: job array %s (%d tasks), merge job %s; results in %s/fragsim.db\n", jid, todo,
+	       mid ? mid : "(failed)", abs_dir);
+	free(jid);
+	int rc = mid ? 0 : 1;
+	free(mid);
+	return rc;
+}
+
 struct sweep_param {
 	char *key;
 	char **vals;
@@ -358,7 +526,7 @@ static int experiment(int argc, char **argv, bool sweep)
 	int nr_sets = 0;
 	struct sweep_param *sp = calloc((size_t)argc + 1, sizeof(*sp));
 	int nr_sp = 0;
-	bool report = true, quiet = false;
+	bool report = true, quiet = false, slurm = false, submit = false;
 	uint64_t jobs = 0;
 	int rc = EXIT_USAGE;
 	char **pols = NULL;
@@ -427,6 +595,10 @@ static int experiment(int argc, char **argv, bool sweep)
 				out = v;
 		} else if (!strcmp(a, "--no-report")) {
 			report = false;
+		} else if (!strcmp(a, "--slurm")) {
+			slurm = true;
+		} else if (!strcmp(a, "--submit")) {
+			slurm = submit = true;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			quiet = true;
 		} else if (a[0] == '-') {
@@ -616,6 +788,11 @@ static int experiment(int argc, char **argv, bool sweep)
 	if (e) {
 		cli_error(cmd, "cannot create %s: %s", logs, strerror(-e));
 		rc = 1;
+		goto out;
+	}
+
+	if (slurm) {
+		rc = write_slurm(cmd, argc, argv, scenario, dir, js, nr_jobs, sets, nr_sets, submit, quiet);
 		goto out;
 	}
 

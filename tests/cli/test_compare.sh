@@ -25,7 +25,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-compare.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
-echo "1..34"
+echo "1..32"
 N=0
 FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
