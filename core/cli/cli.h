@@ -22,6 +22,7 @@ char *cli_read_file(const char *path, size_t *len);
 /* Set up Debian's python3 and the analysis package for @cmd (cmd_report.c). */
 int cli_python_env(const char *cmd, const char **python);
 
+int cmd_claims(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

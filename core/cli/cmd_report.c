@@ -24,7 +24,7 @@
 #include "paths.h"
 
 #define DEFAULT_PYTHON "/usr/bin/python3"
-#define MODULES "numpy", "pandas", "matplotlib", "h5py"
+#define MODULES "numpy", "pandas", "matplotlib", "h5py", "yaml"
 
 static int usage(FILE *f, int rc)
 {
@@ -188,5 +188,40 @@ int cmd_report(int argc, char **argv)
 	fflush(NULL);
 	execv(python, (char *const *)args);
 	cli_error("report", "cannot run %s: %s", python, strerror(errno));
+	return EXIT_USAGE;
+}
+
+/*
+ * `fragsim claims [NAME...] [--list] [--out DIR] [--seeds N] [--set K=V]...
+ * [--jobs J] [--report] [--dir DIR] [--quiet]`: run the published claims of
+ * scenarios/claims/ (each a `fragsim compare` of this executable) and print
+ * the verdict table: python3 -m analysis.claims (analysis/claims.py).
+ */
+int cmd_claims(int argc, char **argv)
+{
+	const char *python;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		cli_error("claims", "cannot find this executable: %s", strerror(errno));
+		return 1;
+	}
+	exe[n] = 0;
+	if (cli_python_env("claims", &python))
+		return EXIT_USAGE;
+	const char **args = calloc((size_t)argc + 8, sizeof(char *));
+	int k = 0;
+	args[k++] = python;
+	args[k++] = "-m";
+	args[k++] = "analysis.claims";
+	args[k++] = "--fragsim";
+	args[k++] = exe;
+	for (int i = 1; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	fflush(NULL);
+	execv(python, (char *const *)args);
+	cli_error("claims", "cannot run %s: %s", python, strerror(errno));
+	free(args);
 	return EXIT_USAGE;
 }
