@@ -101,7 +101,12 @@
 	X(contig_alloc_success,   COUNTER, "count",  "fragsim: alloc_contig_pages() calls that gave a block") \
 	X(contig_alloc_fail,      COUNTER, "count",  "fragsim: alloc_contig_pages() calls that failed") \
 	X(contig_windows_tried,   COUNTER, "count",  "fragsim: windows alloc_contig_frozen_range() was tried on") \
-	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig")
+	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig") \
+	/* policy cma (policies/cma.c) */                                                        \
+	X(cma_alloc_success,      COUNTER, "count",  "cma_alloc() calls that gave a 1 GiB block (CMA_ALLOC_SUCCESS)") \
+	X(cma_alloc_fail,         COUNTER, "count",  "cma_alloc() calls that failed (CMA_ALLOC_FAIL)") \
+	X(cma_evacuate,           COUNTER, "count",  "fragsim: CMA 1 GiB slots alloc_contig_range() tried to empty") \
+	X(cma_evacuate_fail,      COUNTER, "count",  "fragsim: CMA slots that could not be emptied (pinned page, no target)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
