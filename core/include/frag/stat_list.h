@@ -106,7 +106,14 @@
 	X(cma_alloc_success,      COUNTER, "count",  "cma_alloc() calls that gave a 1 GiB block (CMA_ALLOC_SUCCESS)") \
 	X(cma_alloc_fail,         COUNTER, "count",  "cma_alloc() calls that failed (CMA_ALLOC_FAIL)") \
 	X(cma_evacuate,           COUNTER, "count",  "fragsim: CMA 1 GiB slots alloc_contig_range() tried to empty") \
-	X(cma_evacuate_fail,      COUNTER, "count",  "fragsim: CMA slots that could not be emptied (pinned page, no target)")
+	X(cma_evacuate_fail,      COUNTER, "count",  "fragsim: CMA slots that could not be emptied (pinned page, no target)") \
+	/* policy contiguitas (policies/contiguitas.c) */                                        \
+	X(contiguitas_grow,       COUNTER, "count",  "fragsim: 4 MiB units added to the unmovable region") \
+	X(contiguitas_shrink,     COUNTER, "count",  "fragsim: 4 MiB units given back to movable space") \
+	X(contiguitas_migrated_pages, COUNTER, "pages", "fragsim: movable pages migrated out of units joining the region") \
+	X(contiguitas_stranded_pages, COUNTER, "pages", "fragsim: movable pages that could not leave a unit joining the region") \
+	X(contiguitas_region_full, COUNTER, "count", "fragsim: non-movable rmqueue() calls the region could not serve") \
+	X(contiguitas_movable_in_region, COUNTER, "count", "fragsim: movable blocks stolen from the region (outside empty)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
