@@ -96,6 +96,36 @@ static void test_init_cma_reserved_pageblock(void)
 	CHECK(mk(5, false, 8 * GiB) == NULL);
 }
 
+/* cma_declare_contiguous() top-down skips windows that are not entirely
+ * free RAM: a reserved range in the top GiB puts a 1 GiB area one window
+ * lower (0x180000), a 2 GiB area at 0x140000. */
+static const struct frag_hole top_reserved = { .start_pfn = 0x1f0000, .end_pfn = 0x1f0010, .kind = HOLE_RESERVED };
+
+static void add_top_reserved(struct frag_config *cfg)
+{
+	use_cma(cfg);
+	cfg->geo.holes = &top_reserved;
+	cfg->geo.nr_holes = 1;
+}
+
+static void test_cma_declare_contiguous_skips_reserved(void)
+{
+	for (unsigned size = 1; size <= 2; size++) {
+		opts = (struct cma_opts){ .size = size, .pin_avoid_cma = true, .max_slot_tries = 4 };
+		struct frag_mem *mem = mk_mem(8 * GiB, 1, 2, add_top_reserved);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		CHECK(mem && z);
+		uint64_t start = 0x1c0000 - size * G1;
+		CHECK_EQ(pb_mt(z, start), MIGRATE_CMA);
+		CHECK_EQ(pb_mt(z, start - 1), MIGRATE_MOVABLE);
+		CHECK_EQ(pb_mt(z, 0x1bffff), MIGRATE_CMA);
+		CHECK_EQ(pb_mt(z, 0x1c0000), MIGRATE_MOVABLE);
+		CHECK_EQ(z->nr_free_cma, (int64_t)(size * G1));
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
 /* __rmqueue()'s balance rule: with 3 of the zone's 4 GiB in CMA, CMA free
  * pages are more than half the free pages, so a movable request is served
  * from CMA first; with 1 GiB of CMA it is served from MOVABLE. */
@@ -214,6 +244,7 @@ static void test_cma_alloc_pinned_slot(void)
 static const struct tap_test tests[] = {
 	TAP(test_cma_params),
 	TAP(test_init_cma_reserved_pageblock),
+	TAP(test_cma_declare_contiguous_skips_reserved),
 	TAP(test___rmqueue_cma_balance),
 	TAP(test_gfp_to_alloc_flags_cma),
 	TAP(test_unmovable_never_in_cma),
