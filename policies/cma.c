@@ -60,7 +60,8 @@ struct cma_opts {
 
 static const struct frag_param cma_params[] = {
 	FRAG_PARAM("size", PARAM_U32, struct cma_opts, size, 16, 1, 65536, "GiB",
-		   "CMA area size (hugetlb_cma=), whole 1 GiB slots inside the highest zone of node 0"),
+		   "CMA area size (hugetlb_cma=), whole free 1 GiB windows in the highest zone of node 0 "
+		   "(the largest run that fits if smaller)"),
 	FRAG_PARAM_ENUM("placement", struct cma_opts, placement, CMA_PLACE_TOP, cma_placement_names,
 			"top: memblock top-down (end of the zone); bottom: the zone's first aligned GiB"),
 	FRAG_PARAM("cma_only", PARAM_BOOL, struct cma_opts, cma_only, 0, 0, 1, "",
@@ -82,6 +83,20 @@ struct cma_priv {
 	struct cma_opts o;       /* resolved options */
 };
 
+/* The highest (@top) or lowest run of @k entirely free 1 GiB windows in [@first, @last). */
+static uint64_t find_run(const struct frag_zone *z, uint64_t first, uint64_t last, uint64_t k, bool top)
+{
+	uint64_t run = 0, n = last > first ? (last - first) / SPB_NR_PAGES : 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t s = top ? last - (i + 1) * SPB_NR_PAGES : first + i * SPB_NR_PAGES;
+		const struct frag_spb *spb = pfn_to_spb(z, s);
+		run = spb->nr_pages == SPB_NR_PAGES && spb->nr_free_pages == SPB_NR_PAGES ? run + 1 : 0;
+		if (run == k)
+			return top ? s : s - (k - 1) * SPB_NR_PAGES;
+	}
+	return FRAG_PFN_NONE;
+}
+
 static int cma_init(struct frag_mem *mem, void *priv, const void *opts)
 {
 	struct cma_priv *p = priv;
@@ -96,25 +111,21 @@ static int cma_init(struct frag_mem *mem, void *priv, const void *opts)
 		return -EINVAL;
 	uint64_t first = (z->zone_start_pfn + SPB_NR_PAGES - 1) & ~(uint64_t)(SPB_NR_PAGES - 1);
 	uint64_t last = zone_end_pfn(z) & ~(uint64_t)(SPB_NR_PAGES - 1);
-	uint64_t nr = (uint64_t)o->size * SPB_NR_PAGES;
+	uint64_t found = FRAG_PFN_NONE, k;
 	/* cma_declare_contiguous(): memblock's top-down (or bottom-up) search for
 	 * `size` GiB of free, 1 GiB aligned RAM: windows with holes or reserved
-	 * pages (e.g. the memmap at the top of a pc node) are skipped. */
-	uint64_t run = 0, found = FRAG_PFN_NONE;
-	bool top = o->placement == CMA_PLACE_TOP;
-	for (uint64_t i = 0; last > first && i < (last - first) / SPB_NR_PAGES && found == FRAG_PFN_NONE; i++) {
-		uint64_t s = top ? last - (i + 1) * SPB_NR_PAGES : first + i * SPB_NR_PAGES;
-		const struct frag_spb *spb = pfn_to_spb(z, s);
-		run = spb->nr_pages == SPB_NR_PAGES && spb->nr_free_pages == SPB_NR_PAGES ? run + 1 : 0;
-		if (run * SPB_NR_PAGES == nr)
-			found = top ? s : s - nr + SPB_NR_PAGES;
-	}
-	if (found == FRAG_PFN_NONE)
-		return -EINVAL;   /* the area does not fit: cma_declare_contiguous() fails */
+	 * pages (e.g. the memmap at the top of a pc node) are skipped. Where
+	 * `size` does not fit the kernel boots without the area; fragsim takes
+	 * the largest run that fits (none at all on a machine without one
+	 * whole free GiB in that zone: then the policy is `linux`). */
+	for (k = o->size; k && found == FRAG_PFN_NONE; k--)
+		found = find_run(z, first, last, k, o->placement == CMA_PLACE_TOP);
 	p->zone = z;
 	p->nid = z->nid;
+	if (found == FRAG_PFN_NONE)
+		return 0;
 	p->start_pfn = found;
-	p->end_pfn = found + nr;
+	p->end_pfn = found + (k + 1) * SPB_NR_PAGES;
 	/* init_cma_reserved_pageblock(): MIGRATE_CMA, pages on the CMA lists. */
 	for (uint64_t pfn = p->start_pfn; pfn < p->end_pfn; pfn += PAGEBLOCK_NR_PAGES) {
 		move_freepages_block(z, pfn, MIGRATE_MOVABLE, MIGRATE_CMA);
@@ -193,7 +204,7 @@ static uint64_t cma_alloc_contig(struct frag_mem *mem, void *priv, unsigned cpu,
 	struct frag_zone *z = p->zone;
 	unsigned tries = 0;
 
-	if (order != SPB_ORDER || nid != p->nid)
+	if (order != SPB_ORDER || nid != p->nid || p->start_pfn == p->end_pfn)
 		return p->o.cma_only ? FRAG_PFN_REFUSE : FRAG_PFN_NONE;
 	/* Slots with nothing to migrate first (cheap), then the others in
 	 * ascending pfn order, at most max_slot_tries evacuations. */

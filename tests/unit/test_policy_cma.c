@@ -92,8 +92,13 @@ static void test_init_cma_reserved_pageblock(void)
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
 
-	/* Too big for the zone: creation fails (cma_declare_contiguous()). */
-	CHECK(mk(5, false, 8 * GiB) == NULL);
+	/* Too big for the zone: the largest run that fits, here all of Normal. */
+	mem = mk(5, false, 8 * GiB);
+	z = zone_of(mem, 0, ZONE_NORMAL);
+	CHECK_EQ(z->nr_free_cma, (int64_t)(4 * G1));
+	CHECK_EQ(pb_mt(z, 0x100000), MIGRATE_CMA);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
 }
 
 /* cma_declare_contiguous() top-down skips windows that are not entirely
