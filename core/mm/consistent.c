@@ -14,6 +14,11 @@
  *     counts match;
  *  4. each PCP list holds PCP heads of its order/type owned by its CPU;
  *     pcp->count and the zone's PCP total match;
+ *  4b. PCPBuddy ownership: a pageblock has an owner CPU only under a policy
+ *     with PCP hooks, the owner exists and the block is whole; free blocks
+ *     of orders 0-2 on the owner's PCP have no same-order free buddy on it
+ *     (merged at PCP level); a pageblock entirely on its owner's PCP is one
+ *     order-9 block;
  *  5. zone counters (NR_FREE_PAGES, CMA, highatomic, free pages in blocks >=
  *     pageblock_order, reserved highatomic, allocated per type and kind, LRU
  *     pages per list) match the page array; swap slots in use fit the swap;
@@ -271,6 +276,39 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	if (ok && (pcp_total != nr_pcp || pcp_total != z->nr_pcp_pages))
 		ok = bad(why, len, "zone %u: PCP pages: lists %llu, heads %llu, counter %llu", z->id,
 			 (unsigned long long)pcp_total, (unsigned long long)nr_pcp, (unsigned long long)z->nr_pcp_pages);
+
+	/* 4b. PCPBuddy pageblock ownership (struct frag_pageblock.owner_cpu). */
+	for (uint32_t b = 0; b < z->nr_pageblocks && ok; b++) {
+		const struct frag_pageblock *pb = &z->pb[b];
+		unsigned owner = pb->owner_cpu;
+		if (owner == 0xffff)
+			continue;
+		if (!mem->policy->pcp_free || owner >= mem->nr_cpus || (pb->flags & PB_PARTIAL)) {
+			ok = bad(why, len, "zone %u pageblock %u: owner cpu %u (policy %s)", z->id, b, owner,
+				 mem->policy->name);
+			break;
+		}
+		uint64_t start = (z->pb_base + b) << PAGEBLOCK_ORDER;
+		unsigned on_owner = 0;
+		for (uint64_t q = start; q < start + PAGEBLOCK_NR_PAGES && ok;) {
+			const struct frag_page *pg = &z->pages[q - zs];
+			if (pg->state == PG_PCP && pg->priv == owner) {
+				on_owner += 1u << pg->order;
+				/* merged on the owner's PCP: no free same-order buddy left beside it */
+				uint64_t bq = q ^ (1ull << pg->order);
+				const struct frag_page *bp = &z->pages[bq - zs];
+				if (pg->order < PAGE_ALLOC_COSTLY_ORDER && bp->state == PG_PCP && bp->order == pg->order &&
+				    bp->priv == owner)
+					ok = bad(why, len, "zone %u: PCP buddies %#llx/%#llx of order %u unmerged on owner cpu %u",
+						 z->id, (unsigned long long)q, (unsigned long long)bq, pg->order, owner);
+			}
+			q += (pg->state == PG_PCP || pg->state == PG_BUDDY || pg->state == PG_ALLOC) && pg->order <= PAGEBLOCK_ORDER
+				     ? 1ull << pg->order : 1;
+		}
+		if (ok && on_owner == PAGEBLOCK_NR_PAGES && z->pages[start - zs].order != PAGEBLOCK_ORDER)
+			ok = bad(why, len, "zone %u pageblock %u: all on owner cpu %u's PCP but not one order-9 block",
+				 z->id, b, owner);
+	}
 
 	/* 5. Zone counters. */
 	if (ok && (nr_free != z->nr_free_pages || nr_cma != z->nr_free_cma || nr_ha != z->nr_free_highatomic ||

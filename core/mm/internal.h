@@ -617,6 +617,10 @@ void free_frozen_page_commit(struct frag_mem *mem, struct frag_zone *z, unsigned
 void free_pcppages_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_pcp *pcp, int count,
 			int pindex);
 void drain_pages_zone(struct frag_mem *mem, struct frag_zone *z, unsigned cpu);
+/* Put the free block at @idx (detached, or just unlinked) on @cpu's (@order, @mt) list, head or @tail;
+ * take a PCP block off its list. Neither touches pcp->count (policies' PCP hooks). */
+void pcp_list_add(struct frag_zone *z, unsigned cpu, uint32_t idx, unsigned order, int mt, bool tail);
+void pcp_list_del(struct frag_zone *z, uint32_t idx);
 void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z);
 
 /* ---------------------------------------------------------------------- */
