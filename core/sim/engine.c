@@ -695,6 +695,15 @@ static void free_sim(struct sim *s)
 		for (unsigned c = 0; c < s->nr_cpus; c++)
 			free(s->cpus[c].heap.a);
 	free(s->cpus);
+	if (s->nodes)
+		for (unsigned n = 0; n < s->nr_nodes; n++) {
+			/* The daemons' semaphores (sg_sem_init() in frag_sim_run()); the
+			 * actors blocked on them are gone with the simulation. */
+			if (s->nodes[n].kswapd_sem)
+				sg_sem_destroy(s->nodes[n].kswapd_sem);
+			if (s->nodes[n].kcompactd_sem)
+				sg_sem_destroy(s->nodes[n].kcompactd_sem);
+		}
 	free(s->nodes);
 	free(s->counter_names);
 	free(s->counter_units);
