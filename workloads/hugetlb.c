@@ -9,14 +9,20 @@
  *  - 1G: alloc_gigantic_folio() -> alloc_contig_pages(): 2^18 contiguous,
  *    naturally aligned pages with GFP_HIGHUSER | __GFP_COMP |
  *    __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE (a gigantic hstate is
- *    not migratable, so htlb_alloc_mask() has no __GFP_MOVABLE). Every
- *    attempt is an event "hugetlb_1g"; counters hugetlb_1g_attempts /
- *    hugetlb_1g_success.
+ *    not migratable, so htlb_alloc_mask() has no __GFP_MOVABLE), from the
+ *    `node` parameter's node. Every attempt is an event "hugetlb_1g" whose
+ *    outcome is "ok" or why it failed (frag_contig_reason_name(): unmovable,
+ *    reserved, pinned, nomem, ...) and whose detail says what it did
+ *    (windows, pages migrated, the blocking page; docs/results-format.md);
+ *    counters hugetlb_1g_attempts / hugetlb_1g_success. Gigantic pages do
+ *    not count htlb_buddy_alloc_* (only alloc_buddy_hugetlb_folio() does).
  *  - 2M: alloc_buddy_hugetlb_folio(): one order-9 allocation with
  *    GFP_HIGHUSER_MOVABLE (2 MiB pages are migratable on x86-64) |
  *    __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE,
  *    counted as htlb_buddy_alloc_success / htlb_buddy_alloc_fail. Every
- *    attempt is an event "hugetlb_2m".
+ *    attempt is an event "hugetlb_2m" ("ok" or "fail"). The pages are
+ *    migratable (alloc_contig_range() moves them out of a 1 GiB window):
+ *    migrated() follows them.
  * Event values are the attempt's simulated latency in ns.
  */
 #include "wl_util.h"
@@ -95,6 +101,37 @@ static uint64_t h1g_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return p->next_request;
 }
 
+/* The detail fields of a hugetlb_1g event (docs/results-format.md). */
+static void contig_detail(char *buf, size_t len, const struct frag_contig_result *r)
+{
+	int n = snprintf(buf, len,
+			 "\"windows\": %u, \"checked\": %u, \"passes\": %u, \"migrated\": %llu, "
+			 "\"isolated_pageblocks\": %llu, \"isolated_pages\": %llu",
+			 r->windows_tried, r->windows_checked, r->passes, (unsigned long long)r->migrated_pages,
+			 (unsigned long long)r->isolated_pageblocks, (unsigned long long)r->isolated_pages);
+	if (r->reason == CONTIG_OK || n < 0 || (size_t)n >= len)
+		return;
+	n += snprintf(buf + n, len - (size_t)n, ", \"err\": %d", r->err);
+	if (r->window != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"window\": %llu", (unsigned long long)r->window);
+	if (r->blocker_pfn != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"blocker_pfn\": %llu, \"blocker_kind\": \"%s\"",
+			      (unsigned long long)r->blocker_pfn,
+			      r->blocker_kind >= 0 ? frag_page_kind_names[r->blocker_kind] : "none");
+	if ((size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"failed_windows\": {");
+	bool first = true;
+	for (int i = 0; i < NR_CONTIG_REASONS && (size_t)n < len; i++) {
+		if (!r->nr_windows_failed[i])
+			continue;
+		n += snprintf(buf + n, len - (size_t)n, "%s\"%s\": %u", first ? "" : ", ",
+			      frag_contig_reason_name((enum frag_contig_reason)i), r->nr_windows_failed[i]);
+		first = false;
+	}
+	if ((size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "}");
+}
+
 static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opts *o)
 {
 	bool giga = o->page_size == HP_1G;
@@ -106,15 +143,25 @@ static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opt
 	while (p->nr_held < o->pages) {
 		uint64_t t0 = frag_wl_now(wl, 0);
 		uint32_t cookie = wl_blocks_get(&p->blocks);
-		uint64_t pfn = frag_wl_alloc(wl, 0, order, gfp, cookie, KIND_HUGETLB, OWNER_COMPOUND);
-		uint64_t lat = frag_wl_now(wl, 0) - t0;
+		struct frag_contig_result res;
+		char detail[768] = "";
+		uint64_t pfn;
 		if (giga)
+			pfn = frag_wl_alloc_contig(wl, 0, order, gfp, cookie, KIND_HUGETLB, OWNER_COMPOUND, (int)o->node,
+						   &res);
+		else
+			pfn = frag_wl_alloc(wl, 0, order, gfp, cookie, KIND_HUGETLB, OWNER_COMPOUND);
+		uint64_t lat = frag_wl_now(wl, 0) - t0;
+		if (giga) {
 			frag_wl_count(wl, "hugetlb_1g_attempts", 1);
+			contig_detail(detail, sizeof detail, &res);
+		}
 		if (pfn == FRAG_PFN_NONE) {
 			wl_blocks_unget(&p->blocks, cookie);
 			if (!giga)
 				frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_fail, 1);
-			frag_wl_event(wl, 0, ev, FRAG_PFN_NONE, (int)order, (int64_t)lat, "fail");
+			frag_wl_event_detail(wl, 0, ev, FRAG_PFN_NONE, (int)order, (int64_t)lat,
+					     giga ? frag_contig_reason_name(res.reason) : "fail", detail);
 			break;
 		}
 		wl_blocks_set(&p->blocks, cookie, pfn, order, 0, 0, 0);
@@ -123,7 +170,7 @@ static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opt
 			frag_wl_count(wl, "hugetlb_1g_success", 1);
 		else
 			frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_success, 1);
-		frag_wl_event(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok");
+		frag_wl_event_detail(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok", detail);
 	}
 	frag_wl_count(wl, "hugetlb_requests", 1);
 	frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
@@ -153,6 +200,12 @@ static void h1g_stop(struct frag_wl *wl, uint64_t now)
 	release(wl, frag_wl_priv(wl));
 }
 
+/* A 2 MiB page moved (alloc_contig_range() emptying a 1 GiB window). */
+static void h1g_migrated(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn)
+{
+	wl_blocks_moved(&((struct h1g_priv *)frag_wl_priv(wl))->blocks, cookie, old_pfn, new_pfn);
+}
+
 static void h1g_fini(struct frag_wl *wl)
 {
 	struct h1g_priv *p = frag_wl_priv(wl);
@@ -173,4 +226,5 @@ const struct frag_workload_ops frag_workload_hugetlb = {
 	.step = h1g_step,
 	.stop = h1g_stop,
 	.fini = h1g_fini,
+	.migrated = h1g_migrated,
 };

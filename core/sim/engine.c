@@ -468,8 +468,16 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "spb_free_now", (double)spb.free_now, "count");
 	add_metric(&b, "spb_movable_only", (double)spb.movable_only, "count");
 	add_metric(&b, "spb_tainted_pageblocks", (double)spb.tainted_pageblocks, "count");
-	/* What the 1 GiB path could take right now without migration. */
-	add_metric(&b, "hugetlb_1g_allocatable", (double)spb.free_now, "count");
+	/* How far the hugetlb pools could grow now, the way the kernel grows
+	 * them (frag_predict_hugetlb(): on clones, with migration and
+	 * compaction); spb_free_now is what needs no migration at all. */
+	struct frag_predict_result pr;
+	double t_predict = sim_wall();
+	if (!frag_predict_hugetlb(s->mem, NULL, &pr)) {
+		add_metric(&b, "hugetlb_1g_allocatable", (double)pr.hugetlb_1g_pages, "count");
+		add_metric(&b, "hugetlb_2m_allocatable", (double)pr.hugetlb_2m_pages, "count");
+		add_metric(&b, "predict_wall_seconds", sim_wall() - t_predict, "s");
+	}
 
 	struct frag_pageblock_summary pbs;
 	frag_pageblock_summary(s->mem, &pbs);

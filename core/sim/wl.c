@@ -8,9 +8,13 @@
  * pcp_drain_page per page moved back, fallback per migratetype fallback,
  * slowpath when the slowpath was entered, and for direct compaction
  * compact_scan_page per pfn scanned, isolate_page per page isolated and
- * migrate_page per page migrated; all read as deltas of the model's own
- * counters around the call, so the cost follows what the kernel did. The
- * compaction part is also added to the model's compact_ns counter.
+ * migrate_page per page migrated; a contiguous allocation adds
+ * isolate_pageblock per pageblock isolated (its isolated and migrated pages
+ * are priced by isolate_page and migrate_page like compaction's); all read
+ * as deltas of the model's own counters around the call, so the cost
+ * follows what the kernel did. The compaction part (without a contiguous
+ * allocation's own isolation and migration) is also added to the model's
+ * compact_ns counter.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +123,7 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
 	uint64_t compact_scanned, compact_isolated, migrated;
+	uint64_t contig_pageblocks, contig_isolated, contig_migrated;
 };
 
 static inline void snap(const uint64_t *st, struct cost_snap *cs)
@@ -131,6 +136,9 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->compact_scanned = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned];
 	cs->compact_isolated = st[FRAG_STAT_compact_isolated];
 	cs->migrated = st[FRAG_STAT_pgmigrate_success];
+	cs->contig_pageblocks = st[FRAG_STAT_contig_isolated_pageblocks];
+	cs->contig_isolated = st[FRAG_STAT_contig_isolated_pages];
+	cs->contig_migrated = st[FRAG_STAT_contig_migrated_pages];
 }
 
 /* The compaction terms: scanning, isolating and migrating. */
@@ -142,11 +150,22 @@ static inline uint64_t priced_compaction(const struct frag_costs *k, const struc
 	       (b->migrated - a->migrated) * k->migrate_page;
 }
 
+/* A contiguous allocation's own isolation and migration (also inside
+ * priced_compaction(): they are counted in compact_isolated and
+ * pgmigrate_success as the kernel counts them). */
+static inline uint64_t priced_contig_pages(const struct frag_costs *k, const struct cost_snap *a,
+					   const struct cost_snap *b)
+{
+	return (b->contig_isolated - a->contig_isolated) * k->isolate_page +
+	       (b->contig_migrated - a->contig_migrated) * k->migrate_page;
+}
+
 static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
 {
 	return (b->zone_lock - a->zone_lock) * k->zone_lock + (b->refill - a->refill) * k->pcp_refill_page +
 	       (b->drain - a->drain) * k->pcp_drain_page + (b->extfrag - a->extfrag) * k->fallback +
-	       (b->slowpath - a->slowpath) * k->slowpath + priced_compaction(k, a, b);
+	       (b->slowpath - a->slowpath) * k->slowpath + priced_compaction(k, a, b) +
+	       (b->contig_pageblocks - a->contig_pageblocks) * k->isolate_pageblock;
 }
 
 /* Price what kcompactd did between two snapshots of the model counters
@@ -186,8 +205,8 @@ static void record_alloc_fail(struct frag_wl *wl, struct sim_cpu *c, unsigned or
 	sim_sink_event(wl->sim, &ev);
 }
 
-uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
-		       uint8_t flags)
+static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+			 uint8_t flags, bool contig, int nid, struct frag_contig_result *res)
 {
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
@@ -196,15 +215,16 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	uint64_t pfn;
 
 	snap(s->stats, &a);
-	if (order <= MAX_PAGE_ORDER)
+	if (!contig)
 		pfn = frag_alloc_pages(s->mem, c->id, order, gfp, &owner);
 	else
-		pfn = frag_alloc_contig_pages(s->mem, c->id, order, gfp, &owner, -1);
+		pfn = frag_alloc_contig_pages_res(s->mem, c->id, order, gfp, &owner, nid, res);
 	snap(s->stats, &b);
 
 	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
 	if (b.compact_scanned != a.compact_scanned)
-		frag_vm_event(s->mem, FRAG_STAT_compact_ns, priced_compaction(&s->costs, &a, &b));
+		frag_vm_event(s->mem, FRAG_STAT_compact_ns,
+			      priced_compaction(&s->costs, &a, &b) - priced_contig_pages(&s->costs, &a, &b));
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
 		cost += s->costs.clear_page << order;
 	c->now += cost;
@@ -219,6 +239,18 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	if (b.slowpath != a.slowpath)
 		hist_add(&s->lat_stall, cost);
 	return pfn;
+}
+
+uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+		       uint8_t flags)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, order > MAX_PAGE_ORDER, -1, NULL);
+}
+
+uint64_t frag_wl_alloc_contig(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie,
+			      uint8_t kind, uint8_t flags, int nid, struct frag_contig_result *res)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, true, nid, res);
 }
 
 void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned order)
@@ -243,10 +275,17 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
 		   const char *outcome)
 {
+	frag_wl_event_detail(wl, slot, type, pfn, order, value, outcome, NULL);
+}
+
+void frag_wl_event_detail(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order,
+			  int64_t value, const char *outcome, const char *fields)
+{
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
-	char detail[160];
-	snprintf(detail, sizeof detail, "{\"workload\": \"%s\"}", wl->spec->name);
+	char detail[1024];
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\"%s%s}", wl->spec->name, fields && *fields ? ", " : "",
+		 fields ? fields : "");
 	struct frag_event_rec ev = {
 		.t_ns = c->now,
 		.type = type,

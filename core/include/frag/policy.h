@@ -15,6 +15,7 @@
  *                      claim_block() as described per hook
  *   compaction         calls suitable_migration_source() and
  *                      suitable_migration_target() per pageblock
+ *   frag_mem_clone()   calls clone() on the copy (predictions run on clones)
  *   frag_mem_destroy() calls fini()
  *
  * ABI: FRAG_POLICY_ABI is bumped when a hook changes meaning; new hooks are
@@ -162,6 +163,16 @@ struct frag_policy_ops {
 	 * it to the buddy as Linux does.
 	 */
 	bool (*free_contig)(struct frag_mem *mem, void *priv, uint64_t pfn, unsigned order);
+
+	/**
+	 * clone() - frag_mem_clone() copied the machine into @new_mem, whose
+	 * @new_priv is a bytewise copy of @old_priv: deep-copy what the state
+	 * points to, so that the copy's fini() frees its own. Return 0 or
+	 * -ENOMEM (having freed what it allocated). NULL: the bytewise copy
+	 * is the whole state; a policy with fini() and no clone() cannot be
+	 * cloned (frag_mem_clone() returns -EOPNOTSUPP).
+	 */
+	int (*clone)(struct frag_mem *new_mem, void *new_priv, const void *old_priv);
 };
 
 /* The registry (policies/registry.c, generated from policies/policies.def). */
