@@ -25,6 +25,11 @@
  *   contig_1g_fail_windows      windows it looked at
  *   predict_256g_seconds        frag_predict_hugetlb() on that machine (both
  *                               pools, clones included), with its counts
+ *   compaction_full_zone_seconds        one /proc/sys/vm/compact_memory pass
+ *                               (frag_compact_memory(): every zone whole, SYNC)
+ *                               over a fragmented 16 GiB machine
+ *   compaction_pages_scanned_per_sec    pfns looked at by both scanners per second
+ *   compaction_pages_migrated_per_sec   pages migrated per second
  *
  * Usage: alloc_bench [--quick] [--ops N] [--contig-only]. --quick skips the
  * full-1 TiB fill; --contig-only runs only the 256 GiB contiguous part.
@@ -39,6 +44,7 @@
 
 #include "../core/mm/internal.h"
 #include "frag/mm.h"
+#include "frag/vmstat.h"
 #include "rng.h"
 
 static double now(void)
@@ -218,6 +224,58 @@ static void bench_contig(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * Full compaction of a fragmented machine (compact_memory, as kcompactd's
+ * proactive runs do zone by zone): 16 GiB filled at order 0 with LRU anon
+ * pages and one unmovable slab page in 16, then a random half of the
+ * movable pages freed (PCPs drained): free memory in small scattered
+ * pieces, movable pages everywhere.
+ */
+static void bench_compaction(void)
+{
+	double secs;
+	struct frag_mem *mem = create(16ull << 30, 8, &secs);
+	uint64_t pages = mem->end_pfn - mem->base_pfn, n = 0;
+	uint64_t *held = malloc(pages * sizeof(*held));
+	struct frag_owner lru = { .id = 1, .kind = KIND_ANON, .flags = OWNER_LRU };
+	struct frag_owner slab = { .id = 2, .kind = KIND_SLAB };
+	struct frag_rng rng;
+	uint64_t pfn;
+
+	frag_rng_seed(&rng, 5, 1);
+	for (uint64_t i = 0;; i++) {
+		bool unmovable = (i & 15) == 15;
+		pfn = frag_alloc_pages(mem, (unsigned)(i & 7), 0, unmovable ? GFP_KERNEL : GFP_HIGHUSER_MOVABLE,
+				       unmovable ? &slab : &lru);
+		if (pfn == FRAG_PFN_NONE)
+			break;
+		if (!unmovable)
+			held[n++] = pfn;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (frag_rng_below(&rng, 2))
+			frag_free_pages(mem, (unsigned)(i & 7), held[i], 0);
+	frag_drain_all_pages(mem, -1);
+	free(held);
+
+	const uint64_t *st = frag_stats(mem);
+	uint64_t scanned0 = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned];
+	uint64_t migrated0 = st[FRAG_STAT_pgmigrate_success];
+	unsigned score0 = frag_fragmentation_score_node(mem, 0);
+	double t0 = now();
+	frag_compact_memory(mem, -1);
+	double dt = now() - t0;
+	uint64_t scanned = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned] - scanned0;
+	uint64_t migrated = st[FRAG_STAT_pgmigrate_success] - migrated0;
+	printf("compaction_full_zone_seconds: %.3f\n", dt);
+	printf("compaction_pages_scanned: %llu\n", (unsigned long long)scanned);
+	printf("compaction_pages_migrated: %llu\n", (unsigned long long)migrated);
+	printf("compaction_pages_scanned_per_sec: %.0f\n", (double)scanned / dt);
+	printf("compaction_pages_migrated_per_sec: %.0f\n", (double)migrated / dt);
+	printf("compaction_score_before_after: %u %u\n", score0, frag_fragmentation_score_node(mem, 0));
+	frag_mem_destroy(mem);
+}
+
 int main(int argc, char **argv)
 {
 	bool quick = false, contig_only = false;
@@ -257,6 +315,8 @@ int main(int argc, char **argv)
 	dt = churn(mem, ops / 4, pages / 8, true, false, 2, &done);
 	printf("mixed_ops_per_sec: %.0f\n", (double)done / dt);
 	frag_mem_destroy(mem);
+
+	bench_compaction();
 
 	long rss0 = rss_kib("VmRSS:");
 	mem = create(1ull << 40, 64, &secs);

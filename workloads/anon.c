@@ -21,6 +21,16 @@
  * deposits one for a later split). Pages are zeroed (clear_page cost).
  * A failed order-0 fault ends the process (the OOM killer's victim),
  * counted as oom_victims. At exit every page and page table is freed.
+ *
+ * Reclaim (core/mm/vmscan.c) swaps anonymous pages out when the machine has
+ * swap. The instance's anon LRU on each node is its pages in fault order
+ * (each page is touched once, at its fault, so the oldest fault is the
+ * least recently used page); shrink_lru() takes folios from the cold end,
+ * each with a swap slot per page (add_to_swap(); a THP goes whole), and
+ * frees them (swapped_out_pages). A process never touches a page again
+ * after its fault, so a swapped-out page is not faulted back in
+ * (do_swap_page() is not modelled): it stays in swap until the process
+ * exits, when its slots are freed (zap_pte_range() -> free_swap_and_cache()).
  */
 #include <math.h>
 
@@ -82,15 +92,42 @@ struct anon_cpu {
 	uint32_t live;
 };
 
+/* An anon LRU entry: a page block, valid while its cookie's generation matches. */
+struct lru_ent {
+	uint32_t cookie;
+	uint32_t gen;
+};
+
+/* One node's anon LRU: a FIFO in fault order (head = coldest). */
+struct anon_lru {
+	struct lru_ent *a;
+	uint32_t head, n, cap;       /* entries a[head..n) */
+};
+
 struct anon_priv {
 	struct wl_blocks blocks;
+	uint32_t *gen;               /* [cookie] bumped when the cookie's block goes away */
+	uint32_t gen_cap;
+	unsigned nr_nodes;
+	uint64_t *lru_pages;         /* [nid] resident LRU pages (lru_pages()) */
+	uint64_t *lru_blocks;        /* [nid] resident LRU blocks, to bound stale entries */
+	struct anon_lru *lru;        /* [nid] */
 };
+
+/* A block swapped out: its slot stays reserved (the process still maps it). */
+#define PFN_SWAPPED (FRAG_PFN_NONE - 1)
 
 static int anon_init(struct frag_wl *wl)
 {
 	const struct anon_opts *o = frag_wl_opts(wl);
 	struct anon_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	p->nr_nodes = frag_wl_nr_nodes(wl);
+	p->lru_pages = calloc(p->nr_nodes, sizeof(*p->lru_pages));
+	p->lru_blocks = calloc(p->nr_nodes, sizeof(*p->lru_blocks));
+	p->lru = calloc(p->nr_nodes, sizeof(*p->lru));
+	if (!p->lru_pages || !p->lru_blocks || !p->lru)
+		return frag_wl_error(wl, "out of memory");
 
 	/* Refuse a workload that cannot fit: its expected steady-state footprint. */
 	double arrival = frag_dist_mean(&o->arrival), life = frag_dist_mean(&o->lifetime);
@@ -161,12 +198,93 @@ static void proc_add_block(struct proc *pr, uint32_t cookie)
 	pr->blocks[pr->nr_blocks++] = cookie;
 }
 
+static void lru_push(struct anon_lru *l, struct lru_ent e)
+{
+	if (l->n == l->cap) {
+		if (l->head > l->cap / 2) {   /* reuse the consumed front */
+			memmove(l->a, l->a + l->head, (l->n - l->head) * sizeof(*l->a));
+			l->n -= l->head;
+			l->head = 0;
+		} else {
+			l->cap = l->cap ? l->cap * 2 : 1024;
+			l->a = realloc(l->a, (size_t)l->cap * sizeof(*l->a));
+			if (!l->a) {
+				fprintf(stderr, "fragsim: out of memory (anon LRU)\n");
+				abort();
+			}
+		}
+	}
+	l->a[l->n++] = e;
+}
+
+/* An entry still names a resident page block of a live process. */
+static bool lru_valid(const struct anon_priv *p, struct lru_ent e)
+{
+	if (e.cookie >= p->blocks.n || p->gen[e.cookie] != e.gen)
+		return false;
+	const struct wl_block *b = &p->blocks.b[e.cookie];
+	return b->tag == TAG_PAGE && b->pfn != FRAG_PFN_NONE && b->pfn != PFN_SWAPPED;
+}
+
+/* Drop the entries of blocks that went away once they outnumber the live ones. */
+static void lru_compact(struct anon_priv *p, unsigned nid)
+{
+	struct anon_lru *l = &p->lru[nid];
+	if (l->n - l->head < 2 * p->lru_blocks[nid] + 4096)
+		return;
+	uint32_t k = 0;
+	for (uint32_t i = l->head; i < l->n; i++)
+		if (lru_valid(p, l->a[i]))
+			l->a[k++] = l->a[i];
+	l->head = 0;
+	l->n = k;
+}
+
+/* lru_cache_add(): a new anonymous page block joins its node's LRU. */
+static void lru_add(struct frag_wl *wl, uint32_t cookie)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	if (cookie >= p->gen_cap) {
+		uint32_t cap = p->gen_cap ? p->gen_cap : 1024;
+		while (cap <= cookie)
+			cap *= 2;
+		p->gen = realloc(p->gen, (size_t)cap * sizeof(*p->gen));
+		if (!p->gen) {
+			fprintf(stderr, "fragsim: out of memory (anon LRU)\n");
+			abort();
+		}
+		memset(p->gen + p->gen_cap, 0, (size_t)(cap - p->gen_cap) * sizeof(*p->gen));
+		p->gen_cap = cap;
+	}
+	const struct wl_block *b = &p->blocks.b[cookie];
+	unsigned nid = frag_wl_pfn_nid(wl, b->pfn);
+	p->lru_pages[nid] += 1ull << b->order;
+	p->lru_blocks[nid]++;
+	lru_compact(p, nid);
+	lru_push(&p->lru[nid], (struct lru_ent){ cookie, p->gen[cookie] });
+}
+
 static void proc_exit(struct frag_wl *wl, unsigned slot, struct proc *pr)
 {
 	struct anon_priv *p = frag_wl_priv(wl);
 	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
-	for (uint32_t i = 0; i < pr->nr_blocks; i++)
-		wl_blocks_release(&p->blocks, wl, slot, pr->blocks[i]);
+	for (uint32_t i = 0; i < pr->nr_blocks; i++) {
+		uint32_t cookie = pr->blocks[i];
+		struct wl_block *b = &p->blocks.b[cookie];
+		if (b->tag == TAG_PAGE) {
+			p->gen[cookie]++;
+			if (b->pfn == PFN_SWAPPED) {
+				/* free_swap_and_cache(): the slots go with the process. */
+				frag_wl_swap_free(wl, 1ull << b->order);
+				wl_blocks_unget(&p->blocks, cookie);
+				continue;
+			}
+			unsigned nid = frag_wl_pfn_nid(wl, b->pfn);
+			p->lru_pages[nid] -= 1ull << b->order;
+			p->lru_blocks[nid]--;
+		}
+		wl_blocks_release(&p->blocks, wl, slot, cookie);
+	}
 	free(pr->blocks);
 	pr->blocks = NULL;
 	pr->nr_blocks = pr->cap_blocks = 0;
@@ -189,6 +307,8 @@ static bool take(struct frag_wl *wl, unsigned slot, struct proc *pr, uint32_t pi
 	}
 	wl_blocks_set(&p->blocks, cookie, pfn, order, slot, tag, pidx);
 	proc_add_block(pr, cookie);
+	if (tag == TAG_PAGE)
+		lru_add(wl, cookie);
 	return true;
 }
 
@@ -308,12 +428,80 @@ static void anon_fini(struct frag_wl *wl)
 		wl_timers_free(&c->timers);
 	}
 	wl_blocks_free(&p->blocks);
+	for (unsigned n = 0; p->lru && n < p->nr_nodes; n++)
+		free(p->lru[n].a);
+	free(p->lru);
+	free(p->lru_pages);
+	free(p->lru_blocks);
+	free(p->gen);
 }
 
 static void anon_migrated(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn)
 {
 	struct anon_priv *p = frag_wl_priv(wl);
+	const struct wl_block *b = cookie < p->blocks.n ? &p->blocks.b[cookie] : NULL;
+	if (b && b->pfn == old_pfn && b->tag == TAG_PAGE) {
+		/* The LRU entry follows lazily: shrink_lru() moves it to the new node's list. */
+		unsigned from = frag_wl_pfn_nid(wl, old_pfn), to = frag_wl_pfn_nid(wl, new_pfn);
+		p->lru_pages[from] -= 1ull << b->order;
+		p->lru_blocks[from]--;
+		p->lru_pages[to] += 1ull << b->order;
+		p->lru_blocks[to]++;
+	}
 	wl_blocks_moved(&p->blocks, cookie, old_pfn, new_pfn);
+}
+
+static uint64_t anon_lru_pages(struct frag_wl *wl, unsigned nid, enum frag_lru lru)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	return lru == FRAG_LRU_ANON && nid < p->nr_nodes ? p->lru_pages[nid] : 0;
+}
+
+/*
+ * shrink_lru(): swap out folios from the cold end of node @nid's anon LRU
+ * (shrink_folio_list(): add_to_swap(), pageout(), free). Stops when a folio
+ * finds no swap space left.
+ */
+static uint64_t anon_shrink_lru(struct frag_wl *wl, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan,
+				uint64_t *nr_scanned)
+{
+	struct anon_priv *p = frag_wl_priv(wl);
+	uint64_t done = 0;
+
+	if (lru != FRAG_LRU_ANON || nid >= p->nr_nodes)
+		return 0;
+	struct anon_lru *l = &p->lru[nid];
+	while (done < nr_to_scan && l->head < l->n) {
+		struct lru_ent e = l->a[l->head];
+		if (!lru_valid(p, e)) {
+			l->head++;
+			continue;
+		}
+		struct wl_block *b = &p->blocks.b[e.cookie];
+		unsigned bn = frag_wl_pfn_nid(wl, b->pfn);
+		if (bn != nid) {   /* migrated to another node */
+			l->head++;
+			lru_push(&p->lru[bn], e);
+			l = &p->lru[nid];
+			continue;
+		}
+		uint64_t nr = 1ull << b->order;
+		if (frag_wl_swap_alloc(wl, nr))
+			break;
+		l->head++;
+		frag_wl_free_reclaimed(wl, b->pfn, b->order);
+		b->pfn = PFN_SWAPPED;
+		p->blocks.live--;
+		p->blocks.live_pages -= nr;
+		p->lru_pages[nid] -= nr;
+		p->lru_blocks[nid]--;
+		done += nr;
+	}
+	if (l->head == l->n)
+		l->head = l->n = 0;
+	*nr_scanned = done;
+	frag_wl_count(wl, "swapped_out_pages", done);
+	return done;
 }
 
 const struct frag_workload_ops frag_workload_anon = {
@@ -330,4 +518,6 @@ const struct frag_workload_ops frag_workload_anon = {
 	.stop = anon_stop,
 	.fini = anon_fini,
 	.migrated = anon_migrated,
+	.lru_pages = anon_lru_pages,
+	.shrink_lru = anon_shrink_lru,
 };

@@ -11,10 +11,16 @@
  * readahead_gfp_mask() = GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN;
  * a folio that cannot be allocated falls back to order 0 (do_page_cache_ra).
  * Pages are LRU, movable. Files are deleted after `lifetime` (truncate frees
- * every folio). Until kernel reclaim is modelled, the cache keeps itself
- * under cache_limit of the machine by evicting the least recently used files
- * (counted as evicted_pages); with the reclaim model this becomes kswapd's
- * job and cache_limit can be 1.
+ * every folio).
+ *
+ * Reclaim (core/mm/vmscan.c) evicts the cache: the instance's file LRU is
+ * its list of cached files, most recently read first; shrink_lru() takes
+ * folios from the least recently used file on the requested node, in file
+ * order (readahead added them in that order), freeing clean folios at once
+ * (reclaimed_pages). A file that lost folios is read in whole again at its
+ * next read. cache_limit (default 1: off) keeps the cache under a share of
+ * the machine by evicting whole LRU files itself (evicted_pages), the
+ * stand-in used before the kernel's reclaim was modelled.
  */
 #include <math.h>
 
@@ -40,8 +46,9 @@ static const struct frag_param pc_params[] = {
 		   "probability that a read targets an already cached file"),
 	FRAG_PARAM("max_order", PARAM_U32, struct pc_opts, max_order, 5, 0, 9, "",
 		   "largest page-cache folio order (5 = 128 KiB readahead)"),
-	FRAG_PARAM("cache_limit", PARAM_DOUBLE, struct pc_opts, cache_limit, 0.5, 0.01, 1, "fraction",
-		   "share of memory the cache keeps before evicting LRU files itself (until kernel reclaim)"),
+	FRAG_PARAM("cache_limit", PARAM_DOUBLE, struct pc_opts, cache_limit, 1, 0.01, 1, "fraction",
+		   "share of memory the cache keeps before evicting LRU files itself; 1 = no self-limit (kernel "
+		   "reclaim evicts the cache)"),
 	FRAG_PARAM_END,
 };
 
@@ -66,6 +73,8 @@ struct pc_priv {
 	uint64_t cached_pages;
 	uint64_t limit_pages;
 	uint64_t live_files;
+	unsigned nr_nodes;
+	uint64_t *node_pages;            /* [nid] cached pages on the node (lru_pages()) */
 };
 
 struct pc_cpu {
@@ -82,6 +91,10 @@ static int pc_init(struct frag_wl *wl)
 	p->free_head = NONE;
 	p->lru_head = p->lru_tail = NONE;
 	p->limit_pages = (uint64_t)(o->cache_limit * (double)frag_wl_managed_pages(wl));
+	p->nr_nodes = frag_wl_nr_nodes(wl);
+	p->node_pages = calloc(p->nr_nodes, sizeof(*p->node_pages));
+	if (!p->node_pages)
+		return frag_wl_error(wl, "out of memory");
 	double mean = frag_dist_mean(&o->file_size);
 	if (!isfinite(mean) || mean > (double)p->limit_pages * FRAG_PAGE_SIZE)
 		return frag_wl_error(wl, "file_size averages %.1f MiB, more than the cache limit of %.1f MiB",
@@ -122,7 +135,9 @@ static void drop_pages(struct frag_wl *wl, unsigned slot, uint32_t f)
 	struct file *fl = &p->files[f];
 	lru_del(p, f);   /* also a file whose read got no pages at all */
 	for (uint32_t i = 0; i < fl->nr; i++) {
-		p->cached_pages -= 1ull << p->blocks.b[fl->cookies[i]].order;
+		const struct wl_block *b = &p->blocks.b[fl->cookies[i]];
+		p->cached_pages -= 1ull << b->order;
+		p->node_pages[frag_wl_pfn_nid(wl, b->pfn)] -= 1ull << b->order;
 		wl_blocks_release(&p->blocks, wl, slot, fl->cookies[i]);
 	}
 	free(fl->cookies);
@@ -171,6 +186,7 @@ static void read_in(struct frag_wl *wl, unsigned slot, uint32_t f)
 		wl_blocks_set(&p->blocks, cookie, pfn, order, slot, 0, f);
 		fl->cookies[fl->nr++] = cookie;
 		p->cached_pages += 1ull << order;
+		p->node_pages[frag_wl_pfn_nid(wl, pfn)] += 1ull << order;
 		index += 1ull << order;
 	}
 	fl->cached = index >= fl->pages;
@@ -291,12 +307,77 @@ static void pc_fini(struct frag_wl *wl)
 	for (unsigned s = 0; s < frag_wl_nr_slots(wl); s++)
 		wl_timers_free(&((struct pc_cpu *)frag_wl_cpu_priv(wl, s))->timers);
 	wl_blocks_free(&p->blocks);
+	free(p->node_pages);
 }
 
 static void pc_migrated(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn)
 {
 	struct pc_priv *p = frag_wl_priv(wl);
+	if (cookie < p->blocks.n && p->blocks.b[cookie].pfn == old_pfn) {
+		uint64_t nr = 1ull << p->blocks.b[cookie].order;
+		p->node_pages[frag_wl_pfn_nid(wl, old_pfn)] -= nr;
+		p->node_pages[frag_wl_pfn_nid(wl, new_pfn)] += nr;
+	}
 	wl_blocks_moved(&p->blocks, cookie, old_pfn, new_pfn);
+}
+
+static uint64_t pc_lru_pages(struct frag_wl *wl, unsigned nid, enum frag_lru lru)
+{
+	struct pc_priv *p = frag_wl_priv(wl);
+	return lru == FRAG_LRU_FILE && nid < p->nr_nodes ? p->node_pages[nid] : 0;
+}
+
+/*
+ * Evict up to @budget pages of file @f's folios on node @nid, in file order
+ * (shrink_folio_list() on clean page cache: __remove_mapping() and free).
+ * Returns the pages scanned, all of them reclaimed.
+ */
+static uint64_t evict_file_node(struct frag_wl *wl, uint32_t f, unsigned nid, uint64_t budget)
+{
+	struct pc_priv *p = frag_wl_priv(wl);
+	struct file *fl = &p->files[f];
+	uint64_t done = 0;
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < fl->nr; i++) {
+		uint32_t c = fl->cookies[i];
+		const struct wl_block *b = &p->blocks.b[c];
+		unsigned bn = frag_wl_pfn_nid(wl, b->pfn);
+		if (done >= budget || bn != nid) {
+			fl->cookies[kept++] = c;
+			continue;
+		}
+		uint64_t nr = 1ull << b->order;
+		p->cached_pages -= nr;
+		p->node_pages[bn] -= nr;
+		done += nr;
+		wl_blocks_release_reclaimed(&p->blocks, wl, c);
+	}
+	fl->nr = kept;
+	if (done)
+		fl->cached = false;
+	if (!fl->nr)
+		lru_del(p, f);
+	return done;
+}
+
+/* shrink_lru(): the least recently used files first. */
+static uint64_t pc_shrink_lru(struct frag_wl *wl, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan,
+			      uint64_t *nr_scanned)
+{
+	struct pc_priv *p = frag_wl_priv(wl);
+	uint64_t done = 0;
+
+	if (lru != FRAG_LRU_FILE || nid >= p->nr_nodes)
+		return 0;
+	for (uint32_t f = p->lru_tail; f != NONE && done < nr_to_scan && p->node_pages[nid];) {
+		uint32_t prev = p->files[f].lru_prev;
+		done += evict_file_node(wl, f, nid, nr_to_scan - done);
+		f = prev;
+	}
+	*nr_scanned = done;
+	frag_wl_count(wl, "reclaimed_pages", done);
+	return done;
 }
 
 const struct frag_workload_ops frag_workload_pagecache = {
@@ -313,4 +394,6 @@ const struct frag_workload_ops frag_workload_pagecache = {
 	.stop = pc_stop,
 	.fini = pc_fini,
 	.migrated = pc_migrated,
+	.lru_pages = pc_lru_pages,
+	.shrink_lru = pc_shrink_lru,
 };

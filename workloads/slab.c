@@ -18,6 +18,17 @@
  * min_partial (5, the lower bound of set_min_partial()) are discarded at
  * once. Long-lived objects therefore pin their slab pages: the mechanism by
  * which slab spreads unmovable memory over many pageblocks.
+ *
+ * Reclaimable caches (dentries, inodes) keep part of their objects after the
+ * owner is done with them: with probability unused_share an object whose
+ * lifetime ends stays allocated as an unused, cached object (a dentry with
+ * no references on the superblock's LRU list) instead of being freed. The
+ * instance's shrinker (super_cache_count() / super_cache_scan() via
+ * prune_dcache_sb()) counts them per node and frees the oldest first
+ * (shrunk_objects); a slab page goes back to the allocator only when its
+ * last object is freed (discard_slab() past min_partial). Nothing else
+ * frees an unused object: without memory pressure the cache keeps growing,
+ * as the kernel's dcache does.
  */
 #include <math.h>
 
@@ -31,6 +42,7 @@ struct slab_opts {
 	unsigned max_order;            /* slub_max_order */
 	unsigned min_objects;          /* slub_min_objects, 0 = 4 * (fls(nr_cpus) + 1) */
 	unsigned min_partial;          /* empty slabs kept before discarding */
+	double unused_share;           /* reclaimable caches: share of objects cached unused after their lifetime */
 };
 
 static const struct frag_param slab_params[] = {
@@ -47,6 +59,9 @@ static const struct frag_param slab_params[] = {
 		   "slub_min_objects (0: 4 * (fls(nr_cpus) + 1))"),
 	FRAG_PARAM("min_partial", PARAM_U32, struct slab_opts, min_partial, 5, 0, 1 << 16, "slabs",
 		   "empty slabs kept before discarding"),
+	FRAG_PARAM("unused_share", PARAM_DOUBLE, struct slab_opts, unused_share, 0.5, 0, 1, "probability",
+		   "reclaimable caches only: share of objects that stay cached unused when their lifetime ends, "
+		   "until the shrinker frees them (dentries, inodes)"),
 	FRAG_PARAM_END,
 };
 
@@ -73,6 +88,14 @@ struct slab_priv {
 	uint32_t max_objects;
 	uint32_t partial_head;    /* slabs with free objects */
 	uint32_t empty_slabs;     /* empty slabs kept on the partial list */
+	unsigned nr_nodes;
+	struct unused_lru *unused;   /* [nid] unused cached objects, oldest first */
+};
+
+/* One node's list of unused cached objects (slab << 12 | object), a FIFO. */
+struct unused_lru {
+	uint32_t *a;
+	uint32_t head, n, cap;    /* entries a[head..n) */
 };
 
 struct slab_cpu {
@@ -138,6 +161,10 @@ static int slab_init(struct frag_wl *wl)
 				     (unsigned long long)o->object_size, p->max_objects);
 	p->partial_head = NONE;
 	p->free_slab_head = NONE;
+	p->nr_nodes = frag_wl_nr_nodes(wl);
+	p->unused = calloc(p->nr_nodes, sizeof(*p->unused));
+	if (!p->unused)
+		return frag_wl_error(wl, "out of memory");
 
 	/* Expected live objects: rate x lifetime x CPUs. */
 	double live = frag_dist_mean(&o->lifetime) / frag_dist_mean(&o->interval) * frag_wl_nr_slots(wl);
@@ -233,14 +260,22 @@ static bool alloc_object(struct frag_wl *wl, unsigned slot, uint32_t *slab, uint
 {
 	struct slab_priv *p = frag_wl_priv(wl);
 	uint32_t i = p->partial_head;
+	bool fresh = false;
 	if (i == NONE) {
 		if (!allocate_slab(wl, slot, &i))
 			return false;
 		partial_add(p, i);
+		fresh = true;
 	}
 	struct slab *s = &p->slabs[i];
-	if (s->inuse == 0)
-		p->empty_slabs--;   /* an empty slab taken back into use */
+	/*
+	 * An empty slab kept on the partial list taken back into use. A freshly
+	 * allocated slab was never counted. Simplification: the kernel's
+	 * discard rule compares n->nr_partial (all partial slabs) with
+	 * min_partial; we count only empty ones (docs/kernel-rules.md).
+	 */
+	if (s->inuse == 0 && !fresh)
+		p->empty_slabs--;
 	uint32_t k = s->free_head;
 	s->free_head = p->obj_next[(size_t)i * p->max_objects + k];
 	s->inuse++;
@@ -251,7 +286,8 @@ static bool alloc_object(struct frag_wl *wl, unsigned slot, uint32_t *slab, uint
 	return true;
 }
 
-static void free_object(struct frag_wl *wl, unsigned slot, uint32_t i, uint32_t k)
+/* @reclaim: called from the shrinker (the slab page is freed on the reclaiming CPU). */
+static void free_object(struct frag_wl *wl, unsigned slot, uint32_t i, uint32_t k, bool reclaim)
 {
 	const struct slab_opts *o = frag_wl_opts(wl);
 	struct slab_priv *p = frag_wl_priv(wl);
@@ -266,7 +302,10 @@ static void free_object(struct frag_wl *wl, unsigned slot, uint32_t i, uint32_t 
 		if (p->empty_slabs >= o->min_partial) {
 			/* discard_slab() */
 			partial_del(p, i);
-			wl_blocks_release(&p->blocks, wl, slot, s->cookie);
+			if (reclaim)
+				wl_blocks_release_reclaimed(&p->blocks, wl, s->cookie);
+			else
+				wl_blocks_release(&p->blocks, wl, slot, s->cookie);
 			s->cookie = NONE;
 			s->next_partial = p->free_slab_head;
 			p->free_slab_head = i;
@@ -277,7 +316,59 @@ static void free_object(struct frag_wl *wl, unsigned slot, uint32_t i, uint32_t 
 	}
 }
 
-enum { T_ALLOC = 0, T_FREE = 1 };
+enum { T_ALLOC = 0, T_FREE = 1, T_UNUSED = 2 };
+
+/* The object's lifetime ended but it stays cached: onto its node's unused list. */
+static void object_unused(struct frag_wl *wl, uint32_t i, uint32_t k)
+{
+	struct slab_priv *p = frag_wl_priv(wl);
+	unsigned nid = frag_wl_pfn_nid(wl, p->blocks.b[p->slabs[i].cookie].pfn);
+	struct unused_lru *l = &p->unused[nid];
+
+	if (l->n == l->cap) {
+		if (l->head > l->cap / 2) {
+			memmove(l->a, l->a + l->head, (l->n - l->head) * sizeof(*l->a));
+			l->n -= l->head;
+			l->head = 0;
+		} else {
+			l->cap = l->cap ? l->cap * 2 : 1024;
+			l->a = realloc(l->a, (size_t)l->cap * sizeof(*l->a));
+			if (!l->a) {
+				fprintf(stderr, "fragsim: out of memory (slab unused list)\n");
+				abort();
+			}
+		}
+	}
+	l->a[l->n++] = i << 12 | k;
+	frag_wl_count(wl, "unused_objects", 1);
+}
+
+static uint64_t slab_count_objects(struct frag_wl *wl, unsigned nid)
+{
+	struct slab_priv *p = frag_wl_priv(wl);
+	return nid < p->nr_nodes ? p->unused[nid].n - p->unused[nid].head : 0;
+}
+
+/* super_cache_scan() -> prune_dcache_sb(): free the oldest unused objects. */
+static uint64_t slab_scan_objects(struct frag_wl *wl, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	struct slab_priv *p = frag_wl_priv(wl);
+	uint64_t freed = 0;
+
+	if (nid >= p->nr_nodes)
+		return 0;
+	struct unused_lru *l = &p->unused[nid];
+	while (freed < nr_to_scan && l->head < l->n) {
+		uint32_t e = l->a[l->head++];
+		free_object(wl, 0, e >> 12, e & 0xfff, true);
+		freed++;
+	}
+	if (l->head == l->n)
+		l->head = l->n = 0;
+	*nr_scanned = freed;
+	frag_wl_count(wl, "shrunk_objects", freed);
+	return freed;
+}
 
 static uint64_t slab_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 {
@@ -297,16 +388,22 @@ static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint6
 	while (wl_timers_due(&c->timers, until)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		if (t.kind == T_FREE) {
-			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff);
+			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff, false);
+			continue;
+		}
+		if (t.kind == T_UNUSED) {
+			object_unused(wl, t.arg >> 12, t.arg & 0xfff);
 			continue;
 		}
 		uint64_t life = wl_sample_ns(&o->lifetime, rng);
 		uint64_t gap = wl_sample_ns(&o->interval, rng);
+		/* Reclaimable caches draw one more value per object, whatever happens to it. */
+		bool unused = o->reclaimable && frag_rng_double(rng) < o->unused_share;
 		uint32_t i, k;
 		if (alloc_object(wl, slot, &i, &k)) {
 			frag_wl_count(wl, "objects", 1);
 			if (t.t + life < frag_wl_stop_time(wl))
-				wl_timers_push(&c->timers, t.t + life, T_FREE, i << 12 | k);
+				wl_timers_push(&c->timers, t.t + life, unused ? T_UNUSED : T_FREE, i << 12 | k);
 		} else {
 			frag_wl_count(wl, "object_failures", 1);
 		}
@@ -332,6 +429,9 @@ static void slab_fini(struct frag_wl *wl)
 	free(p->slabs);
 	free(p->obj_next);
 	wl_blocks_free(&p->blocks);
+	for (unsigned n = 0; p->unused && n < p->nr_nodes; n++)
+		free(p->unused[n].a);
+	free(p->unused);
 }
 
 const struct frag_workload_ops frag_workload_slab = {
@@ -347,4 +447,6 @@ const struct frag_workload_ops frag_workload_slab = {
 	.step = slab_step,
 	.stop = slab_stop,
 	.fini = slab_fini,
+	.count_objects = slab_count_objects,
+	.scan_objects = slab_scan_objects,
 };

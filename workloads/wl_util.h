@@ -101,6 +101,18 @@ static inline void wl_blocks_release(struct wl_blocks *t, struct frag_wl *wl, un
 	wl_blocks_unget(t, c);
 }
 
+/* wl_blocks_release() from reclaim (shrink_lru(), scan_objects()): freed on the reclaiming CPU. */
+static inline void wl_blocks_release_reclaimed(struct wl_blocks *t, struct frag_wl *wl, uint32_t c)
+{
+	struct wl_block *b = &t->b[c];
+	if (b->pfn == FRAG_PFN_NONE)
+		return;
+	frag_wl_free_reclaimed(wl, b->pfn, b->order);
+	t->live--;
+	t->live_pages -= 1ull << b->order;
+	wl_blocks_unget(t, c);
+}
+
 /* The migrated() callback body: a held block moved. */
 static inline void wl_blocks_moved(struct wl_blocks *t, uint32_t c, uint64_t old_pfn, uint64_t new_pfn)
 {

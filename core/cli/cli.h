@@ -21,6 +21,7 @@ char *cli_read_file(const char *path, size_t *len);
 
 int cmd_demo(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -78,6 +78,8 @@ const struct frag_param frag_machine_params[] = {
 		   "ZONE_MOVABLE per node, at the top of the node (movablecore=)"),
 	FRAG_PARAM("config_cma", PARAM_BOOL, struct frag_machine_opts, config_cma, 0, 0, 1, "",
 		   "CONFIG_CMA: MIGRATE_CMA exists"),
+	FRAG_PARAM("swap", PARAM_UINT, struct frag_machine_opts, swap, 0, 0, 64.0 * TiB, "bytes",
+		   "swap space (0 = none: reclaim never takes anonymous pages)"),
 	FRAG_PARAM_END,
 };
 
@@ -1504,6 +1506,7 @@ int frag_scenario_config(const struct frag_scenario *sc, struct frag_config *cfg
 	if (ret)
 		return ret;
 	cfg->sysctl = sc->sysctl;
+	cfg->swap_pages = sc->machine.swap >> FRAG_PAGE_SHIFT;
 	cfg->policy = sc->policy;
 	cfg->policy_opts = sc->policy_opts;
 	return 0;

@@ -24,11 +24,14 @@
  * step (fragmentation_score_wmark, should_proactive_compact_node,
  * compact_node) and /proc/sys/vm/compact_memory (compact_nodes).
  *
- * Not modelled (documented in docs/architecture.md): fast_find_migrateblock()
- * and fast_isolate_freepages() (the free-list shortcuts; the linear scanners
- * are used always), lock contention and need_resched() (never CONTENDED for
- * those reasons), dirty/writeback/unevictable state, and the PCP round trip
- * of migrated source pages (they go straight to the buddy).
+ * The free-list shortcuts are modelled too (fast_find_migrateblock(),
+ * fast_isolate_freepages(), fast_isolate_around(), with the reordering of
+ * the MOVABLE free lists they do: move_freelist_head/tail()).
+ *
+ * Not modelled (documented in docs/architecture.md): lock contention and
+ * need_resched() (never CONTENDED for those reasons), dirty, writeback and
+ * unevictable state, and the PCP round trip of migrated source pages (they
+ * go straight to the buddy).
  *
  * Isolated free pages leave the buddy as PG_ISOLATED heads on the run's
  * private per-order lists, linked through their next/prev fields; every one
@@ -83,8 +86,12 @@ struct compact_control {
 	uint64_t migratepages[PAGEBLOCK_NR_PAGES];   /* isolated source heads, in isolation order */
 	uint64_t free_pfn;                           /* free scanner position */
 	uint64_t migrate_pfn;                        /* migration scanner position */
+	uint64_t fast_start_pfn;                     /* lowest source block the fast search found;
+							UINT64_MAX once used (reinit_migrate_pfn()) */
 	uint64_t total_migrate_scanned;
 	uint64_t total_free_scanned;
+	unsigned fast_search_fail;                   /* failures of the fast searches */
+	int search_order;                            /* fast_isolate_freepages()' next order */
 	gfp_t gfp_mask;                              /* of the request (GFP_KERNEL for kcompactd) */
 	int order;                                   /* -1: compact_memory / proactive */
 	int migratetype;                             /* gfp_migratetype(gfp_mask) */
@@ -490,6 +497,20 @@ static bool suitable_migration_target(const struct compact_control *cc, uint64_t
 	return ret;
 }
 
+/*
+ * The policy's say on a target the fast free-list search picked (Linux
+ * takes any free block it finds on the MOVABLE lists there).
+ */
+static bool fast_target_allowed(const struct compact_control *cc, uint64_t pfn)
+{
+	if (!cc->mem->policy->suitable_migration_target)
+		return true;
+	struct frag_compact_ctx ctx;
+	compact_ctx(cc, &ctx);
+	return cc->mem->policy->suitable_migration_target(cc->mem, cc->mem->policy_priv, cc->zone,
+							  pageblock_start_pfn(pfn), &ctx, true);
+}
+
 /* fragmentation_index(): vmstat.c's __fragmentation_index() of the zone. */
 static int fragmentation_index(const struct frag_zone *z, unsigned order)
 {
@@ -668,9 +689,12 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, uint64_
 	return total_isolated;
 }
 
+static void fast_isolate_freepages(struct compact_control *cc);
+
 /*
- * isolate_freepages(): the free scanner. From cc->free_pfn down to the block
- * after the migration scanner's, in suitable blocks not marked skip, isolate
+ * isolate_freepages(): the free scanner. Unless fast_isolate_freepages()
+ * found something: from cc->free_pfn down to the block after the migration
+ * scanner's, in suitable blocks not marked skip, isolate
  * free pages until they cover the isolated sources. Async mode samples with
  * a stride of up to COMPACT_CLUSTER_MAX pages, back to 1 once a block gave
  * pages. A fully scanned block is marked skip. cc->free_pfn records where
@@ -679,11 +703,17 @@ static unsigned long isolate_freepages_block(struct compact_control *cc, uint64_
 static void isolate_freepages(struct compact_control *cc)
 {
 	struct frag_zone *z = cc->zone;
+	unsigned stride = cc->mode == MIGRATE_ASYNC ? COMPACT_CLUSTER_MAX : 1;
+
+	/* Try a small search of the free lists for a candidate. */
+	fast_isolate_freepages(cc);
+	if (cc->nr_freepages)
+		return;
+
 	uint64_t isolate_start_pfn = cc->free_pfn;
 	uint64_t block_start = pageblock_start_pfn(isolate_start_pfn);
 	uint64_t block_end = block_start + PAGEBLOCK_NR_PAGES;
 	uint64_t low_pfn = pageblock_end_pfn(cc->migrate_pfn);
-	unsigned stride = cc->mode == MIGRATE_ASYNC ? COMPACT_CLUSTER_MAX : 1;
 
 	if (block_end > zone_end_pfn(z))
 		block_end = zone_end_pfn(z);
@@ -715,6 +745,214 @@ static void isolate_freepages(struct compact_control *cc)
 		stride = stride << 1 < COMPACT_CLUSTER_MAX ? stride << 1 : COMPACT_CLUSTER_MAX;
 	}
 	cc->free_pfn = isolate_start_pfn;
+}
+
+/*
+ * move_freelist_head(): rotate a free list so that @idx is first (the
+ * entries before it go to the tail): the next reverse search starts with
+ * what this one did not reach.
+ */
+static void move_freelist_head(struct frag_zone *z, struct idx_list *l, uint32_t idx)
+{
+	if (l->head == idx)
+		return;
+	uint32_t new_tail = z->pages[idx].prev;
+	z->pages[l->tail].next = l->head;
+	z->pages[l->head].prev = l->tail;
+	z->pages[new_tail].next = IDX_NONE;
+	z->pages[idx].prev = IDX_NONE;
+	l->head = idx;
+	l->tail = new_tail;
+}
+
+/* move_freelist_tail(): rotate a free list so that @idx is last. */
+static void move_freelist_tail(struct frag_zone *z, struct idx_list *l, uint32_t idx)
+{
+	if (l->tail == idx)
+		return;
+	uint32_t new_head = z->pages[idx].next;
+	z->pages[l->tail].next = l->head;
+	z->pages[l->head].prev = l->tail;
+	z->pages[new_head].prev = IDX_NONE;
+	z->pages[idx].next = IDX_NONE;
+	l->head = new_head;
+	l->tail = idx;
+}
+
+/* freelist_scan_limit(): shorter fast searches after each failure. */
+static inline unsigned freelist_scan_limit(const struct compact_control *cc)
+{
+	unsigned shift = cc->fast_search_fail < 63 ? cc->fast_search_fail : 63;
+	return (COMPACT_CLUSTER_MAX >> (shift < 32 ? shift : 31)) + 1;
+}
+
+/* next_search_order(): orders below cc->order round-robin; -1 when wrapped. */
+static int next_search_order(struct compact_control *cc, int order)
+{
+	order--;
+	if (order < 0)
+		order = cc->order - 1;
+	if (order == cc->search_order) {
+		cc->search_order--;
+		if (cc->search_order < 0)
+			cc->search_order = cc->order - 1;
+		return -1;
+	}
+	return order;
+}
+
+/*
+ * fast_isolate_around(): after the fast search found a target at @pfn,
+ * isolate the rest of its pageblock too (not for async direct compaction,
+ * nor when there are enough targets); a block scanned to its end is marked
+ * skip.
+ */
+static void fast_isolate_around(struct compact_control *cc, uint64_t pfn)
+{
+	struct frag_zone *z = cc->zone;
+	uint64_t start_pfn, end_pfn;
+
+	if (cc->nr_freepages >= cc->nr_migratepages)
+		return;
+	if (cc->direct_compaction && cc->mode == MIGRATE_ASYNC)
+		return;
+	start_pfn = pageblock_start_pfn(pfn);
+	if (start_pfn < z->zone_start_pfn)
+		start_pfn = z->zone_start_pfn;
+	end_pfn = pageblock_end_pfn(pfn);
+	if (end_pfn > zone_end_pfn(z))
+		end_pfn = zone_end_pfn(z);
+	if (!pageblock_pfn_valid(z, start_pfn, end_pfn))
+		return;
+	isolate_freepages_block(cc, &start_pfn, end_pfn, 1);
+	if (start_pfn == end_pfn && !cc->no_set_skip_hint)
+		set_pageblock_skip(z, pfn);
+}
+
+/*
+ * fast_isolate_freepages(): before the linear free scan, search the
+ * MOVABLE free lists of orders below cc->order (from the last good order,
+ * round-robin), tail first, for a free block in the top quarter of the
+ * scan space (or, failing that, the highest one in the top half), take it,
+ * and the free pages around it. The searched list is rotated so the next
+ * search goes on where this one stopped. At the start of a scan, a failed
+ * search moves the free scanner down to the highest block seen (or to the
+ * middle of the scan space for direct compaction). Whole-zone runs
+ * (order -1) do not search.
+ */
+static void fast_isolate_freepages(struct compact_control *cc)
+{
+	struct frag_zone *z = cc->zone;
+	unsigned limit = freelist_scan_limit(cc) >> 1;
+	unsigned long nr_scanned = 0, total_isolated = 0;
+	uint64_t low_pfn, min_pfn, highest = 0, distance;
+	uint64_t page = FRAG_PFN_NONE;
+	bool scan_start = false;
+
+	if (cc->order <= 0)
+		return;
+	if (limit < 1)
+		limit = 1;
+	if (cc->free_pfn >= z->compact_init_free_pfn) {
+		limit = PAGEBLOCK_NR_PAGES >> 1;
+		scan_start = true;
+	}
+	/* Preferred: the top quarter of the scan space; acceptable: the top half. */
+	distance = cc->free_pfn - cc->migrate_pfn;
+	low_pfn = pageblock_start_pfn(cc->free_pfn - (distance >> 2));
+	min_pfn = pageblock_start_pfn(cc->free_pfn - (distance >> 1));
+	if (min_pfn > low_pfn)
+		low_pfn = min_pfn;
+	if (cc->search_order > cc->order - 1)
+		cc->search_order = cc->order - 1;
+
+	for (int order = cc->search_order; page == FRAG_PFN_NONE && order >= 0; order = next_search_order(cc, order)) {
+		struct frag_free_area *area = &z->free_area[order];
+		struct idx_list *freelist = &area->free_list[MIGRATE_MOVABLE];
+		unsigned order_scanned = 0;
+		uint64_t high_pfn = 0;
+		uint32_t stop = IDX_NONE;   /* where the reverse walk broke off */
+
+		if (!area->nr_free)
+			continue;
+		for (uint32_t i = freelist->tail; i != IDX_NONE; i = z->pages[i].prev) {
+			uint64_t pfn = idx_to_pfn(z, i);
+
+			order_scanned++;
+			nr_scanned++;
+			if (pfn >= highest) {
+				highest = pageblock_start_pfn(pfn);
+				if (highest < z->zone_start_pfn)
+					highest = z->zone_start_pfn;
+			}
+			if (pfn >= min_pfn && !fast_target_allowed(cc, pfn)) {
+				/* A policy refused the block: not a candidate. */
+			} else if (pfn >= low_pfn) {
+				cc->fast_search_fail = 0;
+				cc->search_order = order;
+				page = pfn;
+				stop = i;
+				break;
+			} else if (pfn >= min_pfn && pfn > high_pfn) {
+				high_pfn = pfn;
+				limit >>= 1;   /* shorten the scan once a candidate is found */
+			}
+			if (order_scanned >= limit) {
+				stop = i;
+				break;
+			}
+		}
+		if (page == FRAG_PFN_NONE && high_pfn) {
+			page = high_pfn;
+			stop = pfn_to_idx(z, high_pfn);
+		}
+		if (stop != IDX_NONE)
+			move_freelist_head(z, freelist, stop);
+		if (page != FRAG_PFN_NONE) {
+			unsigned long n = isolate_free_page(cc, page, (unsigned)order);
+			if (n) {
+				iso_list_add(z, &cc->freepages[order], pfn_to_idx(z, page), (unsigned)order, true);
+				nr_scanned += n - 1;
+				total_isolated += n;
+				cc->nr_freepages += n;
+			} else {
+				/* Isolation failed (watermark): abort the search. */
+				order = cc->search_order + 1;
+				page = FRAG_PFN_NONE;
+			}
+		}
+		if (cc->nr_freepages >= cc->nr_migratepages)
+			break;
+		if (order_scanned >= limit)
+			limit = limit >> 1 ? limit >> 1 : 1;
+	}
+
+	if (page == FRAG_PFN_NONE) {
+		cc->fast_search_fail++;
+		if (scan_start) {
+			/* The highest block seen above min, else (direct) the min mark. */
+			if (highest >= min_pfn) {
+				if (fast_target_allowed(cc, highest))
+					page = highest;
+				cc->free_pfn = highest;
+			} else if (cc->direct_compaction && min_pfn >= z->zone_start_pfn) {
+				uint64_t end = pageblock_end_pfn(min_pfn);
+				if (end > zone_end_pfn(z))
+					end = zone_end_pfn(z);
+				if (pageblock_pfn_valid(z, min_pfn, end) && suitable_migration_target(cc, min_pfn))
+					page = min_pfn;
+				cc->free_pfn = min_pfn;
+			}
+		}
+	}
+	if (highest && highest >= z->compact_cached_free_pfn)
+		z->compact_cached_free_pfn = highest - PAGEBLOCK_NR_PAGES;
+	cc->total_free_scanned += nr_scanned;
+	if (total_isolated)
+		frag_count(cc->mem, FRAG_STAT_compact_isolated, total_isolated);
+	if (page == FRAG_PFN_NONE)
+		return;
+	fast_isolate_around(cc, page);
 }
 
 /*
@@ -946,27 +1184,115 @@ isolate_abort:
 	cc->migrate_pfn = low_pfn;
 }
 
+/* update_fast_start_pfn(): remember the lowest block the fast search chose. */
+static inline void update_fast_start_pfn(struct compact_control *cc, uint64_t pfn)
+{
+	if (cc->fast_start_pfn == UINT64_MAX)
+		return;
+	if (!cc->fast_start_pfn || pfn < cc->fast_start_pfn)
+		cc->fast_start_pfn = pfn;
+}
+
+/* reinit_migrate_pfn(): after a failed fast search, scan linearly from the
+ * lowest block an earlier fast search chose (once). */
+static inline uint64_t reinit_migrate_pfn(struct compact_control *cc)
+{
+	if (!cc->fast_start_pfn || cc->fast_start_pfn == UINT64_MAX)
+		return cc->migrate_pfn;
+	cc->migrate_pfn = cc->fast_start_pfn;
+	cc->fast_start_pfn = UINT64_MAX;
+	return cc->migrate_pfn;
+}
+
 /*
- * isolate_migratepages(): from cc->migrate_pfn, the first pageblock below
- * the free scanner that is valid, not marked skip (checked at a block start)
- * and a suitable source, isolated with isolate_migratepages_block().
- * Unsuitable blocks move the cached restart position. (The kernel first
- * tries fast_find_migrateblock(); not modelled, see the file comment.)
+ * fast_find_migrateblock(): for costly orders (direct movable requests and
+ * kcompactd), at a pageblock start and with skip hints obeyed, search the
+ * MOVABLE free lists of orders cc->order-1 down to PAGE_ALLOC_COSTLY_ORDER
+ * (head first, freelist_scan_limit() entries) for a partly free block in
+ * the first half of the scan space (an eighth after the first pass), not
+ * marked skip: migrating its pages frees a block sooner. The entry found
+ * goes to its list's tail. Returns where the migration scanner goes on.
+ */
+static uint64_t fast_find_migrateblock(struct compact_control *cc)
+{
+	struct frag_zone *z = cc->zone;
+	unsigned limit = freelist_scan_limit(cc), nr_scanned = 0;
+	uint64_t pfn = cc->migrate_pfn, distance, high_pfn;
+	bool found_block = false;
+
+	if (cc->ignore_skip_hint || cc->finish_pageblock)
+		return pfn;
+	if (pfn != z->zone_start_pfn && pfn != pageblock_start_pfn(pfn))
+		return pfn;   /* a continuation after COMPACT_CLUSTER_MAX */
+	if (cc->order <= PAGE_ALLOC_COSTLY_ORDER)
+		return pfn;
+	if (cc->direct_compaction && cc->migratetype != MIGRATE_MOVABLE)
+		return pfn;
+
+	distance = (cc->free_pfn - cc->migrate_pfn) >> 1;
+	if (cc->migrate_pfn != z->zone_start_pfn)
+		distance >>= 2;
+	high_pfn = pageblock_start_pfn(cc->migrate_pfn + distance);
+
+	for (int order = cc->order - 1; order >= PAGE_ALLOC_COSTLY_ORDER && !found_block && nr_scanned < limit;
+	     order--) {
+		struct frag_free_area *area = &z->free_area[order];
+		struct idx_list *freelist = &area->free_list[MIGRATE_MOVABLE];
+
+		if (!area->nr_free)
+			continue;
+		for (uint32_t i = freelist->head; i != IDX_NONE; i = z->pages[i].next) {
+			uint64_t free_pfn = idx_to_pfn(z, i);
+
+			if (nr_scanned++ >= limit) {
+				move_freelist_tail(z, freelist, i);
+				break;
+			}
+			if (free_pfn < high_pfn) {
+				if (get_pageblock_skip(z, free_pfn))
+					continue;
+				move_freelist_tail(z, freelist, i);
+				update_fast_start_pfn(cc, free_pfn);
+				pfn = pageblock_start_pfn(free_pfn);
+				if (pfn < z->zone_start_pfn)
+					pfn = z->zone_start_pfn;
+				cc->fast_search_fail = 0;
+				found_block = true;
+				break;
+			}
+		}
+	}
+	cc->total_migrate_scanned += nr_scanned;
+	if (!found_block) {
+		cc->fast_search_fail++;
+		pfn = reinit_migrate_pfn(cc);
+	}
+	return pfn;
+}
+
+/*
+ * isolate_migratepages(): from where fast_find_migrateblock() says (or
+ * cc->migrate_pfn), the first pageblock below the free scanner that is
+ * valid, not marked skip (checked at a block start, unless the fast search
+ * chose it) and a suitable source, isolated with isolate_migratepages_block().
+ * Unsuitable blocks move the cached restart position.
  */
 static enum isolate_migrate isolate_migratepages(struct compact_control *cc)
 {
 	struct frag_zone *z = cc->zone;
-	uint64_t low_pfn = cc->migrate_pfn;
+	uint64_t low_pfn = fast_find_migrateblock(cc);
 	uint64_t block_start = pageblock_start_pfn(low_pfn);
 	uint64_t block_end = pageblock_end_pfn(low_pfn);
+	bool fast_find_block = low_pfn != cc->migrate_pfn && !cc->fast_search_fail;
 
 	if (block_start < z->zone_start_pfn)
 		block_start = z->zone_start_pfn;
-	for (; block_end <= cc->free_pfn;
+	for (; block_end <= cc->free_pfn; fast_find_block = false,
 	     cc->migrate_pfn = low_pfn = block_end, block_start = block_end, block_end += PAGEBLOCK_NR_PAGES) {
 		if (!pageblock_pfn_valid(z, block_start, block_end))
 			continue;
-		if ((pageblock_aligned(low_pfn) || low_pfn == z->zone_start_pfn) && !isolation_suitable(cc, low_pfn))
+		if ((pageblock_aligned(low_pfn) || low_pfn == z->zone_start_pfn) && !fast_find_block &&
+		    !isolation_suitable(cc, low_pfn))
 			continue;
 		if (!suitable_migration_source(cc, block_start)) {
 			update_cached_migrate(cc, block_end);
@@ -1061,9 +1387,9 @@ static enum compact_result __compact_finished(struct compact_control *cc)
 
 	for (unsigned order = (unsigned)cc->order; order < NR_PAGE_ORDERS; order++) {
 		const struct frag_free_area *area = &z->free_area[order];
-		if (area->free_list[cc->migratetype].head != IDX_NONE)
+		if (area->nr_free_mt[cc->migratetype])
 			return COMPACT_SUCCESS;
-		if (cc->migratetype == MIGRATE_MOVABLE && area->free_list[MIGRATE_CMA].head != IDX_NONE)
+		if (cc->migratetype == MIGRATE_MOVABLE && area->nr_free_mt[MIGRATE_CMA])
 			return COMPACT_SUCCESS;
 		if (find_suitable_fallback(cc->mem, z, order, cc->migratetype, true) >= 0)
 			return COMPACT_SUCCESS;
@@ -1100,6 +1426,7 @@ static enum compact_result compact_zone(struct compact_control *cc, struct captu
 
 	cc->total_migrate_scanned = 0;
 	cc->total_free_scanned = 0;
+	cc->fast_start_pfn = 0;
 	cc->nr_migratepages = 0;
 	cc->nr_freepages = 0;
 	cc->nr_migrate = 0;
@@ -1222,6 +1549,7 @@ static enum compact_result compact_zone_order(struct frag_mem *mem, struct frag_
 		.mem = mem,
 		.zone = z,
 		.order = (int)order,
+		.search_order = (int)order,
 		.gfp_mask = gfp,
 		.mode = prio == COMPACT_PRIO_ASYNC ? MIGRATE_ASYNC : MIGRATE_SYNC_LIGHT,
 		.alloc_flags = alloc_flags,
@@ -1393,6 +1721,7 @@ void frag_kcompactd_do_work(struct frag_mem *mem, unsigned nid, unsigned order, 
 			.mem = mem,
 			.zone = z,
 			.order = (int)order,
+			.search_order = (int)order,
 			.highest_zoneidx = highest_zoneidx,
 			.mode = MIGRATE_SYNC_LIGHT,
 			.gfp_mask = GFP_KERNEL,

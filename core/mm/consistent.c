@@ -16,14 +16,16 @@
  *  4. each PCP list holds PCP heads of its order/type owned by its CPU;
  *     pcp->count and the zone's PCP total match;
  *  5. zone counters (NR_FREE_PAGES, CMA, highatomic, free pages in blocks >=
- *     pageblock_order, reserved highatomic, allocated per type and kind)
- *     match the page array;
+ *     pageblock_order, reserved highatomic, allocated per type and kind, LRU
+ *     pages per list) match the page array; swap slots in use fit the swap;
  *  6. pageblock content counters and SPB counters, categories, fullness and
  *     list membership match; nr_isolate_pageblock counts the isolated
  *     pageblocks, whose free pages (and only theirs) are on the ISOLATE lists;
  *  7. compaction state: no block left isolated by compaction (PG_ISOLATED)
  *     and no capture pending; cached scanner positions inside the zone
- *     (migrate in [start, end], free in [pageblock_start(start), end));
+ *     (migrate in [start, end]; free in [pageblock_start(start) - one
+ *     pageblock, end): fast_isolate_freepages() may leave it one block below
+ *     the lowest, which the next run resets);
  *     skip hints only on pageblocks the scanners can look at (both ends of
  *     their in-zone range present); deferral shift <= 6.
  */
@@ -54,6 +56,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	uint64_t zs = z->zone_start_pfn, ze = zone_end_pfn(z);
 	int64_t nr_free = 0, nr_cma = 0, nr_ha = 0, nr_blocks = 0;
 	uint64_t nr_pcp = 0, nr_alloc[MIGRATE_PCPTYPES] = { 0 }, nr_kind[NR_PAGE_KINDS] = { 0 };
+	uint64_t nr_lru[NR_FRAG_LRU + 1] = { 0 };
 	uint64_t nr_free_mt[NR_PAGE_ORDERS][MIGRATE_TYPES] = { { 0 } };
 	struct pb_shadow *sh = calloc(z->nr_pageblocks, sizeof(*sh));
 	bool ok = true;
@@ -174,33 +177,54 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		} else {
 			nr_alloc[pg->mt] += n;
 			nr_kind[page_kind(pg)] += n;
+			nr_lru[lru_of(page_kind(pg), page_owner_flags(pg))] += n;
 		}
 		p += n;
 	}
 
-	/* 3. Free lists. */
+	/* 3. Free lists: the zone's, or with spb_lists each SPB's (then the
+	 * zone heads are empty and spb_has marks exactly the SPBs holding a
+	 * block of each (order, type)); per-SPB block counts in both modes. */
 	for (unsigned o = 0; o < NR_PAGE_ORDERS && ok; o++) {
 		uint64_t total = 0;
 		for (int mt = 0; mt < MIGRATE_TYPES && ok; mt++) {
-			const struct idx_list *l = &z->free_area[o].free_list[mt];
 			uint64_t cnt = 0;
-			uint32_t prev = IDX_NONE;
-			for (uint32_t i = l->head; i != IDX_NONE; i = z->pages[i].next) {
-				const struct frag_page *pg = &z->pages[i];
-				if (i >= z->spanned_pages || pg->state != PG_BUDDY || pg->order != o || pg->mt != mt ||
-				    pg->prev != prev) {
-					ok = bad(why, len, "zone %u: free_list[%u][%s] entry %#llx is corrupt", z->id, o,
-						 frag_migratetype_names[mt], (unsigned long long)idx_to_pfn(z, i));
-					break;
+			uint32_t nr_lists = z->spb_lists ? z->nr_spbs : 1;
+			if (z->spb_lists && (z->free_area[o].free_list[mt].head != IDX_NONE ||
+					     z->free_area[o].free_list[mt].tail != IDX_NONE))
+				ok = bad(why, len, "zone %u: SPB lists in use but zone free_list[%u][%d] is not empty", z->id,
+					 o, mt);
+			for (uint32_t li = 0; li < nr_lists && ok; li++) {
+				const struct idx_list *l = z->spb_lists ? &z->spb[li].free_list[o][mt] :
+									  &z->free_area[o].free_list[mt];
+				uint64_t lcnt = 0;
+				uint32_t prev = IDX_NONE;
+				for (uint32_t i = l->head; i != IDX_NONE; i = z->pages[i].next) {
+					const struct frag_page *pg = &z->pages[i];
+					if (i >= z->spanned_pages || pg->state != PG_BUDDY || pg->order != o ||
+					    pg->mt != mt || pg->prev != prev ||
+					    (z->spb_lists && pfn_to_spb(z, idx_to_pfn(z, i)) != &z->spb[li])) {
+						ok = bad(why, len, "zone %u: free_list[%u][%s] entry %#llx is corrupt", z->id,
+							 o, frag_migratetype_names[mt], (unsigned long long)idx_to_pfn(z, i));
+						break;
+					}
+					prev = i;
+					if (++lcnt > z->spanned_pages) {
+						ok = bad(why, len, "zone %u: free_list[%u][%d] loops", z->id, o, mt);
+						break;
+					}
 				}
-				prev = i;
-				if (++cnt > z->spanned_pages) {
-					ok = bad(why, len, "zone %u: free_list[%u][%d] loops", z->id, o, mt);
-					break;
+				if (ok && l->tail != prev)
+					ok = bad(why, len, "zone %u: free_list[%u][%d] tail is wrong", z->id, o, mt);
+				if (ok && z->spb_lists) {
+					bool has = z->spb_has[o][mt][li >> 6] & (1ull << (li & 63));
+					if (has != (lcnt != 0) || lcnt != z->spb[li].nr_free[o][mt])
+						ok = bad(why, len, "zone %u: SPB %u free_list[%u][%s] holds %llu, count %u, bit %d",
+							 z->id, li, o, frag_migratetype_names[mt], (unsigned long long)lcnt,
+							 z->spb[li].nr_free[o][mt], has);
 				}
+				cnt += lcnt;
 			}
-			if (ok && l->tail != prev)
-				ok = bad(why, len, "zone %u: free_list[%u][%d] tail is wrong", z->id, o, mt);
 			if (ok && (cnt != nr_free_mt[o][mt] || cnt != z->free_area[o].nr_free_mt[mt]))
 				ok = bad(why, len, "zone %u: free_list[%u][%s] has %llu entries, %llu free heads, counter %llu",
 					 z->id, o, frag_migratetype_names[mt], (unsigned long long)cnt,
@@ -211,6 +235,25 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (ok && total != z->free_area[o].nr_free)
 			ok = bad(why, len, "zone %u: free_area[%u].nr_free %llu, lists hold %llu", z->id, o,
 				 (unsigned long long)z->free_area[o].nr_free, (unsigned long long)total);
+	}
+	/* Per-SPB block counts (kept in both modes). */
+	for (uint32_t si = 0; si < z->nr_spbs && ok; si++) {
+		const struct frag_spb *spb = &z->spb[si];
+		uint64_t start = spb->start_pfn, end = spb->start_pfn + spb->nr_pages;
+		uint32_t want[NR_PAGE_ORDERS][MIGRATE_TYPES] = { { 0 } };
+		for (uint64_t q = start; q < end;) {
+			const struct frag_page *pg = &z->pages[q - zs];
+			if (pg->state == PG_BUDDY) {
+				want[pg->order][pg->mt]++;
+				q += 1ull << pg->order;
+			} else if (pg->state == PG_PCP || pg->state == PG_ALLOC) {
+				q += 1ull << pg->order;
+			} else {
+				q++;
+			}
+		}
+		if (memcmp(want, spb->nr_free, sizeof want))
+			ok = bad(why, len, "zone %u: SPB %u per-order free block counts are wrong", z->id, si);
 	}
 
 	/* 4. PCP lists. */
@@ -259,6 +302,11 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (nr_kind[k] != z->nr_kind[k])
 			ok = bad(why, len, "zone %u: %s pages %llu, counter %llu", z->id, frag_page_kind_names[k],
 				 (unsigned long long)nr_kind[k], (unsigned long long)z->nr_kind[k]);
+
+	for (int l = 0; l < NR_FRAG_LRU && ok; l++)
+		if (nr_lru[l] != z->nr_lru[l])
+			ok = bad(why, len, "zone %u: %s LRU pages %llu, counter %llu", z->id, l ? "file" : "anon",
+				 (unsigned long long)nr_lru[l], (unsigned long long)z->nr_lru[l]);
 
 	/* 6. Pageblocks and SPBs. */
 	uint64_t ha_blocks = 0;
@@ -352,7 +400,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	/* 7. Compaction state. */
 	if (ok && (z->compact_cached_migrate_pfn[0] < zs || z->compact_cached_migrate_pfn[0] > ze ||
 		   z->compact_cached_migrate_pfn[1] < zs || z->compact_cached_migrate_pfn[1] > ze ||
-		   z->compact_cached_free_pfn < (zs & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) ||
+		   z->compact_cached_free_pfn + PAGEBLOCK_NR_PAGES < (zs & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1)) ||
 		   z->compact_cached_free_pfn >= ze))
 		ok = bad(why, len, "zone %u: cached compaction pfns migrate %#llx/%#llx free %#llx outside [%#llx, %#llx)",
 			 z->id, (unsigned long long)z->compact_cached_migrate_pfn[0],
@@ -378,6 +426,9 @@ bool frag_mem_consistent(const struct frag_mem *mem, char *why, size_t len)
 {
 	if (mem->capc)
 		return bad(why, len, "a compaction capture is still pending");
+	if (mem->swap_used > mem->swap_pages)
+		return bad(why, len, "swap: %llu slots used of %llu", (unsigned long long)mem->swap_used,
+			   (unsigned long long)mem->swap_pages);
 	for (unsigned i = 0; i < mem->nr_zones; i++)
 		if (!check_zone(mem, &mem->zones[i], why, len))
 			return false;

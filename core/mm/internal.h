@@ -150,6 +150,10 @@ struct frag_spb {
 	uint8_t fullness;                        /* 0 (SB_FULL) .. NR_SPB_FULLNESS-1 */
 	uint32_t list_next;                      /* zone->spb_list[category][fullness] links (SPB index in zone) */
 	uint32_t list_prev;
+	/* Per-SPB free lists (RFC "add per-superpageblock free lists"), used
+	 * instead of the zone's when z->spb_lists is set (SPB policies). */
+	uint32_t nr_free[NR_PAGE_ORDERS][MIGRATE_TYPES]; /* free blocks per (order, type), kept in both modes */
+	struct idx_list free_list[NR_PAGE_ORDERS][MIGRATE_TYPES];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -208,6 +212,14 @@ struct frag_zone {
 	uint32_t nr_spb_cat[NR_SPB_CATEGORIES];   /* SPBs per category */
 
 	struct frag_free_area free_area[NR_PAGE_ORDERS];
+	/*
+	 * spb_lists: free blocks live on their SPB's lists (spb->free_list)
+	 * and the zone's free_list heads stay empty; free_area[].nr_free and
+	 * nr_free_mt still count the zone. spb_has[order][mt] is a bitmap of
+	 * the SPBs holding a free block of that (order, type).
+	 */
+	bool spb_lists;
+	uint64_t *spb_has[NR_PAGE_ORDERS][MIGRATE_TYPES];
 	uint64_t _watermark[NR_WMARK];            /* without boost */
 	uint64_t watermark_boost;                 /* boost_watermark() */
 	uint64_t lowmem_reserve[MAX_NR_ZONES];    /* setup_per_zone_lowmem_reserve() */
@@ -222,6 +234,7 @@ struct frag_zone {
 	uint64_t nr_pcp_pages;                    /* pages on all CPUs' PCP lists */
 	uint64_t nr_alloc[MIGRATE_PCPTYPES];      /* allocated pages by allocation migratetype */
 	uint64_t nr_kind[NR_PAGE_KINDS];          /* allocated pages by kind */
+	uint64_t nr_lru[NR_FRAG_LRU];             /* NR_ZONE_{IN,}ACTIVE_{ANON,FILE}: OWNER_LRU anon/file pages */
 
 	/* compaction.c (struct zone, CONFIG_COMPACTION) */
 	uint64_t compact_cached_free_pfn;         /* where the free scanner restarts (pageblock start) */
@@ -340,6 +353,12 @@ struct frag_mem {
 	const struct frag_policy_ops *policy;     /* never NULL after create */
 	void *policy_opts;                        /* the policy's resolved opts */
 	void *policy_priv;                        /* priv_size bytes, zeroed */
+
+	/* Reclaim (vmscan.c). */
+	uint64_t swap_pages;                      /* total_swap_pages */
+	uint64_t swap_used;                       /* swap slots in use */
+	struct frag_shrinker_slot *shrinkers;     /* register_shrinker() order */
+	unsigned nr_shrinkers;
 
 	uint64_t stat[NR_FRAG_STATS];             /* counters, see stat_list.h */
 	uint64_t nr_ops;                          /* alloc + free calls, for check_every */
@@ -460,6 +479,28 @@ void pb_account_range(struct frag_zone *z, uint64_t pfn, uint64_t nr, enum frag_
 		      unsigned owner_flags, int sign);
 void set_pageblock_migratetype(struct frag_zone *z, uint64_t pfn, int mt);
 void spb_update_category(struct frag_zone *z, struct frag_spb *spb);
+
+/* Per-SPB free lists (pageblock.c, page_alloc.c). */
+int frag_zone_set_spb_lists(struct frag_zone *z, bool on);
+uint32_t __rmqueue_smallest_spb(struct frag_zone *z, struct frag_spb *spb, unsigned order, int mt);
+/* The first block of the (zone or SPB) free lists of (@order, @mt), and the
+ * one after @idx: walks every free block of the zone of that list type. */
+uint32_t free_area_first(const struct frag_zone *z, unsigned order, int mt);
+uint32_t free_area_next(const struct frag_zone *z, uint32_t idx, unsigned order, int mt);
+/* The first SPB index >= @from with a free block of (@order, @mt) (SPB lists only). */
+uint32_t spb_find_free(const struct frag_zone *z, unsigned order, int mt, uint32_t from);
+
+/* Link @idx at the tail of @l (its old links are ignored). */
+static inline void idx_list_link_tail(struct frag_page *pages, struct idx_list *l, uint32_t idx)
+{
+	pages[idx].next = IDX_NONE;
+	pages[idx].prev = l->tail;
+	if (l->tail != IDX_NONE)
+		pages[l->tail].next = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+}
 void spb_change_fullness(struct frag_zone *z, struct frag_spb *spb);
 
 /* sb_update_list() for fullness: move lists only when a bucket edge is crossed. */
@@ -697,5 +738,43 @@ void frag_maybe_check(struct frag_mem *mem);
 int frag_boot_reserve_contig(struct frag_mem *mem, uint64_t pfn, unsigned order, gfp_t gfp,
 			     const struct frag_owner *owner);
 void frag_init_per_zone_wmark_min(struct frag_mem *mem, bool user_set, bool thp_enabled);
+/* ---------------------------------------------------------------------- */
+/* Reclaim (vmscan.c)                                                     */
+/* ---------------------------------------------------------------------- */
+
+#define DEF_PRIORITY      12
+#define SWAP_CLUSTER_MAX  32
+
+/* A registered shrinker and its per-node deferred work (shrinker->nr_deferred). */
+struct frag_shrinker_slot {
+	struct frag_shrinker s;
+	int64_t *nr_deferred;                     /* [nr_nodes] */
+};
+
+/* The LRU list an allocated block is on, NR_FRAG_LRU if none. */
+static inline unsigned lru_of(unsigned kind, unsigned owner_flags)
+{
+	if (!(owner_flags & OWNER_LRU))
+		return NR_FRAG_LRU;
+	return kind == KIND_ANON ? FRAG_LRU_ANON : kind == KIND_FILE ? FRAG_LRU_FILE : NR_FRAG_LRU;
+}
+
+/* lruvec_add_folio() / lruvec_del_folio(): zone LRU sizes, from prep_new_page() and free_pages_prepare(). */
+static inline void lru_account(struct frag_zone *z, unsigned kind, unsigned owner_flags, uint64_t nr, int sign)
+{
+	unsigned lru = lru_of(kind, owner_flags);
+	if (lru < NR_FRAG_LRU)
+		z->nr_lru[lru] += sign > 0 ? nr : -nr;
+}
+
+void vmscan_init(struct frag_mem *mem, const struct frag_config *cfg);
+void vmscan_destroy(struct frag_mem *mem);
+void wakeup_kswapd(struct frag_mem *mem, struct frag_zone *z, gfp_t gfp, unsigned order, enum zone_type highest);
+bool pgdat_balanced(const struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+unsigned balance_pgdat(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
+uint64_t try_to_free_pages(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp);
+uint64_t vmscan_zone_reclaimable_pages(const struct frag_mem *mem, unsigned zone_id);
+uint64_t do_shrink_slab(struct frag_mem *mem, unsigned shrinker_id, unsigned nid, int priority);
+uint64_t shrink_slab(struct frag_mem *mem, gfp_t gfp, unsigned nid, int priority);
 
 #endif /* FRAG_MM_INTERNAL_H */

@@ -42,6 +42,7 @@ void frag_sysctl_defaults(struct frag_sysctl *s)
 	s->pcp_batch_scale_max = 5;
 	s->extfrag_threshold = 500;
 	s->compaction_proactiveness = 20;
+	s->swappiness = 60;
 	s->defrag_mode = false;
 	s->thp_pcp = true;
 	s->thp_enabled = true;
@@ -352,6 +353,8 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	if (cfg->sysctl.compaction_proactiveness > 100)
 		return fail(err, errlen, "sysctl: compaction_proactiveness = %u, must be 0..100",
 			    cfg->sysctl.compaction_proactiveness);
+	if (cfg->sysctl.swappiness > 200)
+		return fail(err, errlen, "sysctl: swappiness = %u, must be 0..200", cfg->sysctl.swappiness);
 	if (cfg->sysctl.pcp_batch_scale_max > 6)
 		return fail(err, errlen, "sysctl: pcp_batch_scale_max = %u, must be 0..6", cfg->sysctl.pcp_batch_scale_max);
 	if (cfg->sysctl.min_free_kbytes && (cfg->sysctl.min_free_kbytes < 128 || cfg->sysctl.min_free_kbytes > 1ull << 30))
@@ -531,6 +534,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 
 	mem->min_free_kbytes_user = cfg->sysctl.min_free_kbytes != 0;
 	frag_init_per_zone_wmark_min(mem, mem->min_free_kbytes_user, cfg->sysctl.thp_enabled);
+	vmscan_init(mem, cfg);
 
 	if (mem->policy->init) {
 		ret = mem->policy->init(mem, mem->policy_priv, mem->policy_opts);
@@ -556,11 +560,16 @@ void frag_mem_destroy(struct frag_mem *mem)
 		return;
 	if (mem->policy && mem->policy->fini && mem->policy_priv)
 		mem->policy->fini(mem, mem->policy_priv);
+	vmscan_destroy(mem);
 	if (mem->nodes)
 		for (unsigned n = 0; n < mem->nr_nodes; n++)
 			free(mem->nodes[n].zonelist);
 	free(mem->nodes);
 	free(mem->cpu_node);
+	for (unsigned zi = 0; mem->zones && zi < mem->nr_zones; zi++)
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				free(mem->zones[zi].spb_has[o][mt]);
 	free(mem->zones);
 	free(mem->pageblocks);
 	free(mem->spbs);
@@ -726,6 +735,11 @@ int frag_mem_clone(const struct frag_mem *src, const struct frag_env *env, struc
 	m->policy_opts = NULL;
 	m->policy_priv = NULL;
 	m->capc = NULL;
+	/* Shrinkers call into the environment's caches: a clone has none (and
+	 * with no shrink_lru callback no LRU reclaim either), so nothing in
+	 * the copy frees anything the environment holds. */
+	m->shrinkers = NULL;
+	m->nr_shrinkers = 0;
 	m->env = env ? *env : (struct frag_env){ 0 };
 
 	uint64_t nr_pages = src->end_pfn - src->base_pfn;
@@ -735,6 +749,9 @@ int frag_mem_clone(const struct frag_mem *src, const struct frag_env *env, struc
 	m->pages = dup_array(src->pages, nr_pages, sizeof(*src->pages));
 	m->cpu_node = dup_array(src->cpu_node, src->nr_cpus, sizeof(*src->cpu_node));
 	m->zones = dup_array(src->zones, src->nr_zones, sizeof(*src->zones));
+	if (m->zones)
+		for (unsigned zi = 0; zi < m->nr_zones; zi++)
+			memset(m->zones[zi].spb_has, 0, sizeof(m->zones[zi].spb_has));
 	m->pageblocks = dup_array(src->pageblocks, src->nr_pageblocks_total, sizeof(*src->pageblocks));
 	m->spbs = dup_array(src->spbs, src->nr_spbs_total, sizeof(*src->spbs));
 	m->pcps = dup_array(src->pcps, (size_t)src->nr_zones * src->nr_cpus, sizeof(*src->pcps));
@@ -758,6 +775,14 @@ int frag_mem_clone(const struct frag_mem *src, const struct frag_env *env, struc
 		z->pb = m->pageblocks + (sz->pb - src->pageblocks);
 		z->spb = m->spbs + (sz->spb - src->spbs);
 		z->pcp = m->pcps + (sz->pcp - src->pcps);
+		if (!sz->spb_lists)
+			continue;
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				z->spb_has[o][mt] = dup_array(sz->spb_has[o][mt], (sz->nr_spbs + 63) / 64, sizeof(uint64_t));
+				if (!z->spb_has[o][mt])
+					goto enomem;
+			}
 	}
 	if (ops->opts_size) {
 		m->policy_opts = dup_array(src->policy_opts, 1, ops->opts_size);
@@ -823,7 +848,12 @@ uint64_t frag_mem_hash(const struct frag_mem *mem)
 		z.pb = NULL;
 		z.spb = NULL;
 		z.pcp = NULL;
+		memset(z.spb_has, 0, sizeof z.spb_has);
 		h = fnv64(h, &z, sizeof z);
+		if (z.spb_lists)
+			for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+					h = fnv64(h, mem->zones[zi].spb_has[o][mt], (z.nr_spbs + 63) / 64 * sizeof(uint64_t));
 	}
 	for (unsigned n = 0; n < mem->nr_nodes; n++) {
 		struct frag_node node;
@@ -833,6 +863,8 @@ uint64_t frag_mem_hash(const struct frag_mem *mem)
 		h = fnv64(h, mem->nodes[n].zonelist, mem->nr_zones * sizeof(unsigned));
 	}
 	h = fnv64(h, mem->stat, sizeof mem->stat);
+	h = fnv64(h, &mem->swap_pages, sizeof mem->swap_pages);
+	h = fnv64(h, &mem->swap_used, sizeof mem->swap_used);
 	h = fnv(h, &mem->mobility_disabled, sizeof mem->mobility_disabled);
 	if (mem->policy->opts_size)
 		h = fnv64(h, mem->policy_opts, mem->policy->opts_size);

@@ -106,6 +106,66 @@ static inline void account_freepages(struct frag_zone *z, int64_t nr, int mt, un
 		z->nr_free_pages_blocks += nr;
 }
 
+/*
+ * The list a free block of (@order, @mt) at @idx lives on: the zone's, or
+ * with z->spb_lists its SPB's. spb_free_count() keeps the SPB's per
+ * (order, type) block count (both modes) and, with SPB lists, the zone's
+ * "which SPBs hold such a block" bitmap.
+ */
+static inline struct idx_list *free_list_of(struct frag_zone *z, uint32_t idx, unsigned order, int mt)
+{
+	if (!z->spb_lists)
+		return &z->free_area[order].free_list[mt];
+	return &pfn_to_spb(z, idx_to_pfn(z, idx))->free_list[order][mt];
+}
+
+static inline void spb_free_count(struct frag_zone *z, uint32_t idx, unsigned order, int mt, int d)
+{
+	struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
+	uint32_t n = spb->nr_free[order][mt];
+	spb->nr_free[order][mt] = n + (uint32_t)d;
+	if (z->spb_lists && (n == 0 || n + (uint32_t)d == 0)) {
+		uint32_t si = (uint32_t)(spb - z->spb);
+		uint64_t bit = 1ull << (si & 63);
+		if (d > 0)
+			z->spb_has[order][mt][si >> 6] |= bit;
+		else
+			z->spb_has[order][mt][si >> 6] &= ~bit;
+	}
+}
+
+/* The first SPB index >= @from holding a free block of (@order, @mt), or IDX_NONE. */
+uint32_t spb_find_free(const struct frag_zone *z, unsigned order, int mt, uint32_t from)
+{
+	const uint64_t *bm = z->spb_has[order][mt];
+	for (uint32_t w = from >> 6; w < (z->nr_spbs + 63) / 64; w++) {
+		uint64_t x = bm[w];
+		if (w == from >> 6)
+			x &= ~0ull << (from & 63);
+		if (x)
+			return w * 64 + (uint32_t)__builtin_ctzll(x);
+	}
+	return IDX_NONE;
+}
+
+uint32_t free_area_first(const struct frag_zone *z, unsigned order, int mt)
+{
+	if (!z->spb_lists)
+		return z->free_area[order].free_list[mt].head;
+	uint32_t si = spb_find_free(z, order, mt, 0);
+	return si == IDX_NONE ? IDX_NONE : z->spb[si].free_list[order][mt].head;
+}
+
+uint32_t free_area_next(const struct frag_zone *z, uint32_t idx, unsigned order, int mt)
+{
+	uint32_t next = z->pages[idx].next;
+	if (next != IDX_NONE || !z->spb_lists)
+		return next;
+	uint32_t si = (uint32_t)(pfn_to_spb(z, idx_to_pfn(z, idx)) - z->spb);
+	si = spb_find_free(z, order, mt, si + 1);
+	return si == IDX_NONE ? IDX_NONE : z->spb[si].free_list[order][mt].head;
+}
+
 /**
  * __add_to_free_list() - put the free block at @idx of @order on
  * free_list[@mt], at the head or the @tail, and account it.
@@ -118,7 +178,8 @@ void __add_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int m
 	p->state = PG_BUDDY;
 	p->order = (uint8_t)order;
 	p->mt = (uint8_t)mt;
-	idx_list_add(z->pages, &area->free_list[mt], idx, tail);
+	idx_list_add(z->pages, free_list_of(z, idx, order, mt), idx, tail);
+	spb_free_count(z, idx, order, mt, +1);
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
 	account_freepages(z, 1 << order, mt, order);
@@ -132,7 +193,8 @@ void __del_from_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int
 	struct frag_free_area *area = &z->free_area[order];
 
 	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != mt);
-	idx_list_del(z->pages, &area->free_list[mt], idx);
+	idx_list_del(z->pages, free_list_of(z, idx, order, mt), idx);
+	spb_free_count(z, idx, order, mt, -1);
 	area->nr_free--;
 	area->nr_free_mt[mt]--;
 	account_freepages(z, -(1 << order), mt, order);
@@ -147,11 +209,13 @@ void move_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int ol
 	struct frag_free_area *area = &z->free_area[order];
 
 	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != old_mt);
-	idx_list_del(z->pages, &area->free_list[old_mt], idx);
+	idx_list_del(z->pages, free_list_of(z, idx, order, old_mt), idx);
+	spb_free_count(z, idx, order, old_mt, -1);
 	area->nr_free_mt[old_mt]--;
 	account_freepages(z, -(1 << order), old_mt, order);
 	p->mt = (uint8_t)new_mt;
-	idx_list_add(z->pages, &area->free_list[new_mt], idx, true);
+	idx_list_add(z->pages, free_list_of(z, idx, order, new_mt), idx, true);
+	spb_free_count(z, idx, order, new_mt, +1);
 	area->nr_free_mt[new_mt]++;
 	account_freepages(z, 1 << order, new_mt, order);
 }
@@ -183,7 +247,7 @@ void page_del_and_expand(struct frag_zone *z, uint32_t idx, unsigned low, unsign
 uint32_t __rmqueue_smallest(struct frag_zone *z, unsigned order, int mt)
 {
 	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
-		uint32_t idx = z->free_area[o].free_list[mt].head;
+		uint32_t idx = free_area_first(z, o, mt);
 		if (idx == IDX_NONE)
 			continue;
 		page_del_and_expand(z, idx, order, o, mt);
@@ -350,7 +414,7 @@ int find_suitable_fallback_linux(const struct frag_mem *mem, const struct frag_z
 		return -1;
 	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
 		int fmt = fallbacks[mt][i];
-		if (area->free_list[fmt].head != IDX_NONE)
+		if (area->nr_free_mt[fmt])
 			return fmt;
 	}
 	return -1;
@@ -548,7 +612,7 @@ uint32_t __rmqueue_claim(struct frag_mem *mem, struct frag_zone *z, unsigned ord
 			continue;
 		if (fmt == -2)
 			break;
-		uint32_t idx = z->free_area[co].free_list[fmt].head;
+		uint32_t idx = free_area_first(z, co, fmt);
 		idx = try_to_claim_block(mem, z, idx, (unsigned)co, order, start_mt, fmt, alloc_flags);
 		if (idx != IDX_NONE) {
 			trace_extfrag(mem, z, idx, order, (unsigned)co, start_mt, fmt);
@@ -568,7 +632,7 @@ uint32_t __rmqueue_steal(struct frag_mem *mem, struct frag_zone *z, unsigned ord
 		int fmt = find_suitable_fallback(mem, z, co, start_mt, false);
 		if (fmt < 0)
 			continue;
-		uint32_t idx = z->free_area[co].free_list[fmt].head;
+		uint32_t idx = free_area_first(z, co, fmt);
 		page_del_and_expand(z, idx, order, co, fmt);
 		trace_extfrag(mem, z, idx, order, co, start_mt, fmt);
 		return idx;
@@ -687,12 +751,12 @@ bool __zone_watermark_ok(const struct frag_mem *mem, const struct frag_zone *z, 
 		if (!area->nr_free)
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (area->free_list[mt].head != IDX_NONE)
+			if (area->nr_free_mt[mt])
 				return true;
-		if ((alloc_flags & ALLOC_CMA) && area->free_list[MIGRATE_CMA].head != IDX_NONE)
+		if ((alloc_flags & ALLOC_CMA) && area->nr_free_mt[MIGRATE_CMA])
 			return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    area->free_list[MIGRATE_HIGHATOMIC].head != IDX_NONE)
+		    area->nr_free_mt[MIGRATE_HIGHATOMIC])
 			return true;
 	}
 	return false;
@@ -789,7 +853,7 @@ static bool unreserve_highatomic_pageblock(struct frag_mem *mem, const unsigned 
 			continue;
 		frag_count(mem, FRAG_STAT_zone_lock, 1);
 		for (unsigned order = 0; order < NR_PAGE_ORDERS; order++) {
-			uint32_t idx = z->free_area[order].free_list[MIGRATE_HIGHATOMIC].head;
+			uint32_t idx = free_area_first(z, order, MIGRATE_HIGHATOMIC);
 			if (idx == IDX_NONE)
 				continue;
 			uint64_t pfn = idx_to_pfn(z, idx);
@@ -851,6 +915,7 @@ void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsi
 	pb_account(z, pfn, nr, CT_ALLOC, mt, oflags, +1);
 	z->nr_alloc[mt] += nr;
 	z->nr_kind[kind] += nr;
+	lru_account(z, kind, oflags, nr, +1);
 }
 
 /* Undo prep_new_page() accounting for a block about to be freed (or
@@ -863,6 +928,7 @@ void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
 	pb_account(z, pfn, nr, CT_ALLOC, p->mt, page_owner_flags(p), -1);
 	z->nr_alloc[p->mt] -= nr;
 	z->nr_kind[page_kind(p)] -= nr;
+	lru_account(z, page_kind(p), page_owner_flags(p), nr, -1);
 	p->state = PG_TAIL;
 	p->flags = 0;
 	p->next = p->prev = p->priv = 0;
@@ -907,19 +973,6 @@ static void zone_statistics(struct frag_mem *mem, const struct alloc_context *ac
 		frag_count(mem, FRAG_STAT_numa_other, nr);
 }
 
-static void wakeup_kswapd(struct frag_mem *mem, struct frag_zone *z, unsigned order, enum zone_type highest)
-{
-	struct frag_node *node = &mem->nodes[z->nid];
-
-	frag_count(mem, FRAG_STAT_kswapd_wake_request, 1);
-	if (node->kswapd_order < order)
-		node->kswapd_order = order;
-	if (node->kswapd_highest_zoneidx < highest)
-		node->kswapd_highest_zoneidx = highest;
-	if (mem->env.wakeup_kswapd)
-		mem->env.wakeup_kswapd(mem->env.arg, z->nid, order, highest);
-}
-
 /**
  * rmqueue() - from the PCP list when the order is cacheable, else (or when
  * the PCP refill fails) from the buddy; then handle a pending boost:
@@ -943,7 +996,7 @@ static uint64_t rmqueue(struct frag_mem *mem, const struct alloc_context *ac, st
 	}
 	if ((alloc_flags & ALLOC_KSWAPD) && unlikely(z->flags & ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~ZONE_BOOSTED_WATERMARK;
-		wakeup_kswapd(mem, z, 0, z->type);
+		wakeup_kswapd(mem, z, 0, 0, z->type);
 	}
 	return pfn;
 }
@@ -1080,7 +1133,7 @@ static unsigned gfp_to_alloc_flags(const struct frag_mem *mem, gfp_t gfp, unsign
 
 /* wake_all_kswapds(): every node of the zonelist, order raised to a
  * pageblock under defrag_mode. */
-static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct alloc_context *ac)
+static void wake_all_kswapds(struct frag_mem *mem, gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
 	const struct frag_node *node = ac->node;
 	unsigned reclaim_order = order;
@@ -1093,7 +1146,7 @@ static void wake_all_kswapds(struct frag_mem *mem, unsigned order, const struct 
 		if (z->type > ac->highest_zoneidx || (int)z->nid == last_nid)
 			continue;
 		last_nid = (int)z->nid;
-		wakeup_kswapd(mem, z, reclaim_order, ac->highest_zoneidx);
+		wakeup_kswapd(mem, z, gfp, reclaim_order, ac->highest_zoneidx);
 	}
 }
 
@@ -1142,9 +1195,8 @@ static uint64_t __alloc_pages_may_oom(struct frag_mem *mem, gfp_t gfp, unsigned 
 /*
  * __alloc_pages_direct_reclaim(): try_to_free_pages() then, if it made
  * progress, one retry; if that fails, release a HIGHATOMIC block (keeping one
- * per zone), drain the PCPs and retry once more. Reclaim itself (LRU aging,
- * shrinkers) is modelled in vmscan.c with the reclaim/compaction issue;
- * until then it reports no progress.
+ * per zone), drain the PCPs and retry once more. Reclaim itself is
+ * vmscan.c's try_to_free_pages() (mem->reclaim).
  */
 static uint64_t __alloc_pages_direct_reclaim(struct frag_mem *mem, gfp_t gfp, unsigned order,
 					     unsigned alloc_flags, struct alloc_context *ac,
@@ -1313,7 +1365,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 						       &mem->zones[ac->node->zonelist[ac->preferred_zone]], gfp,
 						       order, alloc_flags, true);
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(mem, order, ac);
+		wake_all_kswapds(mem, gfp, order, ac);
 
 	pfn = get_page_from_freelist(mem, gfp, order, alloc_flags, ac, zone_out);
 	if (pfn != FRAG_PFN_NONE)
@@ -1334,7 +1386,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 
 retry:
 	if (alloc_flags & ALLOC_KSWAPD)
-		wake_all_kswapds(mem, order, ac);
+		wake_all_kswapds(mem, gfp, order, ac);
 
 	/* __gfp_pfmemalloc_flags(): the reserve flags replace the others. */
 	if (pfmemalloc)

@@ -16,6 +16,9 @@
  * set_pageblock_migratetype(), so the counters never drift from the page
  * array; frag_mem_consistent() recomputes them from scratch.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "internal.h"
 
 const char *const spb_category_names[NR_SPB_CATEGORIES] = {
@@ -97,6 +100,9 @@ void spb_lists_init(struct frag_zone *z)
 	}
 	for (uint32_t i = 0; i < z->nr_spbs; i++) {
 		struct frag_spb *spb = &z->spb[i];
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				spb->free_list[o][mt] = (struct idx_list){ IDX_NONE, IDX_NONE };
 		spb->category = (uint8_t)spb_compute_category(spb);
 		spb->fullness = (uint8_t)spb_compute_fullness(spb);
 		z->nr_spb_cat[spb->category]++;
@@ -166,4 +172,70 @@ void set_pageblock_migratetype(struct frag_zone *z, uint64_t pfn, int mt)
 	spb->nr_pb[mt]++;
 	pb->mt = (uint8_t)mt;
 	spb_update_category(z, spb);
+}
+
+/*
+ * frag_zone_set_spb_lists() - move @z's free blocks to per-SPB free lists
+ * (@on) or back to the zone's lists, keeping each list's order (the RFC's
+ * "add per-superpageblock free lists"; for SPB policies' init()). Counters
+ * do not change. 0 or -ENOMEM.
+ */
+int frag_zone_set_spb_lists(struct frag_zone *z, bool on)
+{
+	if (z->spb_lists == on)
+		return 0;
+	size_t words = (z->nr_spbs + 63) / 64;
+	if (on) {
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				z->spb_has[o][mt] = calloc(words, sizeof(uint64_t));
+				if (!z->spb_has[o][mt])
+					return -ENOMEM;
+			}
+	}
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			/* Unlink in list order, relink at the tail of the other list. */
+			uint32_t idx = on ? z->free_area[o].free_list[mt].head : IDX_NONE;
+			if (!on) {
+				for (uint32_t si = 0; si < z->nr_spbs; si++) {
+					struct idx_list *l = &z->spb[si].free_list[o][mt];
+					for (uint32_t i = l->head, next; i != IDX_NONE; i = next) {
+						next = z->pages[i].next;
+						idx_list_link_tail(z->pages, &z->free_area[o].free_list[mt], i);
+					}
+					*l = (struct idx_list){ IDX_NONE, IDX_NONE };
+				}
+				free(z->spb_has[o][mt]);
+				z->spb_has[o][mt] = NULL;
+				continue;
+			}
+			for (uint32_t next; idx != IDX_NONE; idx = next) {
+				next = z->pages[idx].next;
+				struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
+				idx_list_link_tail(z->pages, &spb->free_list[o][mt], idx);
+				uint32_t si = (uint32_t)(spb - z->spb);
+				z->spb_has[o][mt][si >> 6] |= 1ull << (si & 63);
+			}
+			z->free_area[o].free_list[mt] = (struct idx_list){ IDX_NONE, IDX_NONE };
+		}
+	z->spb_lists = on;
+	return 0;
+}
+
+/*
+ * __rmqueue_smallest_spb() - __rmqueue_smallest() inside one SPB: the head
+ * block of the SPB's free_list[@mt] at the smallest order >= @order, split
+ * down to @order (the halves stay in the SPB). Needs z->spb_lists.
+ */
+uint32_t __rmqueue_smallest_spb(struct frag_zone *z, struct frag_spb *spb, unsigned order, int mt)
+{
+	for (unsigned o = order; o < NR_PAGE_ORDERS; o++) {
+		uint32_t idx = spb->free_list[o][mt].head;
+		if (idx == IDX_NONE)
+			continue;
+		page_del_and_expand(z, idx, order, o, mt);
+		return idx;
+	}
+	return IDX_NONE;
 }

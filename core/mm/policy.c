@@ -81,6 +81,8 @@ const struct frag_param frag_sysctl_params[] = {
 		   "vm.extfrag_threshold: compaction only when the fragmentation index exceeds this"),
 	FRAG_PARAM("compaction_proactiveness", PARAM_U32, struct frag_sysctl, compaction_proactiveness, 20, 0, 100, "",
 		   "vm.compaction_proactiveness: proactive compaction target (0 = off)"),
+	FRAG_PARAM("swappiness", PARAM_U32, struct frag_sysctl, swappiness, 60, 0, 200, "",
+		   "vm.swappiness: reclaim pressure on anon vs file pages (anon:file = swappiness:200-swappiness)"),
 	FRAG_PARAM("defrag_mode", PARAM_BOOL, struct frag_sysctl, defrag_mode, 0, 0, 1, "",
 		   "vm.defrag_mode: keep ALLOC_NOFRAGMENT until just before OOM"),
 	FRAG_PARAM("thp_pcp", PARAM_BOOL, struct frag_sysctl, thp_pcp, 1, 0, 1, "",

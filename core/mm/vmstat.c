@@ -391,10 +391,11 @@ void frag_pageblock_summary(const struct frag_mem *mem, struct frag_pageblock_su
 				s->free++;
 			bool mixed = false;
 			for (int a = 0; a < MIGRATE_PCPTYPES; a++)
-				if (a != pb->mt && pb->nr_alloc[a])
+				if (a != mt && pb->nr_alloc[a])
 					mixed = true;
+			/* /proc/pagetypeinfo's mixed-blocks view: CMA blocks are shown as Movable */
 			if (mixed)
-				s->mixed[mt]++;
+				s->mixed[is_migrate_cma(mt) ? MIGRATE_MOVABLE : mt]++;
 		}
 	}
 }
@@ -413,8 +414,8 @@ void frag_show_pageblockinfo(const struct frag_mem *mem, struct frag_buf *out)
 			const struct frag_pageblock *pb = &z->pb[b];
 			int mt = (pb->flags & PB_MIGRATE_ISOLATE) ? MIGRATE_ISOLATE : pb->mt;
 			for (int a = 0; a < MIGRATE_PCPTYPES; a++)
-				if (a != pb->mt && pb->nr_alloc[a]) {
-					mixed[mt]++;
+				if (a != mt && pb->nr_alloc[a]) {
+					mixed[is_migrate_cma(mt) ? MIGRATE_MOVABLE : mt]++;
 					break;
 				}
 		}

@@ -191,30 +191,59 @@ void sim_cpu_actor(int argc, char **argv)
 /* Kernel daemons                                                         */
 /* ---------------------------------------------------------------------- */
 
+/* A wake-up reached kswapd: the one the CPUs signalled is consumed. */
+static void kswapd_woken(struct sim *s, struct sim_node *n)
+{
+	n->kswapd_pending = false;
+	n->kswapd_signalled = false;
+	n->kswapd_wake++;
+	s->c.daemon_wakeups++;
+}
+
 /*
- * kswapd: sleeps until wakeup_kswapd() (the allocator crossed a watermark or
- * a boost is pending), then runs balance_pgdat(). Reclaim is modelled with
- * the reclaim/compaction issue; until then a run finds nothing to do and
- * costs costs.kswapd_run of daemon CPU time.
+ * kswapd (mm/vmscan.c kswapd()): the model runs the loop's logic
+ * (frag_kswapd_*), the actor supplies the waits. Before sleeping kswapd naps
+ * FRAG_KSWAPD_NAP_NS (HZ/10) on its semaphore; a wake-up during the nap
+ * (wakeup_kswapd() -> sim_wake_daemons()) cuts it short. Then it either
+ * sleeps until woken or, not balanced, runs again at once. A run is
+ * balance_pgdat() in one step of model time: the node's kswapd is marked
+ * active (wakeups are not delivered, get_page_from_freelist() skips the
+ * node on NUMA machines), and the actor then spends the run's simulated
+ * CPU time: kswapd_run plus the reclaim costs of what it scanned,
+ * reclaimed, swapped and shrank (docs/costs.md).
  */
 void sim_kswapd_actor(int argc, char **argv)
 {
 	struct sim_node *n = sg_actor_self_get_data();
 	struct sim *s = n->sim;
 	unsigned nid = n->id;
+	struct frag_kswapd k;
 	(void)argc;
 	(void)argv;
 
 	sg_actor_daemonize(sg_actor_self());
+	frag_kswapd_init(&k);
 	for (;;) {
-		sg_sem_acquire(n->kswapd_sem);
-		n->kswapd_pending = false;
-		n->kswapd_signalled = false;
-		n->kswapd_wake++;
-		s->c.daemon_wakeups++;
+		bool napped = frag_kswapd_try_to_nap(s->mem, nid, &k), woken = false;
+		if (napped && sg_sem_acquire_timeout(n->kswapd_sem, ns2s(FRAG_KSWAPD_NAP_NS)) == 0) {
+			woken = true;
+			kswapd_woken(s, n);
+		}
+		if (frag_kswapd_try_to_sleep(s->mem, nid, &k, napped, woken)) {
+			sg_sem_acquire(n->kswapd_sem);
+			kswapd_woken(s, n);
+		}
+
 		frag_node_set_kswapd_active(s->mem, nid, true);
-		n->kswapd_ns += s->costs.kswapd_run;
-		sg_actor_sleep_for(ns2s(s->costs.kswapd_run));
+		s->kswapd_nid = (int)nid;
+		frag_kswapd_run(s->mem, nid, &k);
+		s->kswapd_nid = -1;
+		uint64_t reclaim = sim_reclaim_cost(&s->costs, k.nr_scanned, k.nr_reclaimed, k.nr_swapped,
+						    k.nr_slab_scanned);
+		uint64_t cost = s->costs.kswapd_run + reclaim;
+		frag_vm_event(s->mem, FRAG_STAT_reclaim_ns, reclaim);
+		n->kswapd_ns += cost;
+		sg_actor_sleep_for(ns2s(cost));
 		frag_node_set_kswapd_active(s->mem, nid, false);
 	}
 }

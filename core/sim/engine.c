@@ -162,6 +162,104 @@ static bool env_migrate_folio(void *arg, const struct frag_owner *owner, uint64_
 	return true;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Reclaim: the LRU lists and shrinkers of the workload instances         */
+/* ---------------------------------------------------------------------- */
+
+/* Simulated time of reclaim work (docs/costs.md). */
+uint64_t sim_reclaim_cost(const struct frag_costs *k, uint64_t scanned, uint64_t reclaimed, uint64_t swapped,
+			  uint64_t slab_scanned)
+{
+	return scanned * k->reclaim_scan_page + reclaimed * k->reclaim_page + swapped * k->swap_out_page +
+	       slab_scanned * k->shrink_object;
+}
+
+/* The CPU whose PCP lists take reclaimed pages: kswapd's node's first CPU,
+ * else the allocating CPU (the node's first one before the actors run). */
+static void set_reclaim_cpu(struct sim *s, unsigned nid)
+{
+	if (s->kswapd_nid < 0 && s->cur) {
+		s->reclaim_cpu = s->cur->id;
+		return;
+	}
+	unsigned n = s->kswapd_nid >= 0 ? (unsigned)s->kswapd_nid : nid;
+	for (unsigned c = 0; c < s->nr_cpus; c++)
+		if (s->cpus[c].nid == n) {
+			s->reclaim_cpu = c;
+			return;
+		}
+	s->reclaim_cpu = 0;
+}
+
+/*
+ * env.shrink_lru(): split @nr_to_scan over the instances in proportion to
+ * their LRU pages on node @nid, in instance order: instance i gets
+ * ceil(nr_to_scan * pages_i / total), capped by what is left, so the
+ * split is deterministic and asks for no more than @nr_to_scan in all.
+ */
+static uint64_t env_shrink_lru(void *arg, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan,
+			       uint64_t *nr_scanned)
+{
+	struct sim *s = arg;
+	uint64_t pages[FRAG_SC_MAX_WORKLOADS], total = 0, left = nr_to_scan, reclaimed = 0;
+
+	*nr_scanned = 0;
+	for (unsigned i = 0; i < s->nr_wl; i++) {
+		const struct frag_wl *wl = &s->wl[i];
+		pages[i] = wl->ops->lru_pages && wl->ops->shrink_lru ? wl->ops->lru_pages(&s->wl[i], nid, lru) : 0;
+		total += pages[i];
+	}
+	if (!total)
+		return 0;
+	set_reclaim_cpu(s, nid);
+	for (unsigned i = 0; i < s->nr_wl && left; i++) {
+		if (!pages[i])
+			continue;
+		unsigned __int128 share = ((unsigned __int128)nr_to_scan * pages[i] + total - 1) / total;
+		uint64_t ask = share < left ? (uint64_t)share : left, scanned = 0;
+		reclaimed += s->wl[i].ops->shrink_lru(&s->wl[i], nid, lru, ask, &scanned);
+		*nr_scanned += scanned;
+		left -= ask;
+	}
+	return reclaimed;
+}
+
+static uint64_t env_count_objects(void *arg, unsigned nid)
+{
+	struct frag_wl *wl = arg;
+	return wl->ops->count_objects(wl, nid);
+}
+
+static uint64_t env_scan_objects(void *arg, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	struct frag_wl *wl = arg;
+	set_reclaim_cpu(wl->sim, nid);
+	return wl->ops->scan_objects(wl, nid, nr_to_scan, nr_scanned);
+}
+
+/* register_shrinker() for every instance with count_objects() and scan_objects(). */
+static int register_shrinkers(struct sim *s, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < s->nr_wl; i++) {
+		struct frag_wl *wl = &s->wl[i];
+		if (!wl->ops->count_objects || !wl->ops->scan_objects)
+			continue;
+		struct frag_shrinker sh = {
+			.name = wl->spec->name,
+			.seeks = FRAG_DEFAULT_SEEKS,
+			.count_objects = env_count_objects,
+			.scan_objects = env_scan_objects,
+			.arg = wl,
+		};
+		int ret = frag_register_shrinker(s->mem, &sh);
+		if (ret < 0) {
+			snprintf(err, errlen, "workload %s: cannot register its shrinker (%d)", wl->spec->name, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static void env_trace(void *arg, const struct frag_trace_event *ev)
 {
 	struct sim *s = arg;
@@ -369,6 +467,9 @@ static int setup_workloads(struct sim *s, char *err, size_t errlen)
 			}
 		}
 	}
+	int ret = register_shrinkers(s, err, errlen);
+	if (ret)
+		return ret;
 	/* First events and stop events. */
 	for (unsigned i = 0; i < s->nr_wl; i++) {
 		struct frag_wl *wl = &s->wl[i];
@@ -471,12 +572,10 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	/* How far the hugetlb pools could grow now, the way the kernel grows
 	 * them (frag_predict_hugetlb(): on clones, with migration and
 	 * compaction); spb_free_now is what needs no migration at all. */
-	struct frag_predict_result pr;
-	double t_predict = sim_wall();
-	if (!frag_predict_hugetlb(s->mem, NULL, &pr)) {
-		add_metric(&b, "hugetlb_1g_allocatable", (double)pr.hugetlb_1g_pages, "count");
-		add_metric(&b, "hugetlb_2m_allocatable", (double)pr.hugetlb_2m_pages, "count");
-		add_metric(&b, "predict_wall_seconds", sim_wall() - t_predict, "s");
+	res->predicted = !frag_predict_hugetlb(s->mem, NULL, &res->predict);
+	if (res->predicted) {
+		add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
+		add_metric(&b, "hugetlb_2m_allocatable", (double)res->predict.hugetlb_2m_pages, "count");
 	}
 
 	struct frag_pageblock_summary pbs;
@@ -654,6 +753,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	s->opts = o;
 	s->costs = sc->costs;
 	s->end = sc->run.duration;
+	s->kswapd_nid = -1;
 	s->progress = o->progress && isatty(STDERR_FILENO);
 
 	/* The machine. */
@@ -663,6 +763,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_kcompactd = env_wakeup_kcompactd;
 	cfg.env.trace = env_trace;
 	cfg.env.migrate_folio = env_migrate_folio;
+	cfg.env.shrink_lru = env_shrink_lru;
 	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);
 	cfg.check_every = o->check_every;
 	ret = frag_mem_create(&cfg, &s->mem, err, errlen);

@@ -119,6 +119,8 @@ struct sim {
 	struct frag_wl *wl;
 	uint64_t end;                /* run.duration */
 	struct sim_cpu *cur;         /* CPU whose batch runs now (for env.now_ns) */
+	int kswapd_nid;              /* node whose kswapd runs balance_pgdat() now, -1 = none */
+	unsigned reclaim_cpu;        /* CPU that frees reclaimed pages (frag_wl_free_reclaimed()) */
 	uint32_t seq;
 	bool interrupted;
 	char fail[256];              /* set when the run fails (e.g. a workload error) */
@@ -148,6 +150,8 @@ struct sim {
 
 /* engine.c */
 double sim_wall(void);
+uint64_t sim_reclaim_cost(const struct frag_costs *k, uint64_t scanned, uint64_t reclaimed, uint64_t swapped,
+			  uint64_t slab_scanned);
 void sim_collect_epoch(struct sim *s, uint64_t t);
 void sim_progress(struct sim *s, uint64_t t, bool final);
 void sim_sink_event(struct sim *s, const struct frag_event_rec *ev);

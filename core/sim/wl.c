@@ -14,7 +14,10 @@
  * as deltas of the model's own counters around the call, so the cost
  * follows what the kernel did. The compaction part (without a contiguous
  * allocation's own isolation and migration) is also added to the model's
- * compact_ns counter.
+ * compact_ns counter. When direct reclaim ran, its work is priced too
+ * (reclaim_scan_page x pages scanned, reclaim_page x pages reclaimed,
+ * swap_out_page x pages swapped, shrink_object x slab objects scanned) and
+ * added to reclaim_ns.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,6 +127,7 @@ struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
 	uint64_t compact_scanned, compact_isolated, migrated;
 	uint64_t contig_pageblocks, contig_isolated, contig_migrated;
+	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
 };
 
 static inline void snap(const uint64_t *st, struct cost_snap *cs)
@@ -139,6 +143,10 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->contig_pageblocks = st[FRAG_STAT_contig_isolated_pageblocks];
 	cs->contig_isolated = st[FRAG_STAT_contig_isolated_pages];
 	cs->contig_migrated = st[FRAG_STAT_contig_migrated_pages];
+	cs->scan = st[FRAG_STAT_pgscan_direct];
+	cs->steal = st[FRAG_STAT_pgsteal_direct];
+	cs->swap = st[FRAG_STAT_pswpout];
+	cs->slab = st[FRAG_STAT_slabs_scanned];
 }
 
 /* The compaction terms: scanning, isolating and migrating. */
@@ -225,6 +233,13 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 	if (b.compact_scanned != a.compact_scanned)
 		frag_vm_event(s->mem, FRAG_STAT_compact_ns,
 			      priced_compaction(&s->costs, &a, &b) - priced_contig_pages(&s->costs, &a, &b));
+	if (b.scan != a.scan || b.slab != a.slab) {
+		/* Direct reclaim ran in this allocation: its work is the allocating CPU's. */
+		uint64_t reclaim = sim_reclaim_cost(&s->costs, b.scan - a.scan, b.steal - a.steal, b.swap - a.swap,
+						    b.slab - a.slab);
+		cost += reclaim;
+		frag_vm_event(s->mem, FRAG_STAT_reclaim_ns, reclaim);
+	}
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
 		cost += s->costs.clear_page << order;
 	c->now += cost;
@@ -270,6 +285,40 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 	c->now += cost;
 	c->busy_ns += cost;
 	s->c.frees++;
+}
+
+/* A block freed by reclaim: on the reclaiming CPU, priced as part of the reclaim. */
+void frag_wl_free_reclaimed(struct frag_wl *wl, uint64_t pfn, unsigned order)
+{
+	struct sim *s = wl->sim;
+
+	if (frag_free_pages(s->mem, s->reclaim_cpu, pfn, order)) {
+		snprintf(s->fail, sizeof s->fail, "workload %s reclaimed pfn %#llx order %u, which it does not hold",
+			 wl->spec->name, (unsigned long long)pfn, order);
+		return;
+	}
+	s->c.frees++;
+}
+
+int frag_wl_swap_alloc(struct frag_wl *wl, uint64_t nr)
+{
+	return frag_swap_alloc(wl->sim->mem, nr);
+}
+
+int frag_wl_swap_free(struct frag_wl *wl, uint64_t nr)
+{
+	return frag_swap_free(wl->sim->mem, nr);
+}
+
+unsigned frag_wl_nr_nodes(const struct frag_wl *wl)
+{
+	return wl->sim->nr_nodes;
+}
+
+unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn)
+{
+	int nid = frag_pfn_nid(wl->sim->mem, pfn);
+	return nid < 0 ? 0 : (unsigned)nid;
 }
 
 void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,

@@ -1312,6 +1312,127 @@ static void test_alloc_flags_nofragment_uma(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * CMA. fragsim has no CMA area to configure: geometry.config_cma only makes
+ * MIGRATE_CMA exist (CONFIG_CMA: pagetypeinfo rows, the mobility threshold).
+ * A CMA area is built here as cma_init_reserved_areas() ->
+ * init_cma_reserved_pageblock() leaves one: whole pageblocks labelled
+ * MIGRATE_CMA with their free pages on the CMA lists (relabel(): the free
+ * pages move, NR_FREE_CMA_PAGES follows them).
+ */
+static void tweak_cma(struct frag_config *cfg)
+{
+	tweak_env(cfg);
+	cfg->geo.config_cma = true;
+}
+
+/* Relabel the order-10 block at @pfn (both pageblocks) to @mt. */
+static void relabel_block10(struct frag_zone *z, uint64_t pfn, int mt)
+{
+	relabel(z, pfn, mt);
+	relabel(z, pfn + PAGEBLOCK_NR_PAGES, mt);
+}
+
+/*
+ * __rmqueue(): with ALLOC_CMA, when NR_FREE_CMA_PAGES > NR_FREE_PAGES / 2
+ * the CMA lists are tried first ("balance movable allocations between
+ * regular and CMA areas"), before the request's own type; the mode memo is
+ * not touched. DMA32 with its last 6 order-10 blocks CMA: 6144 of 12288
+ * free pages, not more than half, so a MOVABLE page comes from A; then
+ * 6144 > 12287 / 2 = 6143 and the next one comes from the CMA head,
+ * A + 6144, while a request without ALLOC_CMA (any non-movable one) keeps
+ * taking MOVABLE pages: A + 1 before it.
+ */
+static void test___rmqueue_cma_first(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 1, tweak_cma);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	enum rmqueue_mode mode = RMQUEUE_NORMAL;
+	const uint64_t C = A + 6 * 1024;
+
+	for (uint64_t b = C; b < zone_end_pfn(z); b += 1024)
+		relabel_block10(z, b, MIGRATE_CMA);
+	CHECK_EQ(z->nr_free_cma, 6144);
+	CHECK_EQ(z->nr_free_pages, 12288);
+	CHECK_EQ(list_head_pfn(z, 10, MIGRATE_CMA), C);
+
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), A);
+	CHECK_EQ(mode, RMQUEUE_NORMAL);
+	CHECK_EQ(z->nr_free_cma, 6144);
+	/* 6144 > 12287 / 2 from now on; without ALLOC_CMA it does not matter. */
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, 0, &mode), A + 1);
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), C);
+	CHECK_EQ(mode, RMQUEUE_NORMAL);
+	CHECK_EQ(z->nr_free_cma, 6143);
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), C + 1);
+	CHECK_EQ(z->nr_free_cma, 6142);
+	CHECK_EQ(z->nr_free_pages, 12284);
+	CHECK_EQ(nr_ev, 0);
+	CHECK_CONSISTENT(mem);
+
+	/*
+	 * The same through the fast path, which sets ALLOC_CMA for movable
+	 * requests only (gfp_to_alloc_flags_cma()); order 4 bypasses the PCP.
+	 * 6142 > 12284 / 2 is false (strict): MOVABLE first, A + 16; then
+	 * 6142 > 12268 / 2: the CMA remainder C + 16. GFP_KERNEL never gets CMA.
+	 */
+	CHECK_EQ(frag_alloc_pages(mem, 0, 4, GFP_HIGHUSER_MOVABLE, NULL), A + 16);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 4, GFP_HIGHUSER_MOVABLE, NULL), C + 16);
+	CHECK_EQ(pb_mt(z, C + 16), MIGRATE_CMA);
+	uint64_t p = frag_alloc_pages(mem, 0, 4, GFP_KERNEL, NULL);
+	CHECK(p != FRAG_PFN_NONE && p < C);
+	CHECK_EQ(z->nr_free_cma, 6142 - 16);
+	CHECK_EQ(z->nr_free_pages, 12284 - 48);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * __rmqueue()'s CMA stage (__rmqueue_cma_fallback()): after NORMAL finds no
+ * MOVABLE page, ALLOC_CMA requests take CMA pages and the memo becomes
+ * RMQUEUE_CMA, so the next call of the same refill skips NORMAL. Without
+ * ALLOC_CMA the request goes on to CLAIM (CMA is never a fallback source).
+ * DMA32: block A CMA (1024 of 12288 free: not CMA-first), the 11 others
+ * UNMOVABLE, so there is no MOVABLE free page.
+ */
+static void test___rmqueue_cma_fallback(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 1, tweak_cma);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	enum rmqueue_mode mode = RMQUEUE_NORMAL;
+
+	relabel_block10(z, A, MIGRATE_CMA);
+	for (uint64_t b = B; b < zone_end_pfn(z); b += 1024)
+		relabel_block10(z, b, MIGRATE_UNMOVABLE);
+	CHECK_EQ(z->nr_free_cma, 1024);
+
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), A);
+	CHECK_EQ(mode, RMQUEUE_CMA);
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), A + 1);
+	CHECK_EQ(mode, RMQUEUE_CMA);
+	CHECK_EQ(nr_ev, 0);
+	CHECK_EQ(pb_mt(z, A), MIGRATE_CMA);
+
+	/* No ALLOC_CMA: NORMAL, (no CMA stage), CLAIM: the UNMOVABLE block B. */
+	mode = RMQUEUE_NORMAL;
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, 0, &mode), B);
+	CHECK_EQ(mode, RMQUEUE_NORMAL);
+	check_event(0, B, 0, 10, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, true);
+	CHECK_EQ(pb_mt(z, B), MIGRATE_MOVABLE);
+	CHECK_EQ(z->nr_free_cma, 1022);
+
+	/* The CMA memo skips NORMAL although B now has MOVABLE pages. */
+	mode = RMQUEUE_CMA;
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), A + 2);
+	CHECK_EQ(mode, RMQUEUE_CMA);
+	mode = RMQUEUE_NORMAL;
+	CHECK_EQ(rmq_mode(mem, z, 0, MIGRATE_MOVABLE, ALLOC_CMA, &mode), B + 1);
+	CHECK_EQ(mode, RMQUEUE_NORMAL);
+	CHECK_EQ(z->nr_free_cma, 1021);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_gfp_migratetype),
 	TAP(test_gfp_zone),
@@ -1339,6 +1460,8 @@ static const struct tap_test tests[] = {
 	TAP(test___alloc_pages_slowpath_defrag_mode),
 	TAP(test_get_page_from_freelist_remote_node),
 	TAP(test_alloc_flags_nofragment_uma),
+	TAP(test___rmqueue_cma_first),
+	TAP(test___rmqueue_cma_fallback),
 };
 
 int main(void)

@@ -349,6 +349,7 @@ static void test_resolved_json(void)
 		"    \"layout\": \"pc\",\n"
 		"    \"movable\": 0,\n"
 		"    \"config_cma\": false,\n"
+		"    \"swap\": 0,\n"
 		"    \"holes\": []\n"
 		"  },\n"
 		"  \"sysctl\": {\n"
@@ -362,6 +363,7 @@ static void test_resolved_json(void)
 		"    \"pcp_batch_scale_max\": 5,\n"
 		"    \"extfrag_threshold\": 500,\n"
 		"    \"compaction_proactiveness\": 20,\n"
+		"    \"swappiness\": 60,\n"
 		"    \"defrag_mode\": false,\n"
 		"    \"thp_pcp\": true,\n"
 		"    \"thp_enabled\": true\n"
@@ -602,12 +604,12 @@ static const struct bad_case bad_cases[] = {
 	{ WL "engine: {batch: 1ms}\n", ":2:10: key engine.batch: unknown key 'batch'; valid keys: batch_window, batch_ops, batch_max_window, alloc_fail_events, costs" },
 	{ WL "machine:\n  memroy: 4G\n", ":3:3: key machine.memroy: unknown key 'memroy'; valid keys: memory, nodes, "
 					 "cpus, layout, movable, config_cma, "
-					 "holes" },
+					 "swap, holes" },
 	{ WL "sysctl: {min_free: 1}\n",
 	  ":2:10: key sysctl.min_free: unknown key 'min_free'; valid keys: min_free_kbytes, watermark_scale_factor, "
 	  "watermark_boost_factor, lowmem_reserve_ratio_dma, lowmem_reserve_ratio_dma32, lowmem_reserve_ratio_normal, "
 	  "percpu_pagelist_high_fraction, pcp_batch_scale_max, extfrag_threshold, compaction_proactiveness, "
-	  "defrag_mode, "
+	  "swappiness, defrag_mode, "
 	  "thp_pcp, thp_enabled" },
 	{ WL "thp: {enable: always}\n",
 	  ":2:7: key thp.enable: unknown key 'enable'; valid keys: enabled, defrag, khugepaged_defrag, mthp_orders" },
@@ -916,7 +918,7 @@ static void test_include_errors(void)
 	snprintf(
 		expected, sizeof expected,
 		"%s:3:3: key machine.sockets: unknown key 'sockets'; valid keys: memory, nodes, cpus, layout, movable, "
-		"config_cma, holes",
+		"config_cma, swap, holes",
 		fixture("bad-inner.yaml"));
 	CHECK_STREQ(err, expected);
 
@@ -991,7 +993,7 @@ static const struct bad_set bad_sets[] = {
 	  "--set duration=forever: key duration: duration = 'forever' is not a duration (e.g. 10s, 5ms, 100us)" },
 	{ "machine.memroy=1G",
 	  "--set machine.memroy=1G: key machine.memroy: unknown key 'memroy'; valid keys: memory, nodes, cpus, layout, "
-	  "movable, config_cma, holes" },
+	  "movable, config_cma, swap, holes" },
 	{ "workloads.web.rate=soon",
 	  "--set workloads.web.rate=soon: key workloads.web.rate: rate = 'soon': 'soon' is neither a value nor a "
 	  "distribution like exp(10ms)" },

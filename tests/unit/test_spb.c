@@ -213,6 +213,137 @@ static void test_pageblock_content(void)
 	frag_mem_destroy(mem);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Per-SPB free lists (RFC v2 14/40 "add per-superpageblock free lists")  */
+/* ---------------------------------------------------------------------- */
+
+/* Every free block of (@o, @mt) visited by free_area_first/next, in order. */
+static unsigned walk(const struct frag_zone *z, unsigned o, int mt, uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+	for (uint32_t i = free_area_first(z, o, mt); i != IDX_NONE; i = free_area_next(z, i, o, mt)) {
+		if (n < max)
+			out[n] = idx_to_pfn(z, i);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Switching a zone to SPB lists moves each free block to its SPB's list of
+ * the same (order, type), keeping the order within each SPB; counters stay;
+ * switching back restores one zone list per (order, type).
+ *
+ * Layout: 16 order-0 MOVABLE pages taken at the start of S0 and S1, every
+ * other one freed back and the PCPs drained: the order-0 list holds 8 + 8
+ * single pages of both SPBs.
+ */
+static void test_frag_zone_set_spb_lists(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+	for (uint64_t base = S0; base <= S1; base += SPB_NR_PAGES) {
+		for (unsigned i = 0; i < 16; i++)
+			CHECK_EQ(alloc_at(mem, z, base + i, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		for (unsigned i = 0; i < 16; i += 2)
+			CHECK_EQ(frag_free_pages(mem, 0, base + i, 0), 0);
+	}
+	frag_drain_all_pages(mem, -1);
+	uint64_t before[64], after[64];
+	unsigned n0 = walk(z, 0, MIGRATE_MOVABLE, before, 64);
+	CHECK_EQ(n0, 16);
+	uint64_t free0 = (uint64_t)z->nr_free_pages;
+	CHECK_EQ(z->spb[0].nr_free[0][MIGRATE_MOVABLE], 8);
+	CHECK_EQ(z->spb[1].nr_free[0][MIGRATE_MOVABLE], 8);
+
+	CHECK_EQ(frag_zone_set_spb_lists(z, true), 0);
+	CHECK(z->spb_lists);
+	CHECK_EQ(z->free_area[0].free_list[MIGRATE_MOVABLE].head, IDX_NONE);
+	CHECK_EQ(z->nr_free_pages, (int64_t)free0);
+	/* The walk now goes SPB by SPB: S0's eight, then S1's, each in list order. */
+	CHECK_EQ(walk(z, 0, MIGRATE_MOVABLE, after, 64), 16);
+	unsigned k = 0;
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < 16; i++)
+			if ((before[i] >= S1) == (s == 1))
+				CHECK_EQ(after[k++], before[i]);
+	CHECK_EQ(spb_find_free(z, 0, MIGRATE_MOVABLE, 0), 0);
+	CHECK_EQ(spb_find_free(z, 0, MIGRATE_MOVABLE, 1), 1);
+	CHECK_EQ(spb_find_free(z, 0, MIGRATE_MOVABLE, 2), IDX_NONE);
+	CHECK_EQ(spb_find_free(z, 0, MIGRATE_UNMOVABLE, 0), IDX_NONE);
+	CHECK_CONSISTENT(mem);
+
+	CHECK_EQ(frag_zone_set_spb_lists(z, false), 0);
+	CHECK(!z->spb_lists);
+	uint64_t back[64];
+	CHECK_EQ(walk(z, 0, MIGRATE_MOVABLE, back, 64), 16);
+	for (unsigned i = 0; i < 16; i++)   /* S0's then S1's, as they were relinked */
+		CHECK_EQ(back[i], after[i]);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/* __rmqueue_smallest_spb() takes only from the SPB asked for, splitting its
+ * smallest suitable block there; __rmqueue_smallest() with SPB lists takes
+ * from the first SPB holding one. */
+static void test_rmqueue_smallest_spb(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+	CHECK_EQ(frag_zone_set_spb_lists(z, true), 0);
+	uint32_t idx = __rmqueue_smallest_spb(z, &z->spb[1], 0, MIGRATE_MOVABLE);
+	CHECK(idx != IDX_NONE);
+	CHECK(idx_to_pfn(z, idx) >= S1);
+	/* The order-10 block was split: orders 0..9 now each hold one block in S1. */
+	for (unsigned o = 0; o < MAX_PAGE_ORDER; o++) {
+		CHECK_EQ(z->spb[1].nr_free[o][MIGRATE_MOVABLE], 1);
+		CHECK_EQ(z->spb[0].nr_free[o][MIGRATE_MOVABLE], 0);
+	}
+	CHECK_EQ(__rmqueue_smallest_spb(z, &z->spb[0], 11, MIGRATE_MOVABLE), IDX_NONE);
+	CHECK_EQ(__rmqueue_smallest_spb(z, &z->spb[0], 0, MIGRATE_UNMOVABLE), IDX_NONE);
+	uint32_t idx2 = __rmqueue_smallest(z, 3, MIGRATE_MOVABLE);
+	CHECK(idx2 != IDX_NONE && idx_to_pfn(z, idx2) >= S1);   /* S1 now has an order-3 block; S0 only order 10 */
+	prep_new_page(mem, z, idx_to_pfn(z, idx), 0, GFP_HIGHUSER_MOVABLE, NULL);
+	prep_new_page(mem, z, idx_to_pfn(z, idx2), 3, GFP_HIGHUSER_MOVABLE, NULL);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/* A churn under SPB lists: frees merge and land on their own SPB's lists,
+ * every invariant holds (checked every operation on this 2 GiB zone by a
+ * sparse period), and turning the lists off again is lossless. */
+static void test_spb_lists_churn(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+	CHECK_EQ(frag_zone_set_spb_lists(z, true), 0);
+	mem->check_every = 97;
+	static const gfp_t gfps[] = { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_KERNEL | __GFP_RECLAIMABLE };
+	uint64_t held[4000];
+	unsigned ho[4000], n = 0, seed = 12345;
+	for (unsigned step = 0; step < 20000; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 16;
+		if (n && (r % 100 < 45 || n == 4000)) {
+			unsigned k = r % n;
+			CHECK_EQ(frag_free_pages(mem, r % 2, held[k], ho[k]), 0);
+			held[k] = held[--n];
+			ho[k] = ho[n];
+			continue;
+		}
+		unsigned order = (r >> 3) % 5 == 4 ? 9 : (r >> 3) % 4;
+		uint64_t pfn = frag_alloc_pages(mem, r % 2, order, gfps[(r >> 7) % 3] | __GFP_NOWARN, NULL);
+		if (pfn != FRAG_PFN_NONE) {
+			held[n] = pfn;
+			ho[n++] = order;
+		}
+	}
+	CHECK_CONSISTENT(mem);
+	CHECK_EQ(frag_zone_set_spb_lists(z, false), 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_spb_boot_state),
 	TAP(test_spb_clean_on_movable),
@@ -220,6 +351,9 @@ static const struct tap_test tests[] = {
 	TAP(test_sb_update_list_fullness),
 	TAP(test_spb_reserved),
 	TAP(test_pageblock_content),
+	TAP(test_frag_zone_set_spb_lists),
+	TAP(test_rmqueue_smallest_spb),
+	TAP(test_spb_lists_churn),
 };
 
 int main(void)

@@ -918,6 +918,185 @@ static void test_frag_spb_summary(void)
 	frag_mem_destroy(mem);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Mixed pageblocks and the SPB view (fragsim's demo sections)            */
+/* ---------------------------------------------------------------------- */
+
+/* move_freepages_block() + set_pageblock_migratetype(): pageblock @pfn becomes @mt. */
+static void relabel_pb(struct frag_zone *z, uint64_t pfn, int mt)
+{
+	CHECK(move_freepages_block(z, pfn, pb_mt(z, pfn), mt) >= 0);
+	set_pageblock_migratetype(z, pfn, mt);
+}
+
+/* set_migratetype_isolate(): free pages to the ISOLATE lists, then PB_migrate_isolate. */
+static void isolate_pb(struct frag_zone *z, uint64_t pfn)
+{
+	CHECK(move_freepages_block(z, pfn, pfn_to_pb(z, pfn)->mt, MIGRATE_ISOLATE) >= 0);
+	pfn_to_pb(z, pfn)->flags |= PB_MIGRATE_ISOLATE;
+	pfn_to_spb(z, pfn)->nr_pb_isolated++;
+	z->nr_isolate_pageblock++;
+}
+
+#define MIXED_HEAD "Number of mixed blocks    Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n"
+#define MIXED_HEAD_CMA                                                                                     \
+	"Number of mixed blocks    Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate \n"
+#define C12(n) "           " #n " "
+
+/*
+ * pagetypeinfo_showmixedcount() / pagetypeinfo_showmixedcount_print()
+ * (mm/vmstat.c, mm/page_owner.c): "%-23s" "Number of mixed blocks ", one
+ * "%12s " per migratetype, then per zone "Node %d, zone %8s " and one
+ * "%12lu " per type: the pageblocks holding an allocation whose
+ * gfp_migratetype() differs from get_pageblock_migratetype(), counted once,
+ * under the block's type. On the 64 MiB machine:
+ *   DMA    pb 0: a movable page (not mixed); pb 512: a reclaimable and an
+ *          unmovable page in a MOVABLE block (Movable 1: a block counts once)
+ *   DMA32  A: an unmovable page in a MOVABLE block (Movable 1);
+ *          A+1024 UNMOVABLE: a movable and an unmovable page (Unmovable 1);
+ *          A+2048 RECLAIMABLE: a reclaimable page (not mixed);
+ *          A+3072 HIGHATOMIC: an unmovable page - no allocation has the
+ *          HIGHATOMIC type, so any allocation makes it mixed (HighAtomic 1);
+ *          A+4096: two movable pages (not mixed).
+ */
+static void test_pagetypeinfo_showmixedcount_print(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 1, NULL);
+	struct frag_zone *dma = zone_of(mem, 0, ZONE_DMA), *z = zone_of(mem, 0, ZONE_DMA32);
+	struct frag_buf b = { 0 };
+	struct frag_pageblock_summary ps;
+
+	frag_show_pageblockinfo(mem, &b);
+	CHECK_STREQ(frag_buf_str(&b), MIXED_HEAD
+		    "Node 0, zone      DMA " C12(0) C12(0) C12(0) C12(0) C12(0) "\n"
+		    "Node 0, zone    DMA32 " C12(0) C12(0) C12(0) C12(0) C12(0) "\n");
+
+	CHECK_EQ(alloc_at(mem, dma, 0, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, dma, 512, 0, GFP_KERNEL | __GFP_RECLAIMABLE, 0), 0);
+	CHECK_EQ(alloc_at(mem, dma, 513, 0, GFP_KERNEL, 0), 0);
+	CHECK_EQ(alloc_at(mem, z, A, 0, GFP_KERNEL, 0), 0);
+	relabel_pb(z, A + 1024, MIGRATE_UNMOVABLE);
+	CHECK_EQ(alloc_at(mem, z, A + 1024, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 1025, 0, GFP_KERNEL, 0), 0);
+	relabel_pb(z, A + 2048, MIGRATE_RECLAIMABLE);
+	CHECK_EQ(alloc_at(mem, z, A + 2048, 0, GFP_KERNEL | __GFP_RECLAIMABLE, 0), 0);
+	relabel_pb(z, A + 3072, MIGRATE_HIGHATOMIC);
+	CHECK_EQ(alloc_at(mem, z, A + 3072, 0, GFP_KERNEL, 0), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 4096, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 4097, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_CONSISTENT(mem);
+
+	frag_buf_reset(&b);
+	frag_show_pageblockinfo(mem, &b);
+	CHECK_STREQ(frag_buf_str(&b), MIXED_HEAD
+		    "Node 0, zone      DMA " C12(0) C12(1) C12(0) C12(0) C12(0) "\n"
+		    "Node 0, zone    DMA32 " C12(1) C12(1) C12(0) C12(1) C12(0) "\n");
+	frag_pageblock_summary(mem, &ps);
+	CHECK_EQ(ps.mixed[MIGRATE_UNMOVABLE], 1);
+	CHECK_EQ(ps.mixed[MIGRATE_MOVABLE], 2);
+	CHECK_EQ(ps.mixed[MIGRATE_RECLAIMABLE], 0);
+	CHECK_EQ(ps.mixed[MIGRATE_HIGHATOMIC], 1);
+	CHECK_EQ(ps.nr[MIGRATE_UNMOVABLE], 1);
+	CHECK_EQ(ps.nr[MIGRATE_RECLAIMABLE], 1);
+	CHECK_EQ(ps.nr[MIGRATE_HIGHATOMIC], 1);
+	CHECK_EQ(ps.nr[MIGRATE_MOVABLE], 8 + 24 - 3);
+	frag_buf_free(&b);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * pagetypeinfo_showmixedcount_print() for CMA and isolated pageblocks:
+ * pageblock_mt is get_pageblock_migratetype(), so an isolated pageblock
+ * reads MIGRATE_ISOLATE and any allocation in it differs from that type
+ * (Isolate column), whatever the stored type; and a CMA pageblock is
+ * counted in the Movable column ("if (is_migrate_cma(pageblock_mt))
+ * count[MIGRATE_MOVABLE]++"). With CONFIG_CMA, on DMA32:
+ *   A (CMA): a movable page                 -> Movable 1 (not CMA)
+ *   A+1024 (MOVABLE, isolated): a movable page   -> Isolate 1
+ *   A+2048 (MOVABLE, isolated): an unmovable page -> Isolate 1
+ */
+static void test_pagetypeinfo_showmixedcount_print_cma_isolate(void)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 1, tweak_cma);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	struct frag_buf b = { 0 };
+
+	relabel_pb(z, A, MIGRATE_CMA);
+	relabel_pb(z, A + 512, MIGRATE_CMA);
+	CHECK_EQ(alloc_at(mem, z, A, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 1024, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, A + 2048, 0, GFP_KERNEL, 0), 0);
+	isolate_pb(z, A + 1024);
+	isolate_pb(z, A + 2048);
+	CHECK_EQ(pb_mt(z, A + 1024), MIGRATE_ISOLATE);
+	CHECK_CONSISTENT(mem);
+
+	frag_show_pageblockinfo(mem, &b);
+	CHECK_STREQ(frag_buf_str(&b), MIXED_HEAD_CMA
+		    "Node 0, zone      DMA " C12(0) C12(0) C12(0) C12(0) C12(0) C12(0) "\n"
+		    "Node 0, zone    DMA32 " C12(0) C12(1) C12(0) C12(0) C12(0) C12(2) "\n");
+	frag_buf_free(&b);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * frag_show_spbinfo(), fragsim's SPB view ("== superpageblocks (1 GiB)" in
+ * `fragsim demo`), one line per zone:
+ *   "Node %u, zone %8s spbs %6u full_1g %6llu empty %6u clean %6u tainted %6u
+ *    free_now %6llu movable_only %6llu fullness" and 8 " %llu" bucket counts
+ * (bucket b: free fraction in [b/8, (b+1)/8), a full SPB in bucket 7).
+ * A 3 GiB machine: DMA [0, 4096) one partial SPB; DMA32 [4096, 786432):
+ * SPB0 partial [4096, 262144), SPB1 and SPB2 whole.
+ *   DMA:  two order-10 blocks of movable pages: half free (bucket 4), clean;
+ *   SPB0: its first order-10 block relabelled UNMOVABLE while free:
+ *         tainted (2 tainted pageblocks), all free (bucket 7);
+ *   SPB1: 140 order-10 blocks of movable pages: 118784 of 262144 free
+ *         (3.625 eighths: bucket 3), clean, movable_only;
+ *   SPB2: untouched: empty, free_now, movable_only, bucket 7.
+ * frag_spb_summary() adds the zones up.
+ */
+static void test_frag_show_spbinfo(void)
+{
+	struct frag_mem *mem = mk_mem(3 * GiB, 1, 1, NULL);
+	struct frag_zone *dma = zone_of(mem, 0, ZONE_DMA), *z = zone_of(mem, 0, ZONE_DMA32);
+	struct frag_buf b = { 0 };
+	struct frag_spb_summary s;
+
+	frag_show_spbinfo(mem, &b);
+	CHECK_STREQ(frag_buf_str(&b),
+		    "Node 0, zone      DMA spbs      1 full_1g      0 empty      1 clean      0 tainted      0 "
+		    "free_now      0 movable_only      0 fullness 0 0 0 0 0 0 0 1\n"
+		    "Node 0, zone    DMA32 spbs      3 full_1g      2 empty      3 clean      0 tainted      0 "
+		    "free_now      2 movable_only      2 fullness 0 0 0 0 0 0 0 3\n");
+
+	CHECK_EQ(alloc_at(mem, dma, 0, 10, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, dma, 1024, 10, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	relabel_pb(z, A, MIGRATE_UNMOVABLE);
+	relabel_pb(z, A + 512, MIGRATE_UNMOVABLE);
+	for (uint64_t i = 0; i < 140; i++)
+		CHECK_EQ(alloc_at(mem, z, SPB_NR_PAGES + 1024 * i, 10, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_CONSISTENT(mem);
+
+	frag_buf_reset(&b);
+	frag_show_spbinfo(mem, &b);
+	CHECK_STREQ(frag_buf_str(&b),
+		    "Node 0, zone      DMA spbs      1 full_1g      0 empty      0 clean      1 tainted      0 "
+		    "free_now      0 movable_only      0 fullness 0 0 0 0 1 0 0 0\n"
+		    "Node 0, zone    DMA32 spbs      3 full_1g      2 empty      1 clean      1 tainted      1 "
+		    "free_now      1 movable_only      2 fullness 0 0 0 1 0 0 0 2\n");
+	frag_spb_summary(mem, &s);
+	CHECK_EQ(s.nr_spbs, 4);
+	CHECK_EQ(s.nr_full_spbs, 2);
+	CHECK_EQ(s.empty, 1);
+	CHECK_EQ(s.clean, 2);
+	CHECK_EQ(s.tainted, 1);
+	CHECK_EQ(s.free_now, 1);
+	CHECK_EQ(s.movable_only, 2);
+	CHECK_EQ(s.tainted_pageblocks, 2);
+	frag_buf_free(&b);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_fill_contig_page_info),
 	TAP(test___fragmentation_index),
@@ -936,6 +1115,9 @@ static const struct tap_test tests[] = {
 	TAP(test_fragmentation_score_node),
 	TAP(test_fragmentation_score_zone_weighted),
 	TAP(test_frag_spb_summary),
+	TAP(test_pagetypeinfo_showmixedcount_print),
+	TAP(test_pagetypeinfo_showmixedcount_print_cma_isolate),
+	TAP(test_frag_show_spbinfo),
 };
 
 int main(int argc, char **argv)

@@ -1533,6 +1533,8 @@ static void test_wake_all_kswapds(void)
  * rmqueue(): after an allocation with ALLOC_KSWAPD from a zone with
  * ZONE_BOOSTED_WATERMARK set, the bit is cleared and kswapd is woken with
  * order 0 for the zone's index (wakeup_kswapd(zone, 0, 0, zone_idx(zone))).
+ * The flag comes with the boost boost_watermark() raised: wakeup_kswapd()
+ * wakes a balanced node only while it is boosted (pgdat_watermark_boosted()).
  */
 static void test_rmqueue_boosted_wakeup_kswapd(void)
 {
@@ -1541,6 +1543,7 @@ static void test_rmqueue_boosted_wakeup_kswapd(void)
 	const gfp_t no_kswapd = GFP_KERNEL & ~__GFP_KSWAPD_RECLAIM;
 
 	normal->flags |= ZONE_BOOSTED_WATERMARK;
+	normal->watermark_boost = PAGEBLOCK_NR_PAGES;
 	CHECK(in_zone(normal, frag_alloc_pages(mem, 0, 4, no_kswapd | __GFP_MOVABLE, NULL)));
 	CHECK_EQ(rec.nr_wake, 0);
 	CHECK(normal->flags & ZONE_BOOSTED_WATERMARK);
@@ -1555,9 +1558,218 @@ static void test_rmqueue_boosted_wakeup_kswapd(void)
 	/* The zone index is the serving zone's, not the request's. */
 	struct frag_zone *dma32 = zone_of(mem, 0, ZONE_DMA32);
 	dma32->flags |= ZONE_BOOSTED_WATERMARK;
+	dma32->watermark_boost = PAGEBLOCK_NR_PAGES;
 	CHECK(in_zone(dma32, frag_alloc_pages(mem, 0, 4, GFP_MOV | __GFP_DMA32, NULL)));
 	CHECK_EQ(rec.nr_wake, 2);
 	CHECK_EQ(rec.wake_zone[1], ZONE_DMA32);
+	frag_mem_destroy(mem);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Orders above MAX_PAGE_ORDER; __GFP_MEMALLOC; unreserve without force   */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * __alloc_frozen_pages_noprof(): "if (WARN_ON_ONCE_GFP(order >
+ * MAX_PAGE_ORDER, gfp)) return NULL;" before anything else, even for
+ * __GFP_NOFAIL: no fast path, no slowpath, no kswapd wake-up, no PCP refill,
+ * and the free lists are untouched.
+ */
+static void test___alloc_frozen_pages_noprof_order_too_large(void)
+{
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_ATOMIC, GFP_KERNEL | __GFP_NOFAIL, GFP_HIGHUSER_MOVABLE };
+	struct frag_mem *mem = mk_normal(16384, 4096);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+	uint64_t nr_free[NR_PAGE_ORDERS];
+
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		nr_free[o] = z->free_area[o].nr_free;
+	for (unsigned i = 0; i < sizeof gfps / sizeof gfps[0]; i++) {
+		CHECK_EQ(frag_alloc_pages(mem, 0, MAX_PAGE_ORDER + 1, gfps[i], NULL), FRAG_PFN_NONE);
+		CHECK_EQ(frag_alloc_pages(mem, 0, SPB_ORDER, gfps[i], NULL), FRAG_PFN_NONE);
+	}
+	CHECK_EQ(st(mem, FRAG_STAT_alloc_fail), 8);
+	CHECK_EQ(st(mem, FRAG_STAT_alloc_slowpath), 0);
+	CHECK_EQ(st(mem, FRAG_STAT_nofail_fail), 0);
+	CHECK_EQ(st(mem, FRAG_STAT_pgalloc_normal), 0);
+	CHECK_EQ(st(mem, FRAG_STAT_pcp_refill), 0);
+	CHECK_EQ(st(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_EQ(rec.nr_wake, 0);
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		CHECK_EQ(z->free_area[o].nr_free, nr_free[o]);
+	CHECK_EQ(z->nr_free_pages, 16384);
+	CHECK_EQ(z->nr_pcp_pages, 0);
+	CHECK_EQ(z->flags & ZONE_BELOW_HIGH, 0);
+	/* MAX_PAGE_ORDER itself is served. */
+	CHECK_EQ(frag_alloc_pages(mem, 0, MAX_PAGE_ORDER, GFP_KERNEL, NULL), NORMAL_PFN);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * __gfp_pfmemalloc_flags(): __GFP_MEMALLOC (without __GFP_NOMEMALLOC) gives
+ * ALLOC_NO_WATERMARKS; at retry: the slowpath *replaces* alloc_flags with it
+ * (keeping ALLOC_KSWAPD), and get_page_from_freelist() tries the zone
+ * although its watermark fails. __GFP_NOMEMALLOC wins over __GFP_MEMALLOC.
+ * mk_normal(16384, 4096): min 1024; with 500 or 1 free pages GFP_NOWAIT
+ * (no reserves, no direct reclaim: nopage right after that attempt) fails
+ * without __GFP_MEMALLOC and succeeds with it; GFP_KERNEL | __GFP_MEMALLOC
+ * succeeds at the same point, before any reclaim.
+ */
+static void test___gfp_pfmemalloc_flags(void)
+{
+	static const struct {
+		int64_t free;
+		gfp_t gfp;
+		bool ok;
+	} cases[] = {
+		{ 500, GFP_NOWAIT, false },
+		{ 500, GFP_NOWAIT | __GFP_MEMALLOC, true },
+		{ 500, GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOMEMALLOC, false },
+		{ 1, GFP_NOWAIT | __GFP_MEMALLOC, true },
+		{ 1, GFP_NOWAIT | __GFP_MEMALLOC | __GFP_NOMEMALLOC, false },
+		{ 500, GFP_KERNEL | __GFP_MEMALLOC, true },
+		{ 0, GFP_NOWAIT | __GFP_MEMALLOC, false },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct frag_mem *mem = mk_normal(16384, 4096);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		carve_to(mem, z, cases[i].free);
+		uint64_t pfn = frag_alloc_pages(mem, 0, 0, cases[i].gfp, NULL);
+		if ((pfn != FRAG_PFN_NONE) != cases[i].ok)
+			printf("# case %u\n", i);
+		CHECK_EQ(pfn != FRAG_PFN_NONE, cases[i].ok);
+		CHECK_EQ(in_zone(z, pfn), cases[i].ok);
+		CHECK_EQ(st(mem, FRAG_STAT_alloc_slowpath), 1);
+		CHECK_EQ(st(mem, FRAG_STAT_alloc_fail), cases[i].ok ? 0 : 1);
+		CHECK_EQ(st(mem, FRAG_STAT_oom_kill), 0);
+		CHECK_EQ(rec.nr_oom, 0);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
+ * The reserve flags replace alloc_flags, they are not added: a GFP_ATOMIC
+ * order-1 request first fails the slowpath's own attempt (ALLOC_HIGHATOMIC,
+ * 3/8 of min), then succeeds with ALLOC_NO_WATERMARKS | ALLOC_KSWAPD, which
+ * no longer holds ALLOC_HIGHATOMIC: get_page_from_freelist() does not call
+ * reserve_highatomic_pageblock(). mk_ha_machine() (65536 pages: reserve
+ * limit 1024) with 10 free pages: 10 - 1 <= 32 - 16 - 4 = 12 fails. With 14
+ * free pages and no __GFP_MEMALLOC, the slowpath attempt passes and does
+ * reserve the pageblock.
+ */
+static void test___alloc_pages_slowpath_memalloc_replaces_flags(void)
+{
+	for (int memalloc = 1; memalloc >= 0; memalloc--) {
+		struct frag_mem *mem = mk_ha_machine();
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		carve_to(mem, z, memalloc ? 10 : 14);
+		uint64_t pfn = frag_alloc_pages(mem, 0, 1, GFP_ATOMIC | (memalloc ? __GFP_MEMALLOC : 0), NULL);
+		CHECK(in_zone(z, pfn));
+		CHECK_EQ(st(mem, FRAG_STAT_alloc_slowpath), 1);
+		CHECK_EQ(z->nr_reserved_highatomic, memalloc ? 0 : 512);
+		CHECK_EQ(st(mem, FRAG_STAT_highatomic_reserve), memalloc ? 0 : 1);
+		if (pfn != FRAG_PFN_NONE)
+			CHECK_EQ(pb_mt(z, pfn), memalloc ? MIGRATE_UNMOVABLE : MIGRATE_HIGHATOMIC);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/* try_to_free_pages() stand-ins: "progress" without freeing anything, or none. */
+static unsigned nr_fake_reclaim;
+
+static uint64_t fake_reclaim_progress(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp)
+{
+	(void)mem, (void)nid, (void)order, (void)gfp;
+	nr_fake_reclaim++;
+	return 1;
+}
+
+static uint64_t fake_reclaim_none(struct frag_mem *mem, unsigned nid, unsigned order, gfp_t gfp)
+{
+	(void)mem, (void)nid, (void)order, (void)gfp;
+	nr_fake_reclaim++;
+	return 0;
+}
+
+static uint64_t fake_reclaimable_none(const struct frag_mem *mem, unsigned zone_id)
+{
+	(void)mem, (void)zone_id;
+	return 0;
+}
+
+/*
+ * unreserve_highatomic_pageblock(ac, force): without force a zone keeps its
+ * last reserved pageblock ("if (!force && zone->nr_reserved_highatomic <=
+ * pageblock_nr_pages) continue"); only force releases it.
+ *   - __alloc_pages_direct_reclaim(): reclaim made progress (a stand-in
+ *     try_to_free_pages() reports 1 page) but the allocation still fails:
+ *     unreserve(force=false), drain_all_pages(), one more try;
+ *   - should_reclaim_retry() giving up: unreserve(force=true).
+ * mk_ha_machine(): two HIGHATOMIC pageblocks H1, H2 (nr_reserved 1024),
+ * each with one free order-5 block, nothing else free (64 free pages, all
+ * invisible to GFP_KERNEL). GFP_KERNEL | __GFP_NORETRY order 0 (NORETRY: no
+ * should_reclaim_retry(), so only the non-forced unreserve runs):
+ *   #1 releases H1 (the HIGHATOMIC list head) to UNMOVABLE (the requester's
+ *      type); 32 usable pages, not > min 32: it still fails;
+ *   #2 finds 512 reserved pages: nothing released, fails.
+ * Then GFP_KERNEL with reclaim reporting no progress reaches
+ * should_reclaim_retry(), whose forced unreserve releases H2: 64 usable
+ * pages, the retry succeeds.
+ */
+#define HA_H1 (NORMAL_PFN + 4 * PAGEBLOCK_NR_PAGES)
+#define HA_H2 (NORMAL_PFN + 8 * PAGEBLOCK_NR_PAGES)
+
+static void test_unreserve_highatomic_pageblock_keeps_last(void)
+{
+	struct frag_mem *mem = mk_ha_machine();
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+
+	CHECK_EQ(alloc_at(mem, z, HA_H1 + 64, 5, GFP_KERNEL, 0), 0);
+	CHECK_EQ(alloc_at(mem, z, HA_H2 + 64, 5, GFP_KERNEL, 0), 0);
+	carve_to(mem, z, 0);
+	CHECK_EQ(frag_free_pages(mem, 0, HA_H1 + 64, 5), 0);
+	CHECK_EQ(frag_free_pages(mem, 0, HA_H2 + 64, 5), 0);
+	relabel_block(z, HA_H1, MIGRATE_HIGHATOMIC);
+	relabel_block(z, HA_H2, MIGRATE_HIGHATOMIC);
+	CHECK_EQ(z->nr_reserved_highatomic, 1024);
+	CHECK_EQ(z->nr_free_highatomic, 64);
+	CHECK_EQ(z->nr_free_pages, 64);
+	CHECK_EQ(list_head_pfn(z, 5, MIGRATE_HIGHATOMIC), HA_H1 + 64);
+	mem->reclaim.try_to_free_pages = fake_reclaim_progress;
+	mem->reclaim.zone_reclaimable_pages = fake_reclaimable_none;
+	nr_fake_reclaim = 0;
+
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(nr_fake_reclaim, 1);
+	CHECK_EQ(pb_mt(z, HA_H1), MIGRATE_UNMOVABLE);
+	CHECK_EQ(pb_mt(z, HA_H2), MIGRATE_HIGHATOMIC);
+	CHECK_EQ(list_head_pfn(z, 5, MIGRATE_UNMOVABLE), HA_H1 + 64);
+	CHECK_EQ(z->nr_reserved_highatomic, 512);
+	CHECK_EQ(z->nr_free_highatomic, 32);
+	CHECK_EQ(st(mem, FRAG_STAT_highatomic_unreserve), 1);
+
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(nr_fake_reclaim, 2);
+	CHECK_EQ(pb_mt(z, HA_H2), MIGRATE_HIGHATOMIC);
+	CHECK_EQ(z->nr_reserved_highatomic, 512);
+	CHECK_EQ(z->nr_free_highatomic, 32);
+	CHECK_EQ(st(mem, FRAG_STAT_highatomic_unreserve), 1);
+	CHECK_EQ(st(mem, FRAG_STAT_alloc_fail), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_CONSISTENT(mem);
+
+	mem->reclaim.try_to_free_pages = fake_reclaim_none;
+	uint64_t pfn = frag_alloc_pages(mem, 0, 0, GFP_KERNEL, NULL);
+	CHECK((pfn >= HA_H1 + 64 && pfn < HA_H1 + 96) || (pfn >= HA_H2 + 64 && pfn < HA_H2 + 96));
+	CHECK_EQ(pb_mt(z, HA_H2), MIGRATE_UNMOVABLE);
+	CHECK_EQ(z->nr_reserved_highatomic, 0);
+	CHECK_EQ(z->nr_free_highatomic, 0);
+	CHECK_EQ(st(mem, FRAG_STAT_highatomic_unreserve), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
 }
 
@@ -1595,6 +1807,10 @@ static const struct tap_test tests[] = {
 	TAP(test___alloc_pages_may_oom_progress),
 	TAP(test_wake_all_kswapds),
 	TAP(test_rmqueue_boosted_wakeup_kswapd),
+	TAP(test___alloc_frozen_pages_noprof_order_too_large),
+	TAP(test___gfp_pfmemalloc_flags),
+	TAP(test___alloc_pages_slowpath_memalloc_replaces_flags),
+	TAP(test_unreserve_highatomic_pageblock_keeps_last),
 };
 
 int main(void)

@@ -69,6 +69,7 @@ struct frag_sysctl {
 	unsigned pcp_batch_scale_max;        /* CONFIG_PCP_BATCH_SCALE_MAX, default 5 */
 	unsigned extfrag_threshold;          /* 0..1000, default 500 */
 	unsigned compaction_proactiveness;   /* 0..100, default 20 */
+	unsigned swappiness;                 /* vm.swappiness 0..200, default 60 (get_scan_count()) */
 	bool defrag_mode;                    /* vm.defrag_mode (6.15+), default 0 */
 	bool thp_pcp;                        /* CONFIG_TRANSPARENT_HUGEPAGE: order-9 pages use PCP lists */
 	bool thp_enabled;                    /* transparent_hugepage/enabled != never: khugepaged raises
@@ -118,6 +119,13 @@ struct frag_owner {
 	uint8_t flags;                /* OWNER_LRU, OWNER_MOVABLE_OPS, OWNER_PINNED, ... */
 };
 
+/* The LRU lists reclaim scans (enum lru_list, without the active/inactive split: vmscan.c). */
+enum frag_lru {
+	FRAG_LRU_ANON,                /* KIND_ANON blocks with OWNER_LRU */
+	FRAG_LRU_FILE,                /* KIND_FILE blocks with OWNER_LRU */
+	NR_FRAG_LRU
+};
+
 /* The outside world, as seen from the model. Every member may be NULL. */
 struct frag_env {
 	void *arg;                                               /* passed to every callback */
@@ -134,6 +142,15 @@ struct frag_env {
 	 * to refuse: the migration then fails (-EAGAIN) and the block stays. */
 	bool (*migrate_folio)(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
 			      unsigned order);
+	/* shrink_lru(): reclaim from the environment's list @lru of node @nid
+	 * (shrink_list() -> shrink_inactive_list() -> shrink_folio_list()):
+	 * look at up to @nr_to_scan pages from the cold end (a folio counts its
+	 * 2^order pages), free the reclaimed ones with frag_free_pages() and
+	 * return how many pages were freed, setting *@nr_scanned. Each anonymous
+	 * page freed must first get a swap slot (frag_swap_alloc()). Runs inside
+	 * the allocation slowpath and inside kswapd: it may free, never allocate.
+	 * NULL: the environment owns no reclaimable LRU pages. */
+	uint64_t (*shrink_lru)(void *arg, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan, uint64_t *nr_scanned);
 	uint32_t trace_mask;                                     /* 1u << enum frag_trace_id */
 };
 
@@ -146,6 +163,7 @@ struct frag_config {
 	struct frag_env env;                      /* callbacks */
 	unsigned check_every;                     /* run frag_mem_consistent() every N operations (0 = never;
 						     only in builds with -Dcheck_invariants=true) */
+	uint64_t swap_pages;                      /* swap space in pages (machine.swap), 0 = no swap */
 };
 
 /* Fill @s with the kernel defaults. */
@@ -218,9 +236,10 @@ enum frag_contig_reason {
 	CONTIG_NO_WINDOW,        /* windows exhausted: no aligned window inside a zone of the zonelist */
 	CONTIG_INVALID,          /* the gfp mask or order is not allowed (-EINVAL) */
 	CONTIG_REFUSED,          /* the policy's alloc_contig hook refused the request */
+	CONTIG_HUGETLB,          /* pfn_range_valid_contig(): a hugetlb folio not smaller than the window (the
+				  * window is in use as such; ranked below every real blocker) */
 	CONTIG_HOLE,             /* pfn_range_valid_contig(): a hole (no memmap) in the window */
 	CONTIG_RESERVED,         /* pfn_range_valid_contig(): a PageReserved page */
-	CONTIG_HUGETLB,          /* pfn_range_valid_contig(): a hugetlb folio not smaller than the window */
 	CONTIG_UNMOVABLE,        /* page_is_unmovable(): slab, page tables, kernel, netbuf, non-LRU compound */
 	CONTIG_ISOLATED,         /* set_migratetype_isolate(): a pageblock already isolated (-EBUSY) */
 	CONTIG_NOMEM,            /* __alloc_contig_migrate_range(): no migration target (-ENOMEM) */
@@ -336,6 +355,87 @@ unsigned frag_nr_nodes(const struct frag_mem *mem);
 unsigned frag_cpu_node(const struct frag_mem *mem, unsigned cpu);
 uint64_t frag_total_managed_pages(const struct frag_mem *mem);
 uint64_t frag_total_free_pages(const struct frag_mem *mem);
+
+/* ---------------------------------------------------------------------- */
+/* Reclaim (vmscan.c)                                                     */
+/* ---------------------------------------------------------------------- */
+
+#define FRAG_DEFAULT_SEEKS   2                   /* DEFAULT_SEEKS */
+#define FRAG_SHRINK_BATCH    128                 /* SHRINK_BATCH */
+#define FRAG_SHRINK_STOP     UINT64_MAX          /* SHRINK_STOP: scan_objects() cannot make progress */
+#define FRAG_KSWAPD_NAP_NS   100000000ull        /* kswapd_try_to_sleep(): HZ/10 */
+
+/*
+ * A shrinker (include/linux/shrinker.h struct shrinker): a cache of objects
+ * the environment can free on request. Every shrinker is treated as
+ * SHRINKER_NUMA_AWARE (called per node; dcache and icache are).
+ */
+struct frag_shrinker {
+	const char *name;             /* for messages */
+	unsigned seeks;               /* cost to recreate an object: FRAG_DEFAULT_SEEKS; 0 = trim freeable / 2 */
+	unsigned batch;               /* objects per scan_objects() call, 0 = FRAG_SHRINK_BATCH */
+	/* count_objects(): freeable objects on node @nid (0 = nothing to do). */
+	uint64_t (*count_objects)(void *arg, unsigned nid);
+	/* scan_objects(): look at up to @nr_to_scan objects of node @nid, free
+	 * what can be freed (slab pages go back with frag_free_pages() once
+	 * empty), set *@nr_scanned (preset to @nr_to_scan) and return the objects
+	 * freed, or FRAG_SHRINK_STOP. Free only, never allocate. */
+	uint64_t (*scan_objects)(void *arg, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned);
+	void *arg;                    /* passed to both callbacks */
+};
+
+/* register_shrinker(): returns the shrinker's id (>= 0) or -errno. */
+int frag_register_shrinker(struct frag_mem *mem, const struct frag_shrinker *shrinker);
+
+/* Swap space (get_swap_pages() / swap_free()): one slot per 4 KiB page.
+ * frag_swap_alloc() returns 0 or -ENOSPC; frag_swap_free() 0 or -EINVAL. */
+int frag_swap_alloc(struct frag_mem *mem, uint64_t nr);
+int frag_swap_free(struct frag_mem *mem, uint64_t nr);
+uint64_t frag_nr_swap_pages(const struct frag_mem *mem);      /* get_nr_swap_pages(): free slots */
+uint64_t frag_swap_used_pages(const struct frag_mem *mem);
+
+/* LRU pages of node @nid on @lru (node_page_state(NR_{IN,}ACTIVE_*)). */
+uint64_t frag_node_lru_pages(const struct frag_mem *mem, unsigned nid, enum frag_lru lru);
+/* The node of @pfn, or -1 outside the machine's zones. */
+int frag_pfn_nid(const struct frag_mem *mem, uint64_t pfn);
+
+/*
+ * kswapd's loop (vmscan.c kswapd()), one node. The engine's actor owns this
+ * state and the clock; the model does the work:
+ *
+ *   frag_kswapd_init(&k);
+ *   for (;;) {
+ *	napped = frag_kswapd_try_to_nap(mem, nid, &k);   // may nap: kcompactd was woken
+ *	woken = napped && <a wake-up arrived within FRAG_KSWAPD_NAP_NS>;
+ *	if (frag_kswapd_try_to_sleep(mem, nid, &k, napped, woken))
+ *		<sleep until wakeup_kswapd()>;
+ *	frag_kswapd_run(mem, nid, &k);                    // balance_pgdat(), k.nr_* = its work
+ *   }
+ */
+struct frag_kswapd {
+	unsigned alloc_order;             /* order kswapd was woken for */
+	unsigned reclaim_order;           /* order balance_pgdat() finished at */
+	enum zone_type highest_zoneidx;   /* classzone of the last run */
+	bool reread;                      /* at the top of the kswapd() loop: re-read pgdat->kswapd_order */
+	/* Work of the last frag_kswapd_run(), for its cost: */
+	uint64_t nr_scanned;              /* LRU pages scanned (pgscan_kswapd) */
+	uint64_t nr_reclaimed;            /* LRU pages reclaimed (pgsteal_kswapd) */
+	uint64_t nr_swapped;              /* pages swapped out (pswpout) */
+	uint64_t nr_slab_scanned;         /* slab objects scanned by shrinkers (slabs_scanned) */
+};
+
+void frag_kswapd_init(struct frag_kswapd *k);
+/* kswapd_try_to_sleep() before the nap: true if prepare_kswapd_sleep()
+ * allows a nap (kcompactd has been woken for the order kswapd was woken for). */
+bool frag_kswapd_try_to_nap(struct frag_mem *mem, unsigned nid, struct frag_kswapd *k);
+/* kswapd_try_to_sleep() after the nap (@woken: a wake-up cut it short): true
+ * if kswapd sleeps until the next wakeup_kswapd(); otherwise counts
+ * kswapd_{low,high}_wmark_hit_quickly and kswapd runs again. */
+bool frag_kswapd_try_to_sleep(struct frag_mem *mem, unsigned nid, struct frag_kswapd *k, bool napped, bool woken);
+/* The body of the kswapd() loop: take pgdat->kswapd_order and highest
+ * zone index, run balance_pgdat(). Call with the node's kswapd marked active
+ * (frag_node_set_kswapd_active()). Returns 0, or -EINVAL for a bad node. */
+int frag_kswapd_run(struct frag_mem *mem, unsigned nid, struct frag_kswapd *k);
 
 /* Per-PFN state, for views, tests and snapshots. */
 enum frag_pfn_state {

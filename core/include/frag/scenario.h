@@ -18,6 +18,7 @@
  *     cpus: 4
  *     layout: pc                # pc: x86 PCI hole below 4 GiB + low reserved ranges; flat
  *     movable: 0                # ZONE_MOVABLE bytes per node (movablecore=)
+ *     swap: 0                   # swap space, bytes
  *     holes: [{start: 0x9f, end: 0x100, kind: reserved}]   # extra, in pfns
  *   sysctl: {min_free_kbytes: 0, defrag_mode: false, ...}   # frag_sysctl_params
  *   thp: {enabled: madvise, defrag: madvise, ...}
@@ -81,6 +82,7 @@ struct frag_machine_opts {
 	int layout;               /* enum frag_layout */
 	uint64_t movable;         /* bytes of ZONE_MOVABLE per node */
 	bool config_cma;          /* CONFIG_CMA */
+	uint64_t swap;            /* bytes of swap space (0 = none: anonymous pages are never reclaimed) */
 };
 
 /* The top-level run settings. */

@@ -53,6 +53,8 @@ struct frag_sim_result {
 	unsigned nr_metrics;
 	struct frag_metric *metrics;      /* names point into storage owned by the result */
 	char *names;                      /* storage for metric names */
+	bool predicted;                   /* @predict holds frag_predict_hugetlb() of the final state */
+	struct frag_predict_result predict;   /* hugetlb pool growth possible at the end (hugetlb_*_allocatable) */
 };
 
 /**

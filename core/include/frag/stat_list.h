@@ -93,8 +93,8 @@
 	X(allocstall_normal,      COUNTER, "count",  "direct reclaim entries for ZONE_NORMAL requests") \
 	X(allocstall_movable,     COUNTER, "count",  "direct reclaim entries for ZONE_MOVABLE requests") \
 	X(pageoutrun,             COUNTER, "count",  "kswapd balance_pgdat() runs")                \
-	X(kswapd_low_wmark_hit_quickly, COUNTER, "count", "kswapd went to sleep at once: low watermark met") \
-	X(kswapd_high_wmark_hit_quickly, COUNTER, "count", "kswapd went to sleep after its nap: high watermark met") \
+	X(kswapd_low_wmark_hit_quickly, COUNTER, "count", "kswapd was woken during its nap after balancing") \
+	X(kswapd_high_wmark_hit_quickly, COUNTER, "count", "kswapd could not sleep: node not balanced after its run/nap") \
 	X(reclaim_ns,             COUNTER, "ns",     "fragsim: simulated time spent reclaiming (direct and kswapd)") \
 	/* contiguous allocation (contig.c) */                                                   \
 	X(contig_alloc_attempt,   COUNTER, "count",  "fragsim: alloc_contig_pages() calls")       \

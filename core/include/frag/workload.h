@@ -29,11 +29,12 @@
 #include <stdint.h>
 
 #include "frag/gfp.h"
+#include "frag/mm.h"
 #include "frag/param.h"
 #include "frag/stat_list.h"
 #include "frag/types.h"
 
-#define FRAG_WORKLOAD_ABI 2
+#define FRAG_WORKLOAD_ABI 3
 #define FRAG_TIME_NEVER UINT64_MAX
 
 struct frag_wl;          /* one workload instance (opaque; see the accessors) */
@@ -107,6 +108,32 @@ struct frag_workload_ops {
 	 * NULL if the workload never allocates migratable memory.
 	 */
 	void (*migrated)(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn);
+
+	/*
+	 * Reclaim (ABI 3; all optional). The kernel's reclaim (core/mm/vmscan.c)
+	 * asks the environment for LRU pages and cached objects; the engine
+	 * splits each node-level request over the instances in proportion to
+	 * their lru_pages() on that node. These run inside another CPU's
+	 * allocation (direct reclaim, possibly this instance's own) or in kswapd:
+	 * free with frag_wl_free_reclaimed(), never allocate, and leave any
+	 * structure a step() in progress may be using intact.
+	 */
+
+	/* lru_pages() - pages this instance holds on @lru (OWNER_LRU blocks of
+	 * KIND_ANON / KIND_FILE) on node @nid. */
+	uint64_t (*lru_pages)(struct frag_wl *wl, unsigned nid, enum frag_lru lru);
+
+	/* shrink_lru() - env.shrink_lru() for this instance's share: scan up to
+	 * @nr_to_scan pages from the cold end of its @lru list on node @nid, free
+	 * the reclaimed ones (anonymous pages only with a swap slot,
+	 * frag_wl_swap_alloc()), set *@nr_scanned, return the pages freed. */
+	uint64_t (*shrink_lru)(struct frag_wl *wl, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan,
+			       uint64_t *nr_scanned);
+
+	/* count_objects() / scan_objects() - a shrinker (struct frag_shrinker),
+	 * registered for the instance when both are set. */
+	uint64_t (*count_objects)(struct frag_wl *wl, unsigned nid);
+	uint64_t (*scan_objects)(struct frag_wl *wl, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned);
 };
 
 /* ---------------------------------------------------------------------- */
@@ -161,6 +188,19 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns);
  * the kernel (thp_fault_alloc in the fault handler, ...); also counted per
  * instance under the stat's name. */
 void frag_wl_vm_event(struct frag_wl *wl, enum frag_stat stat, uint64_t n);
+
+/* From shrink_lru() / scan_objects(): free a block this instance holds on
+ * the reclaiming CPU (the allocating CPU in direct reclaim, the node's
+ * first CPU for kswapd). Its time is part of the reclaim cost. */
+void frag_wl_free_reclaimed(struct frag_wl *wl, uint64_t pfn, unsigned order);
+
+/* Swap slots (frag_swap_alloc() / frag_swap_free()): 0 or -ENOSPC / -EINVAL. */
+int frag_wl_swap_alloc(struct frag_wl *wl, uint64_t nr);
+int frag_wl_swap_free(struct frag_wl *wl, uint64_t nr);
+
+/* NUMA: the machine's nodes and the node of a pfn (0 outside the machine). */
+unsigned frag_wl_nr_nodes(const struct frag_wl *wl);
+unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn);
 
 /* A sparse event recorded in the results (events table): @type e.g.
  * "hugetlb_1g", @outcome "ok"/"fail"/a reason, @value e.g. latency in ns. */
