@@ -51,6 +51,7 @@
  * with pgmigrate_success, drain_all_pages.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -73,6 +74,36 @@ static const char *const contig_reason_names[NR_CONTIG_REASONS] = {
 const char *frag_contig_reason_name(enum frag_contig_reason r)
 {
 	return (unsigned)r < NR_CONTIG_REASONS ? contig_reason_names[r] : "?";
+}
+
+void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_result *r)
+{
+	int n = snprintf(buf, len,
+			 "\"windows\": %u, \"checked\": %u, \"passes\": %u, \"migrated\": %llu, "
+			 "\"isolated_pageblocks\": %llu, \"isolated_pages\": %llu",
+			 r->windows_tried, r->windows_checked, r->passes, (unsigned long long)r->migrated_pages,
+			 (unsigned long long)r->isolated_pageblocks, (unsigned long long)r->isolated_pages);
+	if (r->reason == CONTIG_OK || n < 0 || (size_t)n >= len)
+		return;
+	n += snprintf(buf + n, len - (size_t)n, ", \"err\": %d", r->err);
+	if (r->window != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"window\": %llu", (unsigned long long)r->window);
+	if (r->blocker_pfn != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"blocker_pfn\": %llu, \"blocker_kind\": \"%s\"",
+			      (unsigned long long)r->blocker_pfn,
+			      r->blocker_kind >= 0 ? frag_page_kind_names[r->blocker_kind] : "none");
+	if ((size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"failed_windows\": {");
+	bool first = true;
+	for (int i = 0; i < NR_CONTIG_REASONS && (size_t)n < len; i++) {
+		if (!r->nr_windows_failed[i])
+			continue;
+		n += snprintf(buf + n, len - (size_t)n, "%s\"%s\": %u", first ? "" : ", ",
+			      frag_contig_reason_name((enum frag_contig_reason)i), r->nr_windows_failed[i]);
+		first = false;
+	}
+	if ((size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "}");
 }
 
 /* __alloc_contig_verify_gfp_mask() */

@@ -213,6 +213,34 @@ static void record_alloc_fail(struct frag_wl *wl, struct sim_cpu *c, unsigned or
 	sim_sink_event(wl->sim, &ev);
 }
 
+/*
+ * Every alloc_contig_pages() attempt as an event "contig_alloc": pfn and
+ * order of the block (FRAG_PFN_NONE if none), value = its simulated latency
+ * (ns), outcome = frag_contig_reason_name() ("ok", "unmovable", "reserved",
+ * "pinned", "nomem", ...), detail = the workload and what the attempt did
+ * (frag_contig_result_fields()). The latency also goes to contig_alloc_ns.
+ */
+static void record_contig(struct frag_wl *wl, struct sim_cpu *c, unsigned order, uint64_t cost,
+			  const struct frag_contig_result *r)
+{
+	char fields[768], detail[900];
+	frag_contig_result_fields(fields, sizeof fields, r);
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\", %s}", wl->spec->name, fields);
+	struct frag_event_rec ev = {
+		.t_ns = c->now,
+		.type = "contig_alloc",
+		.cpu = (int)c->id,
+		.nid = (int)c->nid,
+		.pfn = r->pfn,
+		.order = (int)order,
+		.value = (int64_t)cost,
+		.outcome = frag_contig_reason_name(r->reason),
+		.detail = detail,
+	};
+	frag_vm_event(wl->sim->mem, FRAG_STAT_contig_alloc_ns, cost);
+	sim_sink_event(wl->sim, &ev);
+}
+
 static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
 			 uint8_t flags, bool contig, int nid, struct frag_contig_result *res)
 {
@@ -220,11 +248,14 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 	struct sim_cpu *c = slot_cpu(wl, slot);
 	struct frag_owner owner = { .id = frag_wl_id(wl), .cookie = cookie, .kind = kind, .flags = flags };
 	struct cost_snap a, b;
+	struct frag_contig_result local;
 	uint64_t pfn;
 
+	if (!res)
+		res = &local;
 	snap(s->stats, &a);
 	if (!contig)
-		pfn = frag_alloc_pages(s->mem, c->id, order, gfp, &owner);
+		pfn = frag_alloc_pages_node(s->mem, c->id, nid, order, gfp, &owner);
 	else
 		pfn = frag_alloc_contig_pages_res(s->mem, c->id, order, gfp, &owner, nid, res);
 	snap(s->stats, &b);
@@ -253,6 +284,8 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 	hist_add(&s->lat_alloc, cost);
 	if (b.slowpath != a.slowpath)
 		hist_add(&s->lat_stall, cost);
+	if (contig)
+		record_contig(wl, c, order, cost, res);
 	return pfn;
 }
 
@@ -260,6 +293,12 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 		       uint8_t flags)
 {
 	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, order > MAX_PAGE_ORDER, -1, NULL);
+}
+
+uint64_t frag_wl_alloc_node(struct frag_wl *wl, unsigned slot, int nid, unsigned order, gfp_t gfp, uint32_t cookie,
+			    uint8_t kind, uint8_t flags)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, order > MAX_PAGE_ORDER, nid, NULL);
 }
 
 uint64_t frag_wl_alloc_contig(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie,

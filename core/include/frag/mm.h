@@ -213,6 +213,14 @@ uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gf
 			  const struct frag_owner *owner);
 
 /**
+ * frag_alloc_pages_node() - frag_alloc_pages() with preferred node @nid
+ * (__alloc_pages_node(); -1: @cpu's node): the node's zonelist (its own
+ * zones only with __GFP_THISNODE), @cpu's PCP lists.
+ */
+uint64_t frag_alloc_pages_node(struct frag_mem *mem, unsigned cpu, int nid, unsigned order, gfp_t gfp,
+			       const struct frag_owner *owner);
+
+/**
  * frag_free_pages() - free a block previously returned by frag_alloc_pages()
  * (__free_pages() -> __free_frozen_pages()), from @cpu.
  * Returns 0, or -EINVAL if @pfn/@order is not an allocated block.
@@ -272,6 +280,11 @@ struct frag_contig_result {
 	uint64_t migrated_pages;      /* pages migrated out of windows (contig_migrated_pages) */
 	unsigned nr_windows_failed[NR_CONTIG_REASONS];  /* windows that failed, by reason */
 };
+
+/* @r as the inside of a JSON object ("\"windows\": 3, \"migrated\": 512,
+ * ...", the detail of contig_alloc and hugetlb_1g events,
+ * docs/results-format.md) in @buf, truncated to @len. */
+void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_result *r);
 
 /* frag_alloc_contig_pages() that also reports the attempt in @res (may be NULL). */
 uint64_t frag_alloc_contig_pages_res(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
@@ -462,6 +475,38 @@ int frag_pfn_info(const struct frag_mem *mem, uint64_t pfn, struct frag_pfn_info
 /* Prediction (predict.c)                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* alloc_pool_huge_folio()'s masks without __GFP_RETRY_MAYFAIL (added when
+ * trying hard): htlb_alloc_mask() | __GFP_THISNODE | __GFP_COMP |
+ * __GFP_NOWARN; 2 MiB pages are migratable (GFP_HIGHUSER_MOVABLE), 1 GiB
+ * ones are not (GFP_HIGHUSER). */
+#define FRAG_HTLB_GFP_2M (GFP_HIGHUSER_MOVABLE | __GFP_THISNODE | __GFP_COMP | __GFP_NOWARN)
+#define FRAG_HTLB_GFP_1G (GFP_HIGHUSER | __GFP_THISNODE | __GFP_COMP | __GFP_NOWARN)
+
+/* set_max_huge_pages()'s state while a pool grows. */
+struct frag_hugetlb_pool {
+	unsigned next_nid;                /* h->next_nid_to_alloc: where the next round-robin try starts */
+	bool noretry[FRAG_MAX_NODES];     /* node_alloc_noretry: no __GFP_RETRY_MAYFAIL on this node (2 MiB) */
+};
+
+/* The allocation alloc_pool_huge_folio() makes: 2^@order pages on node
+ * @nid with @gfp (order > MAX_PAGE_ORDER: alloc_contig_pages()), made and
+ * owned by the caller. Returns the pfn or FRAG_PFN_NONE. */
+typedef uint64_t (*frag_pool_alloc_fn)(void *arg, unsigned nid, unsigned order, gfp_t gfp);
+
+/**
+ * frag_alloc_pool_huge_folio() - alloc_pool_huge_folio(): one fresh huge
+ * page (1 GiB if @gigantic, else 2 MiB) for a pool growing through
+ * nr_hugepages. @nid >= 0 (the per-node sysfs file): that node only;
+ * -1: the @nr_nodes nodes round-robin from @pool->next_nid, the first
+ * that gives a page wins. Each try goes through @alloc with the kernel's
+ * mask (FRAG_HTLB_GFP_*, plus __GFP_RETRY_MAYFAIL unless a 2 MiB try on
+ * the node is in node_alloc_noretry). Returns the pfn (*@nid_out its node)
+ * or FRAG_PFN_NONE when every node failed: set_max_huge_pages() stops
+ * growing there.
+ */
+uint64_t frag_alloc_pool_huge_folio(struct frag_hugetlb_pool *pool, unsigned nr_nodes, bool gigantic, int nid,
+				    frag_pool_alloc_fn alloc, void *arg, unsigned *nid_out);
+
 struct frag_predict_opts {
 	bool skip_2m;                 /* do not predict the 2 MiB pool */
 	bool skip_1g;                 /* do not predict the 1 GiB pool */
@@ -486,10 +531,12 @@ struct frag_predict_result {
  * compaction; __GFP_RETRY_MAYFAIL dropped on a node after it failed once,
  * node_alloc_noretry). 1 GiB, separately from the same original state:
  * alloc_gigantic_folio() -> alloc_contig_pages() with GFP_HIGHUSER |
- * __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_THISNODE. Nodes
- * without CPUs are not tried. The policy's hooks apply as to any request
- * (hugetlb-boot hands out its free boot pages first). Returns 0 or what
- * frag_mem_clone() returned.
+ * __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_THISNODE
+ * (frag_alloc_pool_huge_folio(), from CPU 0). The clone has no shrinkers
+ * and no LRU reclaim callback, so direct reclaim frees nothing: the counts
+ * are what compaction and migration can do with the memory as it is. The
+ * policy's hooks apply as to any request (hugetlb-boot hands out its free
+ * boot pages first). Returns 0 or what frag_mem_clone() returned.
  */
 int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_opts *opts,
 			 struct frag_predict_result *res);

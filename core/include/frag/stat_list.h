@@ -103,7 +103,8 @@
 	X(contig_windows_tried,   COUNTER, "count",  "fragsim: windows alloc_contig_frozen_range() was tried on") \
 	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig") \
 	X(contig_isolated_pageblocks, COUNTER, "count", "fragsim: pageblocks set_migratetype_isolate() isolated for alloc_contig") \
-	X(contig_isolated_pages,  COUNTER, "pages",  "fragsim: pages alloc_contig isolated (migration sources and the free pages taken)")
+	X(contig_isolated_pages,  COUNTER, "pages",  "fragsim: pages alloc_contig isolated (migration sources and the free pages taken)") \
+	X(contig_alloc_ns,        COUNTER, "ns",     "fragsim: simulated time spent in alloc_contig_pages() attempts (latency, successful or not)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 

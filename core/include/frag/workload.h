@@ -165,6 +165,11 @@ int frag_wl_error(struct frag_wl *wl, const char *fmt, ...) __attribute__((forma
 uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
 		       uint8_t flags);
 
+/* frag_wl_alloc() with preferred node @nid (-1: the slot's CPU's node;
+ * frag_alloc_pages_node()). */
+uint64_t frag_wl_alloc_node(struct frag_wl *wl, unsigned slot, int nid, unsigned order, gfp_t gfp, uint32_t cookie,
+			    uint8_t kind, uint8_t flags);
+
 struct frag_contig_result;
 
 /**
