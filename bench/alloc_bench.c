@@ -23,8 +23,10 @@
  *   contig_1g_fail_scan_seconds a failing attempt that pre-checks every
  *                               window (one slab page at the end of each)
  *   contig_1g_fail_windows      windows it looked at
- *   predict_256g_seconds        frag_predict_hugetlb() on that machine (both
- *                               pools, clones included), with its counts
+ *   predict_256g_1g_seconds     frag_predict_hugetlb() of the 1 GiB pool on
+ *                               that machine (clone included), with its count
+ *   predict_256g_2m_pages_per_sec  the 2 MiB prediction there, first 2048 pages
+ *                               (each needs direct compaction)
  *   compaction_full_zone_seconds        one /proc/sys/vm/compact_memory pass
  *                               (frag_compact_memory(): every zone whole, SYNC)
  *                               over a fragmented 16 GiB machine
@@ -215,12 +217,22 @@ static void bench_contig(void)
 	printf("contig_1g_fail_scan_seconds: %.3f\n", now() - t0);
 	printf("contig_1g_fail_windows: %u (%s)\n", r.windows_checked, frag_contig_reason_name(r.reason));
 
+	/* The predictions: 1 GiB whole; 2 MiB capped (on this machine every
+	 * pageblock holds movable pages, so each 2 MiB page needs direct
+	 * compaction: the full count takes minutes). */
 	struct frag_predict_result pr;
+	struct frag_predict_opts po = { .skip_2m = true };
 	t0 = now();
-	frag_predict_hugetlb(mem, NULL, &pr);
-	printf("predict_256g_seconds: %.3f\n", now() - t0);
-	printf("predict_256g_2m_pages: %llu\npredict_256g_1g_pages: %llu\n", (unsigned long long)pr.hugetlb_2m_pages,
-	       (unsigned long long)pr.hugetlb_1g_pages);
+	frag_predict_hugetlb(mem, &po, &pr);
+	printf("predict_256g_1g_seconds: %.3f\n", now() - t0);
+	printf("predict_256g_1g_pages: %llu (%s)\n", (unsigned long long)pr.hugetlb_1g_pages,
+	       frag_contig_reason_name(pr.last_1g.reason));
+	po = (struct frag_predict_opts){ .skip_1g = true, .max_2m = 2048 };
+	t0 = now();
+	frag_predict_hugetlb(mem, &po, &pr);
+	double dt = now() - t0;
+	printf("predict_256g_2m_first_2048_seconds: %.3f\n", dt);
+	printf("predict_256g_2m_pages_per_sec: %.0f\n", (double)pr.hugetlb_2m_pages / dt);
 	frag_mem_destroy(mem);
 }
 
@@ -278,6 +290,7 @@ static void bench_compaction(void)
 
 int main(int argc, char **argv)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	bool quick = false, contig_only = false;
 	uint64_t ops = 20000000;
 	for (int i = 1; i < argc; i++) {

@@ -155,7 +155,7 @@ int cmd_predict(int argc, char **argv)
 	}
 
 	/* To the end, no sinks: the engine predicts from the final state. */
-	struct frag_sim_opts o = { .nr_sinks = 0 };
+	struct frag_sim_opts o = { .nr_sinks = 0, .predict_2m = true };
 	struct frag_sim_result res;
 	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
 	if (ret && !res.status[0]) {
