@@ -43,6 +43,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "frag/policy.h"
 #include "../core/mm/internal.h"
@@ -313,6 +314,28 @@ static uint32_t cg_rmqueue(struct frag_mem *mem, void *priv, struct frag_zone *z
 	return IDX_NONE;
 }
 
+/* clone(): the copy (frag_mem_clone(), for predictions) gets its own per-zone arrays. */
+static int cg_clone(struct frag_mem *new_mem, void *new_priv, const void *old_priv)
+{
+	struct cg_priv *n = new_priv;
+	const struct cg_priv *o = old_priv;
+	size_t sz = new_mem->nr_zones * sizeof(uint64_t);
+	n->boundary = malloc(sz);
+	n->floor = malloc(sz);
+	n->limit = malloc(sz);
+	n->base = malloc(sz);
+	if (!n->boundary || !n->floor || !n->limit || !n->base) {
+		free(n->boundary), free(n->floor), free(n->limit), free(n->base);
+		n->boundary = n->floor = n->limit = n->base = NULL;
+		return -ENOMEM;
+	}
+	memcpy(n->boundary, o->boundary, sz);
+	memcpy(n->floor, o->floor, sz);
+	memcpy(n->limit, o->limit, sz);
+	memcpy(n->base, o->base, sz);
+	return 0;
+}
+
 const struct frag_policy_ops frag_policy_contiguitas = {
 	.abi_version = FRAG_POLICY_ABI,
 	.name = "contiguitas",
@@ -322,6 +345,7 @@ const struct frag_policy_ops frag_policy_contiguitas = {
 	.priv_size = sizeof(struct cg_priv),
 	.init = cg_init,
 	.fini = cg_fini,
+	.clone = cg_clone,
 	.rmqueue = cg_rmqueue,
 	.find_suitable_fallback = cg_find_suitable_fallback,
 };

@@ -35,6 +35,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "frag/policy.h"
 #include "../core/mm/internal.h"
@@ -368,6 +369,29 @@ static void pcpb_fini(struct frag_mem *mem, void *priv)
 	free(p->on_list);
 }
 
+/* clone(): the copy (frag_mem_clone(), for predictions) gets its own ownership lists. */
+static int pcpb_clone(struct frag_mem *new_mem, void *new_priv, const void *old_priv)
+{
+	struct pcpb_priv *n = new_priv;
+	const struct pcpb_priv *o = old_priv;
+	size_t nh = (size_t)new_mem->nr_zones * new_mem->nr_cpus, npb = new_mem->nr_pageblocks_total;
+	n->head = malloc(nh * sizeof(uint32_t));
+	n->next = malloc(npb * sizeof(uint32_t));
+	n->prev = malloc(npb * sizeof(uint32_t));
+	n->on_list = malloc(npb);
+	if (!n->head || !n->next || !n->prev || !n->on_list) {
+		free(n->head), free(n->next), free(n->prev), free(n->on_list);
+		n->head = n->next = n->prev = NULL;
+		n->on_list = NULL;
+		return -ENOMEM;
+	}
+	memcpy(n->head, o->head, nh * sizeof(uint32_t));
+	memcpy(n->next, o->next, npb * sizeof(uint32_t));
+	memcpy(n->prev, o->prev, npb * sizeof(uint32_t));
+	memcpy(n->on_list, o->on_list, npb);
+	return 0;
+}
+
 const struct frag_policy_ops frag_policy_pcpbuddy = {
 	.abi_version = FRAG_POLICY_ABI,
 	.name = "pcpbuddy",
@@ -377,6 +401,7 @@ const struct frag_policy_ops frag_policy_pcpbuddy = {
 	.priv_size = sizeof(struct pcpb_priv),
 	.init = pcpb_init,
 	.fini = pcpb_fini,
+	.clone = pcpb_clone,
 	.pcp_refill = pcpb_refill,
 	.pcp_free = pcpb_free,
 	.pcp_drained = pcpb_drained,

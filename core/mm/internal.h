@@ -674,6 +674,33 @@ struct migrate_target_buddy {
 extern const struct migrate_target_ops migrate_target_buddy_ops;
 
 /* ---------------------------------------------------------------------- */
+/* Page isolation (page_isolation.c)                                      */
+/* ---------------------------------------------------------------------- */
+
+/* include/linux/mm.h: MAX_FOLIO_ORDER, PUD_ORDER on x86-64 (gigantic hugetlb folios). */
+#define MAX_FOLIO_ORDER SPB_ORDER
+
+/* include/linux/page-isolation.h: enum pb_isolate_mode */
+enum pb_isolate_mode {
+	PB_ISOLATE_MODE_MEM_OFFLINE,
+	PB_ISOLATE_MODE_CMA_ALLOC,
+	PB_ISOLATE_MODE_OTHER,
+};
+
+/* The block covering @pfn: its head pfn, or FRAG_PFN_NONE (hole, reserved). */
+uint64_t page_block_head(const struct frag_zone *z, uint64_t pfn);
+bool page_is_unmovable(const struct frag_zone *z, uint64_t pfn, enum pb_isolate_mode mode, uint64_t *step);
+uint64_t has_unmovable_pages(const struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn,
+			     enum pb_isolate_mode mode);
+int set_migratetype_isolate(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, enum pb_isolate_mode mode,
+			    uint64_t *unmovable);
+void unset_migratetype_isolate(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn);
+int start_isolate_page_range(struct frag_mem *mem, struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn,
+			     enum pb_isolate_mode mode, uint64_t *failed_pfn);
+void undo_isolate_page_range(struct frag_mem *mem, struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn);
+uint64_t test_pages_isolated(const struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn);
+
+/* ---------------------------------------------------------------------- */
 /* Compaction (compaction.c)                                              */
 /* ---------------------------------------------------------------------- */
 

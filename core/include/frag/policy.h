@@ -18,6 +18,7 @@
  *   PCP lists         rmqueue_pcplist() calls pcp_refill() instead of
  *                      rmqueue_bulk(); free_frozen_page_commit() calls
  *                      pcp_free(); free_pcppages_bulk() calls pcp_drained()
+ *   frag_mem_clone()   calls clone() on the copy (predictions run on clones)
  *   frag_mem_destroy() calls fini()
  *
  * ABI: FRAG_POLICY_ABI is bumped when a hook changes meaning; new hooks are
@@ -203,6 +204,15 @@ struct frag_policy_ops {
 	 */
 	void (*pcp_drained)(struct frag_mem *mem, void *priv, struct frag_zone *z, unsigned cpu, uint64_t pfn,
 			    unsigned order);
+	/**
+	 * clone() - frag_mem_clone() copied the machine into @new_mem, whose
+	 * @new_priv is a bytewise copy of @old_priv: deep-copy what the state
+	 * points to, so that the copy's fini() frees its own. Return 0 or
+	 * -ENOMEM (having freed what it allocated). NULL: the bytewise copy
+	 * is the whole state; a policy with fini() and no clone() cannot be
+	 * cloned (frag_mem_clone() returns -EOPNOTSUPP).
+	 */
+	int (*clone)(struct frag_mem *new_mem, void *new_priv, const void *old_priv);
 };
 
 /* The registry (policies/registry.c, generated from policies/policies.def). */

@@ -122,7 +122,10 @@
 	X(pcpbuddy_remote_free,   COUNTER, "count",  "fragsim: PCPBuddy frees routed to the owning CPU's PCP from another CPU") \
 	X(pcpbuddy_pcp_merge,     COUNTER, "count",  "fragsim: PCPBuddy buddy merges on a PCP (incl. whole-pageblock collapses)") \
 	X(pcpbuddy_pcp_split,     COUNTER, "count",  "fragsim: PCPBuddy splits of an owned PCP block (refills without the zone lock)") \
-	X(pcpbuddy_release,       COUNTER, "count",  "fragsim: PCPBuddy owned pageblocks released (entirely free in the buddy after a drain)")
+	X(pcpbuddy_release,       COUNTER, "count",  "fragsim: PCPBuddy owned pageblocks released (entirely free in the buddy after a drain)") \
+	X(contig_isolated_pageblocks, COUNTER, "count", "fragsim: pageblocks set_migratetype_isolate() isolated for alloc_contig") \
+	X(contig_isolated_pages,  COUNTER, "pages",  "fragsim: pages alloc_contig isolated (migration sources and the free pages taken)") \
+	X(contig_alloc_ns,        COUNTER, "ns",     "fragsim: simulated time spent in alloc_contig_pages() attempts (latency, successful or not)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
