@@ -79,6 +79,9 @@ static const struct frag_param spb_params[] = {
 	  "the reserve (v2 39)"),
 	P("compact_max_pb_per_sec", PARAM_U32, compact_max_per_sec, 0, 0, 1u << 30, "pageblocks/s",
 	  "compaction throttle (cover letter TODO): source pageblocks compaction may take per simulated second; 0 = off"),
+	FRAG_PARAM("defrag_poll", PARAM_DURATION, struct spb_opts, defrag_poll, 1, 0, 3600, "s",
+		   "idle worker period: rescans the triggers and refreshes the spb_reserve_pages gauge; 0 = run only "
+		   "when woken by the allocator"),
 	FRAG_PARAM_END,
 };
 
@@ -245,7 +248,9 @@ static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint6
 	mem->stat[FRAG_STAT_spb_reserve_pages] = reserve_pages;
 	if (worked)
 		frag_count(mem, FRAG_STAT_spb_defrag_runs, 1);
-	return more ? (p->o.defrag_interval ? p->o.defrag_interval : 1) : 0;
+	if (more)
+		return p->o.defrag_interval ? p->o.defrag_interval : 1;
+	return p->o.defrag ? p->o.defrag_poll : 0;
 }
 
 const struct frag_policy_ops frag_policy_spb = {

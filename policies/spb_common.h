@@ -56,6 +56,7 @@ struct spb_opts {
 	unsigned aggressive_spbs;     /* > N SPBs: no NOFRAGMENT floor inside tainted SPBs (v2 19); 0 = off */
 	bool compact_skip_tainted;    /* compaction: no targets in tainted SPBs at/below the reserve (v2 38/39) */
 	unsigned compact_max_per_sec; /* compaction throttle (cover letter TODO); 0 = off */
+	uint64_t defrag_poll;         /* ns between idle worker runs (trigger scan, reserve gauge); 0 = woken only */
 };
 
 struct spb_priv {

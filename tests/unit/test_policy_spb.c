@@ -369,7 +369,7 @@ static void test_spb_defrag_worker(void)
 	CHECK(spb_needs_defrag(p, &z->spb[0]));
 
 	uint64_t next = mem->policy->daemon(mem, mem->policy_priv, 0, 0);
-	CHECK_EQ(next, 0);
+	CHECK_EQ(next, 1000000000ull);   /* done: back to the idle poll (defrag_poll = 1 s) */
 	CHECK_EQ(z->spb[0].nr_pb_free, 2);
 	CHECK(spb_defrag_done(p, &z->spb[0]));
 	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evacuations), 1);
@@ -382,7 +382,7 @@ static void test_spb_defrag_worker(void)
 	CHECK_CONSISTENT(mem);
 
 	/* A second run has nothing to do. */
-	CHECK_EQ(mem->policy->daemon(mem, mem->policy_priv, 0, 0), 0);
+	CHECK_EQ(mem->policy->daemon(mem, mem->policy_priv, 0, 0), 1000000000ull);
 	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evacuations), 1);
 	frag_mem_destroy(mem);
 
@@ -391,6 +391,7 @@ static void test_spb_defrag_worker(void)
 	o.defrag_stop_pb = 6;
 	o.defrag_stop_pages = 512;
 	o.defrag_batch = 2;
+	o.defrag_poll = 0;   /* then sleep until woken */
 	mem = mk("spb", &o);
 	z = zone_of(mem, 0, ZONE_NORMAL);
 	taint(mem, z, 0, 0, 1);
