@@ -82,6 +82,9 @@ static const struct frag_param spb_params[] = {
 	FRAG_PARAM("defrag_poll", PARAM_DURATION, struct spb_opts, defrag_poll, 1, 0, 3600, "s",
 		   "idle worker period: rescans the triggers and refreshes the spb_reserve_pages gauge; 0 = run only "
 		   "when woken by the allocator"),
+	P("slab_shrink", PARAM_BOOL, slab_shrink, 0, 0, 1, "",
+	  "the worker runs shrink_slab() on the node when a tainted SPB has fewer free pages than its reserve x "
+	  "pageblock_nr_pages (v1 32; single flight: once per worker run); off until measured"),
 	FRAG_PARAM_END,
 };
 
@@ -196,7 +199,7 @@ static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint6
 {
 	struct spb_priv *p = priv;
 	unsigned budget = p->o.defrag_batch;
-	bool more = false, worked = false;
+	bool more = false, worked = false, pressure = false;
 	uint64_t reserve_pages = 0;
 	(void)now_ns;
 
@@ -243,9 +246,16 @@ static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint6
 				continue;
 			unsigned r = spb_tainted_reserve(p, spb);
 			reserve_pages += (uint64_t)(spb->nr_pb_free < r ? spb->nr_pb_free : r) * PAGEBLOCK_NR_PAGES;
+			if (spb->nr_free_pages < (uint64_t)r * PAGEBLOCK_NR_PAGES)
+				pressure = true;
 		}
 	}
 	mem->stat[FRAG_STAT_spb_reserve_pages] = reserve_pages;
+	/* queue_spb_slab_shrink() (v1 32): reclaimable slab out of tainted SPBs under pressure. */
+	if (p->o.slab_shrink && pressure) {
+		frag_count(mem, FRAG_STAT_spb_slab_shrinks, 1);
+		shrink_slab(mem, GFP_KERNEL, nid, DEF_PRIORITY);
+	}
 	if (worked)
 		frag_count(mem, FRAG_STAT_spb_defrag_runs, 1);
 	if (more)

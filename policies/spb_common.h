@@ -57,6 +57,7 @@ struct spb_opts {
 	bool compact_skip_tainted;    /* compaction: no targets in tainted SPBs at/below the reserve (v2 38/39) */
 	unsigned compact_max_per_sec; /* compaction throttle (cover letter TODO); 0 = off */
 	uint64_t defrag_poll;         /* ns between idle worker runs (trigger scan, reserve gauge); 0 = woken only */
+	bool slab_shrink;             /* worker runs shrink_slab() for tainted SPBs under pressure (v1 32) */
 };
 
 struct spb_priv {

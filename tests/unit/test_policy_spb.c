@@ -522,6 +522,58 @@ static void test_spb_compaction_hooks(void)
 	frag_mem_destroy(mem);
 }
 
+static uint64_t shrink_calls;
+static uint64_t count_one(void *arg, unsigned nid)
+{
+	(void)arg;
+	(void)nid;
+	return 1u << 22;   /* enough that priority 12 scans some */
+}
+static uint64_t scan_none(void *arg, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	(void)arg;
+	(void)nid;
+	(void)nr_to_scan;
+	(void)nr_scanned;
+	shrink_calls++;
+	return 0;
+}
+
+/*
+ * Slab shrink from SPB pressure (v1 32): with slab_shrink on, a worker run
+ * calls shrink_slab() when a tainted SPB has fewer free pages than its
+ * reserve (16 pageblocks); not when it has more, nor with the rule off.
+ *     S0 [U x1 | M x500 | free x11]  (11 < 16: pressure)
+ */
+static void test_spb_slab_shrink(void)
+{
+	for (int on = 0; on < 2; on++) {
+		struct spb_opts o = spb_defaults();
+		o.slab_shrink = on;
+		o.defrag = false;
+		struct frag_mem *mem = mk("spb", &o);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		struct frag_shrinker sh = { .name = "test", .seeks = 2, .count_objects = count_one,
+					    .scan_objects = scan_none };
+		CHECK(frag_register_shrinker(mem, &sh) >= 0);
+		taint(mem, z, 0, 0, 1);
+		movable(mem, z, 0, 1, 500);
+		shrink_calls = 0;
+		mem->policy->daemon(mem, mem->policy_priv, 0, 0);
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_slab_shrinks), (uint64_t)on);
+		CHECK_EQ(shrink_calls > 0, on);
+		/* Relief: 20 free pageblocks, no more pressure. */
+		for (unsigned i = 1; i <= 9; i++)
+			CHECK_EQ(frag_free_pages(mem, 0, PB(0, i), PAGEBLOCK_ORDER), 0);
+		frag_drain_all_pages(mem, (int)z->id);
+		CHECK_EQ(z->spb[0].nr_pb_free, 20);
+		mem->policy->daemon(mem, mem->policy_priv, 0, 0);
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_slab_shrinks), (uint64_t)on);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_spb_params),
 	TAP(test_sb_preferred_for_movable),
@@ -534,6 +586,7 @@ static const struct tap_test tests[] = {
 	TAP(test_spb_refusals),
 	TAP(test_spb_no_mixing),
 	TAP(test_spb_compaction_hooks),
+	TAP(test_spb_slab_shrink),
 };
 
 int main(void)

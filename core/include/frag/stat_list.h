@@ -113,6 +113,7 @@
 	X(spb_defrag_runs,        COUNTER, "count",  "fragsim: SPB defrag worker runs that had work") \
 	X(spb_contig_direct,      COUNTER, "count",  "fragsim: 1 GiB requests served from an entirely free SPB (v2 17)") \
 	X(spb_contig_evacuated,   COUNTER, "count",  "fragsim: 1 GiB requests served by evacuating the emptiest clean SPB") \
+	X(spb_slab_shrinks,       COUNTER, "count",  "fragsim: shrink_slab() calls by the SPB worker for tainted SPBs under pressure (v1 32)") \
 	X(spb_compact_throttled,  COUNTER, "count",  "fragsim: compaction source pageblocks refused by the compaction throttle") \
 	X(spb_reserve_pages,      GAUGE,   "pages",  "fragsim: free pages held back for non-movable use by tainted-SPB reserves (v1 24)")
 
