@@ -19,7 +19,7 @@ import pandas as pd
 from .fragdb import Experiment
 from .stats import compare, summarize
 
-__all__ = ["TABLE_METRICS", "configurations", "comparison_table", "NONDETERMINISTIC", "Config", "ALPHA"]
+__all__ = ["TABLE_METRICS", "configurations", "comparison_table", "format_table_text", "NONDETERMINISTIC", "Config", "ALPHA"]
 
 ALPHA = 0.05
 
@@ -156,3 +156,77 @@ def comparison_table(exp: Experiment, baseline: str | None = None, metrics: list
                          "significant": bool(test and test.significant(ALPHA)), "is_baseline": k == 0})
     return pd.DataFrame(rows, columns=["metric", "label", "unit", "better", "config", "policy", "n", "mean", "sd",
                                        "ci95", "delta_pct", "test", "p", "significant", "is_baseline"])
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    a = abs(v)
+    if a != 0 and (a >= 1e7 or a < 1e-3):
+        return f"{v:.3e}"
+    if a >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
+def format_table_text(t: pd.DataFrame) -> str:
+    """The comparison table as mmtests' compare-mmtests.pl prints it: one line
+    per metric, per configuration ``mean ± ci95`` and, after the baseline,
+    ``(Δ%)`` with ``*`` where the difference is significant (p < 0.05)."""
+    if t.empty:
+        return "(no metrics)\n"
+    cfgs = list(dict.fromkeys(t["config"]))
+    cells: dict[tuple[str, str], str] = {}
+    labels: dict[str, str] = {}
+    for r in t.itertuples(index=False):
+        labels[r.metric] = r.metric
+        cell = f"{_fmt(r.mean)} ± {_fmt(r.ci95)}" if r.n else "-"
+        if not r.is_baseline and r.n:
+            d = "-" if math.isnan(r.delta_pct) else f"{r.delta_pct:+.1f}%"
+            cell += f" ({d}{'*' if r.significant else ''})"
+        cells[(r.metric, r.config)] = cell
+    metrics = list(dict.fromkeys(t["metric"]))
+    # Long configuration labels (sweeps) become [1], [2], ... with a legend above the table.
+    short = any(len(c) > 24 for c in cfgs)
+    heads = [f"[{i + 1}]" for i in range(len(cfgs))] if short else cfgs
+    legend = [f"[{i + 1}] {c}" for i, c in enumerate(cfgs)] + [""] if short else []
+    w0 = max(len("metric"), *(len(m) for m in metrics))
+    ws = [max(len(h), *(len(cells.get((m, c), "")) for m in metrics)) for c, h in zip(cfgs, heads)]
+    lines = legend + ["  ".join([f"{'metric':<{w0}}"] + [f"{h:>{w}}" for h, w in zip(heads, ws)])]
+    lines.append("  ".join(["-" * w0] + ["-" * w for w in ws]))
+    for m in metrics:
+        lines.append("  ".join([f"{m:<{w0}}"] + [f"{cells.get((m, c), ''):>{w}}" for c, w in zip(cfgs, ws)]))
+    n = t.groupby("config", sort=False)["n"].max()
+    lines.append("")
+    lines.append("mean ± 95% CI over seeds (" + ", ".join(f"{h}: n={int(n[c])}" for c, h in zip(cfgs, heads)) + "); "
+                 f"(Δ% vs {heads[0]}), * = p < {ALPHA} (paired t-test on common seeds, else Welch)")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python3 -m analysis.table DB [--baseline P] [--all] [--csv FILE]``: print the table."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(prog="analysis.table", description=main.__doc__)
+    ap.add_argument("db")
+    ap.add_argument("--baseline")
+    ap.add_argument("--all", action="store_true", help="every metric, not only the main table's")
+    ap.add_argument("--csv", help="also write the long table as CSV")
+    a = ap.parse_args(argv)
+    try:
+        exp = Experiment(a.db)
+    except Exception as e:  # noqa: BLE001 - a clear one-line error for the CLI
+        print(f"analysis.table: {a.db}: {e}", file=sys.stderr)
+        return 1
+    if exp.complete_runs().empty:
+        print(f"analysis.table: {a.db}: no complete run", file=sys.stderr)
+        return 1
+    t = comparison_table(exp, a.baseline, all_metrics=a.all)
+    sys.stdout.write(format_table_text(t))
+    if a.csv:
+        t.to_csv(a.csv, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,10 +4,11 @@
 # everything is present).
 set -eu
 
-PKGS="gcc make meson ninja-build pkg-config python3 libsimgrid-dev libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest python3-pandas python3-matplotlib python3-pil"
+PKGS="gcc make meson ninja-build pkg-config python3 libsimgrid-dev libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest python3-pandas python3-matplotlib python3-pil python3-yaml"
 # Optional: headless Chromium opens the HTML report in tests/python/test_analysis.py
-# (the test is skipped where it cannot be installed).
-OPTIONAL="chromium"
+# (the test is skipped where it cannot be installed); slurm-wlm and munge for
+# tests/cli/test_slurm.sh (a real single-node Slurm; skipped without them).
+OPTIONAL="chromium slurm-wlm munge"
 
 missing=""
 for p in $PKGS; do
@@ -46,4 +47,4 @@ $SUDO apt-get update -qq
 [ -z "$missing" ] || $SUDO apt-get install -y -qq --no-install-recommends $missing
 # shellcheck disable=SC2086
 [ -z "$opt_missing" ] || $SUDO apt-get install -y -qq --no-install-recommends $opt_missing ||
-	echo "ensure-deps: could not install$opt_missing (optional: the browser test of the report is skipped)" >&2
+	echo "ensure-deps: could not install$opt_missing (optional: the browser test of the report and the real-Slurm test are skipped)" >&2

@@ -19,11 +19,18 @@ bool cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Read a whole file (NUL-terminated). NULL on error, with errno set. */
 char *cli_read_file(const char *path, size_t *len);
 
+/* Set up Debian's python3 and the analysis package for @cmd (cmd_report.c). */
+int cli_python_env(const char *cmd, const char **python);
+
+int cmd_claims(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_workloads(int argc, char **argv);
 
 #endif /* FRAG_CLI_H */

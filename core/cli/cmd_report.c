@@ -24,7 +24,7 @@
 #include "paths.h"
 
 #define DEFAULT_PYTHON "/usr/bin/python3"
-#define MODULES "numpy", "pandas", "matplotlib", "h5py"
+#define MODULES "numpy", "pandas", "matplotlib", "h5py", "yaml"
 
 static int usage(FILE *f, int rc)
 {
@@ -61,6 +61,58 @@ static char *missing_modules(const char *python)
 		return NULL;
 	line[strcspn(line, "\n")] = 0;
 	return strdup(line);
+}
+
+/*
+ * cli_python_env() - find the analysis package and Debian's interpreter for
+ * command @cmd, check the modules, and set PYTHONPATH (the source root
+ * first), PYENV_VERSION=system, PYTHONDONTWRITEBYTECODE and MPLBACKEND=Agg.
+ * 0 with *@python set, or EXIT_USAGE after a clear error.
+ */
+int cli_python_env(const char *cmd, const char **python_out)
+{
+	const char *root = getenv("FRAGSIM_ANALYSIS_DIR");
+	if (!root || !*root)
+		root = FRAGSIM_SOURCE_ROOT;
+	char pkg[4096];
+	snprintf(pkg, sizeof pkg, "%s/analysis/report.py", root);
+	if (access(pkg, R_OK)) {
+		cli_error(cmd, "the analysis package is not at %s/analysis (set FRAGSIM_ANALYSIS_DIR to the "
+				    "fragsim source tree)", root);
+		return EXIT_USAGE;
+	}
+	const char *python = getenv("FRAGSIM_PYTHON");
+	if (!python || !*python)
+		python = DEFAULT_PYTHON;
+	setenv("PYENV_VERSION", "system", 1);
+	char *missing = missing_modules(python);
+	if (!missing) {
+		cli_error(cmd, "cannot run %s (install python3: scripts/ensure-deps.sh)", python);
+		return EXIT_USAGE;
+	}
+	if (*missing) {
+		cli_error(cmd, "%s lacks the Python modules: %s (Debian: apt-get install python3-numpy "
+				    "python3-pandas python3-matplotlib python3-h5py, or scripts/ensure-deps.sh)",
+			  python, missing);
+		free(missing);
+		return EXIT_USAGE;
+	}
+	free(missing);
+
+	/* PYTHONPATH: the source root first; no bytecode written into the tree. */
+	const char *old = getenv("PYTHONPATH");
+	size_t n = strlen(root) + (old ? strlen(old) : 0) + 2;
+	char *pp = malloc(n);
+	if (!pp)
+		return EXIT_USAGE;
+	snprintf(pp, n, "%s%s%s", root, old && *old ? ":" : "", old && *old ? old : "");
+	setenv("PYTHONPATH", pp, 1);
+	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+	setenv("MPLBACKEND", "Agg", 1);
+	free(pp);
+
+	*python_out = python;
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)
@@ -110,45 +162,9 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	const char *root = getenv("FRAGSIM_ANALYSIS_DIR");
-	if (!root || !*root)
-		root = FRAGSIM_SOURCE_ROOT;
-	char pkg[4096];
-	snprintf(pkg, sizeof pkg, "%s/analysis/report.py", root);
-	if (access(pkg, R_OK)) {
-		cli_error("report", "the analysis package is not at %s/analysis (set FRAGSIM_ANALYSIS_DIR to the "
-				    "fragsim source tree)", root);
+	const char *python;
+	if (cli_python_env("report", &python))
 		return EXIT_USAGE;
-	}
-	const char *python = getenv("FRAGSIM_PYTHON");
-	if (!python || !*python)
-		python = DEFAULT_PYTHON;
-	setenv("PYENV_VERSION", "system", 1);
-	char *missing = missing_modules(python);
-	if (!missing) {
-		cli_error("report", "cannot run %s (install python3: scripts/ensure-deps.sh)", python);
-		return EXIT_USAGE;
-	}
-	if (*missing) {
-		cli_error("report", "%s lacks the Python modules: %s (Debian: apt-get install python3-numpy "
-				    "python3-pandas python3-matplotlib python3-h5py, or scripts/ensure-deps.sh)",
-			  python, missing);
-		free(missing);
-		return EXIT_USAGE;
-	}
-	free(missing);
-
-	/* PYTHONPATH: the source root first; no bytecode written into the tree. */
-	const char *old = getenv("PYTHONPATH");
-	size_t n = strlen(root) + (old ? strlen(old) : 0) + 2;
-	char *pp = malloc(n);
-	if (!pp)
-		return 1;
-	snprintf(pp, n, "%s%s%s", root, old && *old ? ":" : "", old && *old ? old : "");
-	setenv("PYTHONPATH", pp, 1);
-	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
-	setenv("MPLBACKEND", "Agg", 1);
-	free(pp);
 
 	const char *args[16];
 	int k = 0;
@@ -172,5 +188,40 @@ int cmd_report(int argc, char **argv)
 	fflush(NULL);
 	execv(python, (char *const *)args);
 	cli_error("report", "cannot run %s: %s", python, strerror(errno));
+	return EXIT_USAGE;
+}
+
+/*
+ * `fragsim claims [NAME...] [--list] [--out DIR] [--seeds N] [--set K=V]...
+ * [--jobs J] [--report] [--dir DIR] [--quiet]`: run the published claims of
+ * scenarios/claims/ (each a `fragsim compare` of this executable) and print
+ * the verdict table: python3 -m analysis.claims (analysis/claims.py).
+ */
+int cmd_claims(int argc, char **argv)
+{
+	const char *python;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		cli_error("claims", "cannot find this executable: %s", strerror(errno));
+		return 1;
+	}
+	exe[n] = 0;
+	if (cli_python_env("claims", &python))
+		return EXIT_USAGE;
+	const char **args = calloc((size_t)argc + 8, sizeof(char *));
+	int k = 0;
+	args[k++] = python;
+	args[k++] = "-m";
+	args[k++] = "analysis.claims";
+	args[k++] = "--fragsim";
+	args[k++] = exe;
+	for (int i = 1; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	fflush(NULL);
+	execv(python, (char *const *)args);
+	cli_error("claims", "cannot run %s: %s", python, strerror(errno));
+	free(args);
 	return EXIT_USAGE;
 }

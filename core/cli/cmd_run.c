@@ -55,7 +55,10 @@ static const char *const summary_keys[] = {
 	"spb_free_now", "spb_movable_only", "pageblocks_mixed", "extfrag", "extfrag_steal", "extfrag_claim",
 	"alloc_fail", "oom_kill", "oom_early", "wl.kvmalloc_fallback", "alloc_latency_p50_ns", "alloc_latency_p99_ns",
 	"alloc_latency_max_ns", "stall_count", "stall_p99_ns", "kswapd_wake", "compact_daemon_wake",
-	"fragmentation_score", "sim_allocs", "sim_frees", "simgrid_wakeups_per_alloc", "sim_seconds", "wall_seconds",
+	"compact_stall", "compact_success", "compact_fail", "compact_migrate_scanned", "compact_free_scanned",
+	"pgmigrate_success", "pgmigrate_fail", "pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct",
+	"pswpout", "slabs_scanned", "contig_alloc_attempt", "contig_alloc_success", "contig_alloc_fail",
+	"compact_ns", "reclaim_ns", "kswapd_cpu_ns", "kcompactd_cpu_ns", "fragmentation_score", "sim_allocs", "sim_frees", "simgrid_wakeups_per_alloc", "sim_seconds", "wall_seconds",
 	"events_per_sec", "sim_seconds_per_wall_second", "peak_rss_mib",
 };
 

@@ -131,6 +131,10 @@ static const struct command commands[] = {
 	{ "policies", cmd_policies, "list policies; --describe NAME prints a parameter table" },
 	{ "workloads", cmd_workloads, "list workload types; --describe TYPE prints a parameter table" },
 	{ "proc", cmd_proc, "kernel-format views: proc extfrag --buddyinfo FILE" },
+	{ "compare", cmd_compare, "A/B comparison: compare SCENARIO --policies A,B --seeds N [--jobs J]: table and report" },
+	{ "sweep", cmd_sweep, "parameter sweep: sweep SCENARIO --param KEY=V1,V2|A:B:STEP [--seeds N]: table, plots" },
+	{ "claims", cmd_claims, "run the published claims (scenarios/claims) and print reproduced / not reproduced" },
+	{ "merge", cmd_merge, "fold experiment databases (sweep shards) into one: merge SHARD... -o DB" },
 	{ "report", cmd_report, "HTML report of an experiment: report DB -o DIR [--baseline POLICY]" },
 };
 

@@ -530,13 +530,12 @@ uint64_t try_to_free_pages(struct frag_mem *mem, unsigned nid, unsigned order, g
  * compaction.c's (kcompactd_max_order, kcompactd_node_suitable()), reached
  * through the environment.
  */
+/* wakeup_kcompactd() is compaction.c's: it records kcompactd_max_order and
+ * the classzone for kcompactd_do_work() and wakes kcompactd if some zone is
+ * suitable (kcompactd_node_suitable()). */
 static void vmscan_wakeup_kcompactd(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest)
 {
-	if (!order)
-		return;
-	frag_count(mem, FRAG_STAT_kcompactd_wake_request, 1);
-	if (mem->env.wakeup_kcompactd)
-		mem->env.wakeup_kcompactd(mem->env.arg, nid, order, highest);
+	wakeup_kcompactd(mem, nid, order, highest);
 }
 
 /* pgdat_balanced(): some managed zone up to @highest_zoneidx passes its high
@@ -742,6 +741,7 @@ bool frag_kswapd_try_to_nap(struct frag_mem *mem, unsigned nid, struct frag_kswa
 	}
 	if (!prepare_kswapd_sleep(mem, nid, k->reclaim_order, k->highest_zoneidx))
 		return false;
+	reset_isolation_suitable(mem, nid);   /* kswapd_try_to_sleep() */
 	vmscan_wakeup_kcompactd(mem, nid, k->alloc_order, k->highest_zoneidx);
 	return true;
 }

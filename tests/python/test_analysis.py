@@ -41,7 +41,7 @@ from analysis.plots import compare as pcompare  # noqa: E402
 from analysis.plots import memmap  # noqa: E402
 from analysis.plots.common import runs_by_policy  # noqa: E402
 from analysis.plots.style import MAP_CATEGORIES, rgb  # noqa: E402
-from analysis.table import comparison_table  # noqa: E402
+from analysis.table import comparison_table, format_table_text  # noqa: E402
 
 QUICK = Path(ROOT) / "scenarios" / "quick.yaml"
 DURATION = "10s"
@@ -463,3 +463,27 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert len(res["images"]) == len(figs) > 10
     for src, w, h in res["images"]:
         assert (w, h) == figs[src], src
+
+
+def test_format_table_text_marks_delta_and_significance():
+    """The text table (fragsim compare/sweep): mean ± CI per configuration,
+    Δ% against the first, * only where significant; long labels get a legend."""
+    import pandas as pd
+    rows = []
+    for m, base, other, sig in (("extfrag", 100.0, 50.0, True), ("oom_kill", 4.0, 5.0, False)):
+        rows.append(dict(metric=m, label=m, unit="", better=-1, config="linux", policy="linux", n=3, mean=base,
+                         sd=1.0, ci95=2.5, delta_pct=0.0, test="", p=math.nan, significant=False, is_baseline=True))
+        rows.append(dict(metric=m, label=m, unit="", better=-1, config="spb", policy="spb", n=3, mean=other,
+                         sd=1.0, ci95=2.5, delta_pct=(other - base) / base * 100, test="paired",
+                         p=0.01 if sig else 0.4, significant=sig, is_baseline=False))
+    txt = format_table_text(pd.DataFrame(rows))
+    lines = txt.splitlines()
+    assert re.match(r"^metric\s+linux\s+spb$", lines[0])
+    ext = next(x for x in lines if x.startswith("extfrag"))
+    assert "100 ± 2.5" in ext and "50 ± 2.5 (-50.0%*)" in ext
+    oom = next(x for x in lines if x.startswith("oom_kill"))
+    assert "(+25.0%)" in oom and "*" not in oom
+    long = pd.DataFrame(rows).assign(config=lambda d: d.config + ", sysctl.extfrag_threshold=500")
+    txt2 = format_table_text(long)
+    assert txt2.splitlines()[0] == "[1] linux, sysctl.extfrag_threshold=500"
+    assert re.search(r"^metric\s+\[1\]\s+\[2\]$", txt2, re.M)

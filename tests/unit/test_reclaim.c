@@ -249,6 +249,15 @@ static uint64_t ST(const struct frag_mem *mem, enum frag_stat s)
 	return frag_stat_get(mem, s);
 }
 
+/*
+ * What reclaim asks of kcompactd: wakeup_kcompactd() (compaction.c) counts
+ * the request, records the largest order and the lowest classzone for
+ * kcompactd_do_work(), and wakes kcompactd (env.wakeup_kcompactd) only when
+ * kcompactd_node_suitable() (tested in test_compaction.c). The machines here
+ * keep high-order free blocks, so the requests are what these tests check.
+ */
+#define KC_REQUESTS(mem) ST((mem), FRAG_STAT_kcompactd_wake_request)
+
 /* ---------------------------------------------------------------------- */
 /* kswapd                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -362,11 +371,20 @@ static void test_kswapd_shrink_node_compact_gap(void)
 	CHECK_EQ(mem->nodes[0].kswapd_order, 0);
 	CHECK_EQ(mem->nodes[0].kswapd_highest_zoneidx, MAX_NR_ZONES);
 	CHECK(!k.reread);
-	/* kswapd_try_to_sleep(alloc_order 9, reclaim_order 0): nap, kcompactd for 9. */
+	/*
+	 * kswapd_try_to_sleep(alloc_order 9, reclaim_order 0): nap, kcompactd for 9
+	 * through compaction.c's wakeup_kcompactd(), which records the order and
+	 * classzone kcompactd_do_work() will compact for; before that,
+	 * reset_isolation_suitable() consumes the zone's compact_blockskip_flush.
+	 */
+	normal(mem)->compact_blockskip_flush = true;
 	CHECK(frag_kswapd_try_to_nap(mem, 0, &k));
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
-	CHECK_EQ(F.kcompactd_order, 9);
-	CHECK_EQ(F.kcompactd_zone, ZONE_NORMAL);
+	CHECK(!normal(mem)->compact_blockskip_flush);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, 9);
+	CHECK_EQ(mem->nodes[0].kcompactd_highest_zoneidx, ZONE_NORMAL);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, 9);
+	CHECK_EQ(mem->nodes[0].kcompactd_highest_zoneidx, ZONE_NORMAL);
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
 }
@@ -396,9 +414,12 @@ static void test_balance_pgdat_boosted(void)
 	CHECK_EQ(k.nr_reclaimed, 1027);
 	CHECK_EQ(z->nr_free_pages, 5027);
 	CHECK_EQ(z->watermark_boost, 0);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
-	CHECK_EQ(F.kcompactd_order, PAGEBLOCK_ORDER);
-	CHECK_EQ(F.kcompactd_zone, MAX_NR_ZONES - 1);   /* kswapd's classzone: none recorded yet */
+	CHECK_EQ(KC_REQUESTS(mem), 1);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, PAGEBLOCK_ORDER);
+	/* kswapd asked with classzone MAX_NR_ZONES - 1 (none recorded yet);
+	 * wakeup_kcompactd() only lowers the node's, which starts at its
+	 * highest zone (pgdat->nr_zones - 1): Normal. */
+	CHECK_EQ(mem->nodes[0].kcompactd_highest_zoneidx, ZONE_NORMAL);
 	CHECK_EQ(ST(mem, FRAG_STAT_kcompactd_wake_request), 1);
 	CHECK_EQ(mem->nodes[0].kswapd_failures, 0);
 	CHECK_CONSISTENT(mem);
@@ -416,7 +437,7 @@ static void test_balance_pgdat_boosted(void)
 	CHECK_EQ(ST(mem, FRAG_STAT_pswpout), 0);
 	CHECK_EQ(frag_swap_used_pages(mem), 0);
 	CHECK_EQ(z->watermark_boost, 0);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
 	CHECK_EQ(mem->nodes[0].kswapd_failures, 1);
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
@@ -448,11 +469,11 @@ static void test_kswapd_failures(void)
 	}
 	wakeup_kswapd(mem, z, GFP_KERNEL, 0, ZONE_NORMAL);
 	CHECK_EQ(F.nr_kswapd_wake, MAX_RECLAIM_RETRIES);
-	CHECK_EQ(F.nr_kcompactd_wake, 0);
+	CHECK_EQ(KC_REQUESTS(mem), 0);
 	wakeup_kswapd(mem, z, GFP_NOWAIT, 2, ZONE_NORMAL);
 	CHECK_EQ(F.nr_kswapd_wake, MAX_RECLAIM_RETRIES);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
-	CHECK_EQ(F.kcompactd_order, 2);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, 2);
 	CHECK_EQ(ST(mem, FRAG_STAT_kswapd_wake_request), MAX_RECLAIM_RETRIES + 2);
 	CHECK(frag_kswapd_try_to_nap(mem, 0, &k));   /* hopeless: may sleep */
 
@@ -480,15 +501,15 @@ static void test_wakeup_kswapd(void)
 	CHECK_EQ(mem->nodes[0].kswapd_highest_zoneidx, MAX_NR_ZONES);
 	wakeup_kswapd(mem, z, GFP_KERNEL, 3, ZONE_NORMAL);         /* balanced */
 	CHECK_EQ(F.nr_kswapd_wake, 0);
-	CHECK_EQ(F.nr_kcompactd_wake, 0);
+	CHECK_EQ(KC_REQUESTS(mem), 0);
 	CHECK_EQ(mem->nodes[0].kswapd_order, 3);
 	CHECK_EQ(mem->nodes[0].kswapd_highest_zoneidx, ZONE_NORMAL);
 	wakeup_kswapd(mem, z, GFP_NOWAIT, 3, ZONE_DMA32);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
-	CHECK_EQ(F.kcompactd_order, 3);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, 3);
 	CHECK_EQ(mem->nodes[0].kswapd_highest_zoneidx, ZONE_NORMAL);   /* only raised */
 	wakeup_kswapd(mem, z, GFP_NOWAIT, 0, ZONE_NORMAL);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
 
 	/* Boosted: woken although balanced. */
 	z->watermark_boost = 512;
@@ -505,7 +526,7 @@ static void test_wakeup_kswapd(void)
 	mem->nodes[0].kswapd_active = false;
 	wakeup_kswapd(mem, z, GFP_KERNEL, 0, ZONE_NORMAL);
 	CHECK_EQ(F.nr_kswapd_wake, 2);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
 	frag_mem_destroy(mem);
 }
 
@@ -524,8 +545,8 @@ static void test_kswapd_try_to_sleep(void)
 	mem->nodes[0].kswapd_order = 4;
 	CHECK(frag_kswapd_try_to_nap(mem, 0, &k));
 	CHECK_EQ(k.alloc_order, 4);
-	CHECK_EQ(F.nr_kcompactd_wake, 1);
-	CHECK_EQ(F.kcompactd_order, 4);
+	CHECK_EQ(KC_REQUESTS(mem), 1);
+	CHECK_EQ(mem->nodes[0].kcompactd_max_order, 4);
 	CHECK(frag_kswapd_try_to_sleep(mem, 0, &k, true, false));
 	CHECK_EQ(ST(mem, FRAG_STAT_kswapd_low_wmark_hit_quickly), 0);
 	CHECK_EQ(ST(mem, FRAG_STAT_kswapd_high_wmark_hit_quickly), 0);
