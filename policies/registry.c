@@ -61,7 +61,15 @@ int frag_policy_registry_check(char *err, size_t errlen)
 		}
 		for (unsigned k = 0; p->params && p->params[k].name; k++) {
 			const struct frag_param *q = &p->params[k];
-			if (q->def < q->min || q->def > q->max || !q->help || !q->unit) {
+			double lo = q->min, hi = q->max;
+			if (q->type == PARAM_ENUM) {   /* def is an index into choices[] */
+				unsigned n = 0;
+				while (q->choices && q->choices[n])
+					n++;
+				lo = 0;
+				hi = (double)n - 1;
+			}
+			if (q->def < lo || q->def > hi || !q->help || !q->unit) {
 				snprintf(err, errlen, "policy %s: parameter %s has a default outside its bounds or no help",
 					 p->name, q->name);
 				return -EINVAL;

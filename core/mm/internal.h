@@ -581,6 +581,9 @@ uint32_t __rmqueue_smallest(struct frag_zone *z, unsigned order, int mt);
 uint32_t __rmqueue_claim(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt,
 			 unsigned alloc_flags);
 uint32_t __rmqueue_steal(struct frag_mem *mem, struct frag_zone *z, unsigned order, int start_mt);
+/* mm_page_alloc_extfrag and the extfrag counters, for a fallback block at @idx. */
+void trace_extfrag(struct frag_mem *mem, struct frag_zone *z, uint32_t idx, unsigned alloc_order,
+		   unsigned fallback_order, int alloc_mt, int fallback_mt);
 uint32_t frag_rmqueue_linux(struct frag_mem *mem, struct frag_zone *z, unsigned order, int mt,
 			    unsigned alloc_flags, enum rmqueue_mode *mode);
 int find_suitable_fallback(const struct frag_mem *mem, const struct frag_zone *z, unsigned order, int mt,
@@ -725,6 +728,9 @@ void compaction_defer_reset(struct frag_zone *z, int order, bool alloc_success);
 void wakeup_kcompactd(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx);
 void reset_isolation_suitable(struct frag_mem *mem, unsigned nid);
 void compaction_zone_init(struct frag_zone *z);
+
+/* Ask the engine to run the policy's daemon() on node @nid (policy.c). */
+void frag_policy_wake_daemon(struct frag_mem *mem, unsigned nid);
 
 /* Run the consistency check if this build and config ask for it. */
 void frag_maybe_check(struct frag_mem *mem);

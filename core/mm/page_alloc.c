@@ -433,7 +433,7 @@ int find_suitable_fallback(const struct frag_mem *mem, const struct frag_zone *z
 	return find_suitable_fallback_linux(mem, z, order, mt, claimable);
 }
 
-static void trace_extfrag(struct frag_mem *mem, struct frag_zone *z, uint32_t idx, unsigned alloc_order,
+void trace_extfrag(struct frag_mem *mem, struct frag_zone *z, uint32_t idx, unsigned alloc_order,
 			  unsigned fallback_order, int alloc_mt, int fallback_mt)
 {
 	uint64_t pfn = idx_to_pfn(z, idx);

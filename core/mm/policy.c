@@ -54,6 +54,24 @@ int frag_policy_setup(struct frag_mem *mem, const struct frag_config *cfg, char 
 	return 0;
 }
 
+void frag_policy_wake_daemon(struct frag_mem *mem, unsigned nid)
+{
+	if (mem->policy->daemon && mem->env.wakeup_policy_daemon)
+		mem->env.wakeup_policy_daemon(mem->env.arg, nid);
+}
+
+const char *frag_policy_daemon_name(const struct frag_mem *mem)
+{
+	return mem->policy->daemon ? (mem->policy->daemon_name ? mem->policy->daemon_name : "policyd") : NULL;
+}
+
+uint64_t frag_policy_daemon_run(struct frag_mem *mem, unsigned nid, uint64_t now_ns)
+{
+	uint64_t next = mem->policy->daemon ? mem->policy->daemon(mem, mem->policy_priv, nid, now_ns) : 0;
+	frag_maybe_check(mem);
+	return next;
+}
+
 const char *frag_policy_name(const struct frag_mem *mem)
 {
 	return mem->policy->name;

@@ -13,6 +13,7 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/semaphore.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,54 @@ void sim_kcompactd_actor(int argc, char **argv)
 		}
 		timeout = frag_kcompactd_proactive(s->mem, n->id);
 		kcompactd_charge(s, n, before);
+	}
+}
+
+/*
+ * The policy's daemon (policy_ops.daemon, e.g. the SPB defrag worker): sleeps
+ * until frag_policy_wake_daemon() (signalled after the waking CPU's batch) or
+ * the delay its last run asked for; each run charges its migrations
+ * (migrate_page per page moved, the compaction price list) plus
+ * kcompactd_run as daemon CPU time, slept off and reported as
+ * spb_defrag_cpu_ns.
+ */
+void sim_policyd_actor(int argc, char **argv)
+{
+	struct sim_node *n = sg_actor_self_get_data();
+	struct sim *s = n->sim;
+	uint64_t delay = 0;
+	uint64_t before[NR_FRAG_STATS];
+	(void)argc;
+	(void)argv;
+
+	sg_actor_daemonize(sg_actor_self());
+	for (;;) {
+		bool woken;
+		if (!delay) {
+			sg_sem_acquire(n->policyd_sem);
+			woken = true;
+		} else {
+			woken = sg_sem_acquire_timeout(n->policyd_sem, ns2s(delay)) == 0;
+		}
+		if (woken) {
+			n->policyd_pending = false;
+			n->policyd_signalled = false;
+		}
+		if (s->interrupted || s->fail[0]) {
+			delay = 0;
+			continue;
+		}
+		memcpy(before, s->stats, sizeof before);
+		uint64_t now = (uint64_t)llround(simgrid_get_clock() * 1e9);
+		delay = frag_policy_daemon_run(s->mem, n->id, now);
+		uint64_t cost = sim_compaction_cost(s, before);
+		if (!cost)
+			continue;
+		cost += s->costs.kcompactd_run;
+		n->policyd_wake++;
+		s->c.daemon_wakeups++;
+		n->policyd_ns += cost;
+		sg_actor_sleep_for(ns2s(cost));
 	}
 }
 

@@ -122,6 +122,13 @@ static void env_wakeup_kcompactd(void *arg, unsigned nid, unsigned order, enum z
 	n->kcompactd_pending = true;
 }
 
+static void env_wakeup_policy_daemon(void *arg, unsigned nid)
+{
+	struct sim *s = arg;
+	/* As for kswapd: signalled by the CPU actor after its batch. */
+	s->nodes[nid].policyd_pending = true;
+}
+
 /* Signal the daemons woken by the model since the last call (from a CPU
  * actor, between batches). */
 void sim_wake_daemons(struct sim *s)
@@ -135,6 +142,10 @@ void sim_wake_daemons(struct sim *s)
 		if (n->kcompactd_pending && !n->kcompactd_signalled) {
 			n->kcompactd_signalled = true;
 			sg_sem_release(n->kcompactd_sem);
+		}
+		if (n->policyd_pending && !n->policyd_signalled && n->policyd_sem) {
+			n->policyd_signalled = true;
+			sg_sem_release(n->policyd_sem);
 		}
 	}
 }
@@ -305,6 +316,8 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 	X(kcompactd_wake, "count", sum_nodes(s, offsetof(struct sim_node, kcompactd_wake)))      \
 	X(kswapd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))      \
 	X(kcompactd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kcompactd_ns))) \
+	X(spb_defrag_wake, "count", sum_nodes(s, offsetof(struct sim_node, policyd_wake)))       \
+	X(spb_defrag_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, policyd_ns)))          \
 	X(cpu_busy_ns, "ns", sum_busy(s))                                               \
 	X(extfrag_unmovable_from_movable, "count", s->c.extfrag[0][1])                  \
 	X(extfrag_unmovable_from_reclaimable, "count", s->c.extfrag[0][2])              \
@@ -776,6 +789,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.trace = env_trace;
 	cfg.env.migrate_folio = env_migrate_folio;
 	cfg.env.shrink_lru = env_shrink_lru;
+	cfg.env.wakeup_policy_daemon = env_wakeup_policy_daemon;
 	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);
 	cfg.check_every = o->check_every;
 	ret = frag_mem_create(&cfg, &s->mem, err, errlen);
@@ -893,6 +907,14 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		a = sg_actor_init(name, host);
 		sg_actor_set_data(a, &s->nodes[n]);
 		sg_actor_start(a, sim_kcompactd_actor, 0, NULL);
+		const char *pd = frag_policy_daemon_name(s->mem);
+		if (pd) {
+			s->nodes[n].policyd_sem = sg_sem_init(0);
+			snprintf(name, sizeof name, "%s%u", pd, n);
+			a = sg_actor_init(name, host);
+			sg_actor_set_data(a, &s->nodes[n]);
+			sg_actor_start(a, sim_policyd_actor, 0, NULL);
+		}
 	}
 	for (unsigned c = 0; c < s->nr_cpus; c++) {
 		snprintf(name, sizeof name, "node%u", s->cpus[c].nid);

@@ -90,6 +90,11 @@ struct sim_node {
 	uint64_t kcompactd_wake;
 	uint64_t kswapd_ns;          /* daemon CPU time */
 	uint64_t kcompactd_ns;
+	sg_sem_t policyd_sem;        /* the policy's daemon() actor sleeps here (NULL: no daemon) */
+	bool policyd_pending;        /* frag_policy_wake_daemon() since the last signal */
+	bool policyd_signalled;
+	uint64_t policyd_wake;       /* daemon runs */
+	uint64_t policyd_ns;         /* its CPU time: migrations it did (spb_defrag_cpu_ns) */
 };
 
 /* Engine counters reported with the kernel's (see engine.c ENGINE_COUNTERS). */
@@ -166,6 +171,7 @@ uint64_t sim_compaction_cost(const struct sim *s, const uint64_t *before);
 void sim_cpu_actor(int argc, char **argv);
 void sim_kswapd_actor(int argc, char **argv);
 void sim_kcompactd_actor(int argc, char **argv);
+void sim_policyd_actor(int argc, char **argv);
 void sim_sampler_actor(int argc, char **argv);
 void heap_push(struct sim_heap *h, struct sim_event ev);
 struct sim_event heap_pop(struct sim_heap *h);

@@ -93,7 +93,12 @@ static void check_params(const struct frag_policy_ops *p)
 		CHECK(q->unit != NULL);
 		CHECK(q->help && strlen(q->help) > 5);
 		CHECK(q->min <= q->max);
-		if (q->type != PARAM_STRING && q->type != PARAM_DIST) {
+		if (q->type == PARAM_ENUM) {   /* def is an index into choices[] */
+			unsigned nc = 0;
+			while (q->choices && q->choices[nc])
+				nc++;
+			CHECK(q->def >= 0 && q->def < nc);
+		} else if (q->type != PARAM_STRING && q->type != PARAM_DIST) {
 			if (!(q->def >= q->min && q->def <= q->max))
 				printf("# %s: default of '%s' outside its bounds\n", p->name, q->name);
 			CHECK(q->def >= q->min && q->def <= q->max);

@@ -152,6 +152,9 @@ struct frag_env {
 	 * NULL: the environment owns no reclaimable LRU pages. */
 	uint64_t (*shrink_lru)(void *arg, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan, uint64_t *nr_scanned);
 	uint32_t trace_mask;                                     /* 1u << enum frag_trace_id */
+	/* wakeup_policy_daemon(): the policy asks for its daemon() on @nid to
+	 * run (frag_policy_wake_daemon()); NULL: no daemon is run. */
+	void (*wakeup_policy_daemon)(void *arg, unsigned nid);
 };
 
 /* Everything needed to build a machine. */
@@ -295,6 +298,11 @@ void frag_node_set_kswapd_active(struct frag_mem *mem, unsigned nid, bool active
 
 /* drain_all_pages(): return every PCP page to the buddy (@zone_id -1: all zones). */
 void frag_drain_all_pages(struct frag_mem *mem, int zone_id);
+/* The policy's daemon (policy_ops.daemon): its actor name prefix, NULL if it
+ * has none; one run for node @nid at @now_ns, returning the delay until the
+ * next run in ns (0: sleep until woken). */
+const char *frag_policy_daemon_name(const struct frag_mem *mem);
+uint64_t frag_policy_daemon_run(struct frag_mem *mem, unsigned nid, uint64_t now_ns);
 
 /* decay_pcp_high() on every PCP (vmstat_update, once per second). */
 void frag_pcp_decay(struct frag_mem *mem);

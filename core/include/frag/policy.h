@@ -213,6 +213,17 @@ struct frag_policy_ops {
 	 * cloned (frag_mem_clone() returns -EOPNOTSUPP).
 	 */
 	int (*clone)(struct frag_mem *new_mem, void *new_priv, const void *old_priv);
+
+	/**
+	 * daemon() - a policy kernel thread (ABI 3), e.g. the SPB RFC's per-SPB
+	 * defrag worker: when set, the engine runs one actor per node named
+	 * "@daemon_name<nid>". Each run does the thread's work for node @nid at
+	 * simulated time @now_ns (migrations are charged as daemon CPU time by
+	 * the engine) and returns the delay until the next run in ns, or 0 to
+	 * sleep until woken (frag_policy_wake_daemon() from the policy's hooks).
+	 */
+	uint64_t (*daemon)(struct frag_mem *mem, void *priv, unsigned nid, uint64_t now_ns);
+	const char *daemon_name;           /* actor name prefix for daemon(), e.g. "spb_defrag" */
 };
 
 /* The registry (policies/registry.c, generated from policies/policies.def). */

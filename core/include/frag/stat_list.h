@@ -125,7 +125,21 @@
 	X(pcpbuddy_release,       COUNTER, "count",  "fragsim: PCPBuddy owned pageblocks released (entirely free in the buddy after a drain)") \
 	X(contig_isolated_pageblocks, COUNTER, "count", "fragsim: pageblocks set_migratetype_isolate() isolated for alloc_contig") \
 	X(contig_isolated_pages,  COUNTER, "pages",  "fragsim: pages alloc_contig isolated (migration sources and the free pages taken)") \
-	X(contig_alloc_ns,        COUNTER, "ns",     "fragsim: simulated time spent in alloc_contig_pages() attempts (latency, successful or not)")
+	X(contig_alloc_ns,        COUNTER, "ns",     "fragsim: simulated time spent in alloc_contig_pages() attempts (latency, successful or not)") \
+	/* superpageblock policies (policies/spb_steer.c, spb.c; SPB RFC v2) */                    \
+	X(spb_steer_tainted,      COUNTER, "count",  "fragsim: non-movable fallbacks served inside an already tainted SPB (v2 11)") \
+	X(spb_taint_clean,        COUNTER, "count",  "fragsim: non-movable fallbacks that tainted a clean or empty SPB") \
+	X(spb_refused_kvmalloc,   COUNTER, "count",  "fragsim: cheap-fallback (kvmalloc-style) requests refused a clean-SPB taint (v2 26)") \
+	X(spb_refused_atomic,     COUNTER, "count",  "fragsim: atomic requests refused a clean-SPB taint, evacuation queued (v2 18/25)") \
+	X(spb_refused_highorder,  COUNTER, "count",  "fragsim: best-effort high-order requests refused, a lower order could serve (v2 35)") \
+	X(spb_evacuations,        COUNTER, "count",  "fragsim: pageblocks evacuated by the SPB defrag worker (v2 15)") \
+	X(spb_evacuated_pages,    COUNTER, "pages",  "fragsim: pages migrated out of tainted SPBs (defrag worker) or clean SPBs (1 GiB path)") \
+	X(spb_defrag_runs,        COUNTER, "count",  "fragsim: SPB defrag worker runs that had work") \
+	X(spb_contig_direct,      COUNTER, "count",  "fragsim: 1 GiB requests served from an entirely free SPB (v2 17)") \
+	X(spb_contig_evacuated,   COUNTER, "count",  "fragsim: 1 GiB requests served by evacuating the emptiest clean SPB") \
+	X(spb_slab_shrinks,       COUNTER, "count",  "fragsim: shrink_slab() calls by the SPB worker for tainted SPBs under pressure (v1 32)") \
+	X(spb_compact_throttled,  COUNTER, "count",  "fragsim: compaction source pageblocks refused by the compaction throttle") \
+	X(spb_reserve_pages,      GAUGE,   "pages",  "fragsim: free pages held back for non-movable use by tainted-SPB reserves (v1 24)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 

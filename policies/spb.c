@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spb.c - `spb`: the full superpageblock series (Rik van Riel, "[RFC PATCH
+ * 00/40] mm: reliable 1GB page allocation", v2 2026-05-20, and v1's rules
+ * that v2 kept), on top of the steering of spb-steer (spb_steer.c):
+ *
+ *  - tainted-SPB free reserve (v1 24, v2 37): a movable request skips a
+ *    tainted SPB with nr_free <= spb_tainted_reserve(sb) pageblocks;
+ *  - per-SPB defrag worker (v2 15): a policy daemon (one actor per node)
+ *    evacuates movable pageblocks out of tainted SPBs that fell to <= 1 free
+ *    pageblock or < 2 pageblocks' worth of free pages, into clean SPBs, until
+ *    >= 2 free pageblocks or >= 3 pageblocks' worth;
+ *  - refusals before tainting a clean SPB: cheap-fallback callers (v2 26),
+ *    atomic callers while an evacuation is pending (v2 18, 25), best-effort
+ *    high order that a lower order could serve (v2 35);
+ *  - NOFRAGMENT kept through the slowpath until OOM (v2 20, defrag_mode);
+ *  - aggressive packing with more than 8 SPBs (v2 19), 50 % claim rule off in
+ *    tainted SPBs (v1 25), no UNMOVABLE/RECLAIMABLE mixing (v2 24);
+ *  - compaction: no source in tainted SPBs without movable pages (v2 38), no
+ *    target in tainted SPBs at or below the reserve (v2 39), and an optional
+ *    throttle for the cover letter's TODO;
+ *  - 1 GiB: an all-free SPB directly, else evacuate the emptiest clean SPB.
+ *
+ * See docs/policies/spb.md.
+ */
+#include <stdlib.h>
+
+#include "spb_common.h"
+
+static const char *const contig_names[] = { "linux", "evacuate", "fail", NULL };
+
+#define P(name, type, field, def, min, max, unit, help) FRAG_PARAM(name, type, struct spb_opts, field, def, min, max, unit, help)
+
+static const struct frag_param spb_params[] = {
+	P("spb_scan_limit", PARAM_U32, scan_limit, 8, 0, 1u << 20, "SPBs",
+	  "SPB_SCAN_LIMIT (v2 11): candidate SPBs looked at per (order, type) for one in a tainted SPB; 0 = all"),
+	P("steer_movable", PARAM_BOOL, steer_movable, 1, 0, 1, "",
+	  "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),
+	P("steer_unmovable", PARAM_BOOL, steer_unmovable, 1, 0, 1, "",
+	  "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),
+	P("movable_tainted_first", PARAM_BOOL, movable_tainted_first, 0, 0, 1, "",
+	  "movable requests: tainted SPBs (above their reserve) before empty ones (fragsim variant)"),
+	FRAG_PARAM_ENUM("contig", struct spb_opts, contig_mode, SPB_CONTIG_EVACUATE, contig_names,
+			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty the "
+			"emptiest clean SPB by migration (v2 17), fail = refuse"),
+	P("defrag_mode", PARAM_BOOL, defrag_mode, 1, 0, 1, "",
+	  "keep ALLOC_NOFRAGMENT through the slowpath, drop it only before OOM (v2 20: prefer reclaim over tainting)"),
+	P("spb_tainted_reserve", PARAM_U32, reserve_div, 32, 0, 4096, "1/N",
+	  "tainted-SPB reserve (v1 24): 1/N of the SPB's pageblocks kept for non-movable requests (32: ~3 %); 0 = off"),
+	P("spb_tainted_reserve_min", PARAM_U32, reserve_min, 4, 0, 512, "pageblocks", "minimum tainted-SPB reserve"),
+	P("defrag", PARAM_BOOL, defrag, 1, 0, 1, "", "per-SPB defrag worker evacuating tainted SPBs (v2 15)"),
+	P("defrag_start_free_pb", PARAM_U32, defrag_start_pb, 1, 0, 512, "pageblocks",
+	  "worker starts when a tainted SPB has <= N free pageblocks ..."),
+	P("defrag_start_free_pages", PARAM_U32, defrag_start_pages, 2, 0, 512, "pageblocks",
+	  "... or < N pageblocks' worth of free pages"),
+	P("defrag_stop_free_pb", PARAM_U32, defrag_stop_pb, 2, 0, 512, "pageblocks",
+	  "worker stops at >= N free pageblocks ..."),
+	P("defrag_stop_free_pages", PARAM_U32, defrag_stop_pages, 3, 0, 512, "pageblocks",
+	  "... or >= N pageblocks' worth of free pages (or no movable pages left)"),
+	P("defrag_batch", PARAM_U32, defrag_batch, 8, 1, 512, "pageblocks", "pageblocks evacuated per worker run"),
+	FRAG_PARAM("defrag_interval", PARAM_DURATION, struct spb_opts, defrag_interval, 0.01, 0, 60, "s",
+		   "delay between worker runs while an SPB still needs work"),
+	P("refuse_kvmalloc", PARAM_BOOL, refuse_cheap, 1, 0, 1, "",
+	  "cheap-fallback callers (__GFP_NORETRY without RETRY_MAYFAIL, order > 0) refused a clean-SPB taint (v2 26)"),
+	P("refuse_atomic", PARAM_BOOL, refuse_atomic, 1, 0, 1, "",
+	  "atomic callers refused a clean-SPB taint while a tainted SPB can be evacuated; the worker is woken (v2 18, 25)"),
+	P("refuse_highorder", PARAM_BOOL, refuse_highorder, 1, 0, 1, "",
+	  "best-effort high order (NOWARN, no NOFAIL, no direct reclaim) refused when a tainted SPB holds a smaller "
+	  "block of its type (v2 35)"),
+	P("no_mixing", PARAM_BOOL, no_mixing, 1, 0, 1, "",
+	  "UNMOVABLE and RECLAIMABLE take only whole free pageblocks from each other (v2 24)"),
+	P("claim_any_in_tainted", PARAM_BOOL, claim_any_in_tainted, 1, 0, 1, "",
+	  "the 50 % claim rule is off for pageblocks inside tainted SPBs (v1 25)"),
+	P("aggressive_spbs", PARAM_U32, aggressive_spbs, 8, 0, 1u << 20, "SPBs",
+	  "SPB_AGGRESSIVE_THRESHOLD (v2 19): zones with more SPBs claim/steal below pageblock order inside tainted "
+	  "SPBs even under NOFRAGMENT; 0 = off"),
+	P("compact_skip_tainted", PARAM_BOOL, compact_skip_tainted, 1, 0, 1, "",
+	  "compaction: no source in tainted SPBs without movable pages (v2 38), no target in tainted SPBs at or below "
+	  "the reserve (v2 39)"),
+	P("compact_max_pb_per_sec", PARAM_U32, compact_max_per_sec, 0, 0, 1u << 30, "pageblocks/s",
+	  "compaction throttle (cover letter TODO): source pageblocks compaction may take per simulated second; 0 = off"),
+	FRAG_PARAM("defrag_poll", PARAM_DURATION, struct spb_opts, defrag_poll, 1, 0, 3600, "s",
+		   "idle worker period: rescans the triggers and refreshes the spb_reserve_pages gauge; 0 = run only "
+		   "when woken by the allocator"),
+	P("slab_shrink", PARAM_BOOL, slab_shrink, 0, 0, 1, "",
+	  "the worker runs shrink_slab() on the node when a tainted SPB has fewer free pages than its reserve x "
+	  "pageblock_nr_pages (v1 32; single flight: once per worker run); off until measured"),
+	FRAG_PARAM_END,
+};
+
+static int spb_init(struct frag_mem *mem, void *priv, const void *opts)
+{
+	struct spb_priv *p = priv;
+	p->o = *(const struct spb_opts *)opts;
+	return spb_common_init(mem, p, true);
+}
+
+static void spb_fini(struct frag_mem *mem, void *priv)
+{
+	spb_common_fini(mem, priv);
+}
+
+/* Caller classes from the gfp mask, as policy-private ALLOC_ bits. */
+static unsigned spb_alloc_flags(struct frag_mem *mem, void *priv, const struct frag_zone *preferred, gfp_t gfp,
+				unsigned order, unsigned alloc_flags, bool slowpath)
+{
+	(void)priv;
+	(void)preferred;
+	(void)slowpath;
+	if (gfp_migratetype(gfp, mem->mobility_disabled) == MIGRATE_MOVABLE)
+		return alloc_flags;
+	if (order > 0 && (gfp & __GFP_NORETRY) && !(gfp & __GFP_RETRY_MAYFAIL))
+		alloc_flags |= ALLOC_SPB_CHEAP;
+	if (!(gfp & (__GFP_DIRECT_RECLAIM | __GFP_NOMEMALLOC | __GFP_NOFAIL)))
+		alloc_flags |= ALLOC_SPB_ATOMIC;
+	if (order > 0 && (gfp & __GFP_NOWARN) && !(gfp & (__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)))
+		alloc_flags |= ALLOC_SPB_BESTEFFORT;
+	return alloc_flags;
+}
+
+/* find_suitable_fallback() without sub-pageblock UNMOVABLE<->RECLAIMABLE (v2 24). */
+static int spb_find_suitable_fallback(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+				      unsigned order, int mt, bool claimable)
+{
+	const struct spb_priv *p = priv;
+	int fmt = find_suitable_fallback_linux(mem, z, order, mt, claimable);
+	if (fmt < 0 || !p->o.no_mixing || mt == MIGRATE_MOVABLE || fmt == MIGRATE_MOVABLE || order >= PAGEBLOCK_ORDER)
+		return fmt;
+	/* The other non-movable type comes first in fallbacks[]: try MOVABLE. */
+	return z->free_area[order].nr_free_mt[MIGRATE_MOVABLE] ? MIGRATE_MOVABLE : -1;
+}
+
+/* v2 38 and the throttle. */
+static bool spb_suitable_migration_source(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok)
+{
+	struct spb_priv *p = priv;
+	(void)cc;
+	if (!linux_ok)
+		return false;
+	const struct frag_spb *spb = pfn_to_spb(z, pfn);
+	if (p->o.compact_skip_tainted && spb->category == SPB_TAINTED && !spb->nr_alloc_pages[MIGRATE_MOVABLE])
+		return false;
+	if (p->o.compact_max_per_sec) {
+		uint64_t now = frag_now(mem);
+		if (now - p->compact_window_start >= 1000000000ull) {
+			p->compact_window_start = now;
+			p->compact_in_window = 0;
+		}
+		if (p->compact_in_window >= p->o.compact_max_per_sec) {
+			frag_count((struct frag_mem *)mem, FRAG_STAT_spb_compact_throttled, 1);
+			return false;
+		}
+		p->compact_in_window++;
+	}
+	return true;
+}
+
+/* v2 39: compaction does not fill tainted SPBs' reserve with movable pages. */
+static bool spb_suitable_migration_target(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
+					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok)
+{
+	const struct spb_priv *p = priv;
+	(void)mem;
+	(void)cc;
+	if (!linux_ok)
+		return false;
+	const struct frag_spb *spb = pfn_to_spb(z, pfn);
+	return !(p->o.compact_skip_tainted && spb->category == SPB_TAINTED &&
+		 spb->nr_pb_free <= spb_tainted_reserve(p, spb));
+}
+
+/* The movable pageblock of @spb cheapest to empty: MOVABLE-labelled, only
+ * movable, unpinned allocations, fewest of them. FRAG_PFN_NONE if none. */
+static uint64_t pick_evacuee(const struct frag_zone *z, const struct frag_spb *spb)
+{
+	uint64_t best = FRAG_PFN_NONE;
+	unsigned best_n = ~0u;
+	for (uint64_t q = spb->start_pfn; q < spb->start_pfn + spb->nr_pages; q += PAGEBLOCK_NR_PAGES) {
+		const struct frag_pageblock *pb = pfn_to_pb(z, q);
+		unsigned alloc = pb->nr_alloc[0] + pb->nr_alloc[1] + pb->nr_alloc[2];
+		if (pb->mt != MIGRATE_MOVABLE || (pb->flags & (PB_PARTIAL | PB_MIGRATE_ISOLATE)) || !pb->nr_lru ||
+		    pb->nr_pinned || pb->nr_lru != alloc)
+			continue;
+		if (pb->nr_lru < best_n) {
+			best_n = pb->nr_lru;
+			best = q & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		}
+	}
+	return best;
+}
+
+/*
+ * The per-SPB defrag worker (v2 15 spb_defrag_work): for each SPB of node
+ * @nid marked active or now past the trigger, evacuate movable pageblocks
+ * until the stop test holds, up to defrag_batch pageblocks per run.
+ */
+static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint64_t now_ns)
+{
+	struct spb_priv *p = priv;
+	unsigned budget = p->o.defrag_batch;
+	bool more = false, worked = false, pressure = false;
+	uint64_t reserve_pages = 0;
+	(void)now_ns;
+
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++) {
+		struct frag_zone *z = &mem->zones[zi];
+		if (z->nid != nid || !z->spb_lists)
+			continue;
+		for (uint32_t si = 0; si < z->nr_spbs; si++) {
+			struct frag_spb *spb = &z->spb[si];
+			uint8_t *act = &p->defrag_active[spb - mem->spbs];
+			if (!p->o.defrag) {
+				*act = 0;
+				continue;
+			}
+			if (!*act && spb_needs_defrag(p, spb))
+				*act = 1;
+			while (*act && budget) {
+				if (spb_defrag_done(p, spb)) {
+					*act = 0;
+					break;
+				}
+				uint64_t pb = pick_evacuee(z, spb);
+				if (pb == FRAG_PFN_NONE) {
+					*act = 0;
+					break;
+				}
+				bool failed = false;
+				uint64_t moved = spb_evacuate_pageblock(mem, z, pb, false, &failed);
+				budget--;
+				worked = true;
+				frag_count(mem, FRAG_STAT_spb_evacuations, 1);
+				frag_count(mem, FRAG_STAT_spb_evacuated_pages, moved);
+				if (failed && !moved) {
+					*act = 0;   /* no clean target or all pinned: give up until the next trigger */
+					break;
+				}
+			}
+			if (*act)
+				more = true;
+		}
+		for (uint32_t si = 0; si < z->nr_spbs; si++) {
+			const struct frag_spb *spb = &z->spb[si];
+			if (spb->category != SPB_TAINTED)
+				continue;
+			unsigned r = spb_tainted_reserve(p, spb);
+			reserve_pages += (uint64_t)(spb->nr_pb_free < r ? spb->nr_pb_free : r) * PAGEBLOCK_NR_PAGES;
+			if (spb->nr_free_pages < (uint64_t)r * PAGEBLOCK_NR_PAGES)
+				pressure = true;
+		}
+	}
+	mem->stat[FRAG_STAT_spb_reserve_pages] = reserve_pages;
+	/* queue_spb_slab_shrink() (v1 32): reclaimable slab out of tainted SPBs under pressure. */
+	if (p->o.slab_shrink && pressure) {
+		frag_count(mem, FRAG_STAT_spb_slab_shrinks, 1);
+		shrink_slab(mem, GFP_KERNEL, nid, DEF_PRIORITY);
+	}
+	if (worked)
+		frag_count(mem, FRAG_STAT_spb_defrag_runs, 1);
+	if (more)
+		return p->o.defrag_interval ? p->o.defrag_interval : 1;
+	return p->o.defrag ? p->o.defrag_poll : 0;
+}
+
+const struct frag_policy_ops frag_policy_spb = {
+	.abi_version = FRAG_POLICY_ABI,
+	.name = "spb",
+	.summary = "the full SPB RFC: steering, tainted-SPB reserve, defrag worker, refusals of cheap/atomic/"
+		   "best-effort taints, no U/R mixing, SPB-aware compaction and 1 GiB allocation",
+	.params = spb_params,
+	.opts_size = sizeof(struct spb_opts),
+	.priv_size = sizeof(struct spb_priv),
+	.init = spb_init,
+	.fini = spb_fini,
+	.clone = spb_common_clone,
+	.alloc_flags = spb_alloc_flags,
+	.rmqueue = spb_rmqueue,
+	.find_suitable_fallback = spb_find_suitable_fallback,
+	.suitable_migration_source = spb_suitable_migration_source,
+	.suitable_migration_target = spb_suitable_migration_target,
+	.alloc_contig = spb_alloc_contig,
+	.daemon = spb_daemon,
+	.daemon_name = "spb_defrag",
+};
