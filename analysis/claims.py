@@ -296,30 +296,49 @@ def table_text(results: list[Result]) -> str:
 def write_outputs(results: list[Result], out: Path) -> None:
     data = [{"name": r.claim.name, "title": r.claim.title, "source": r.claim.source,
              "published": r.claim.published, "verdict": r.verdict, "reason": r.reason, "command": r.command,
-             "notes": r.claim.notes,
+             "notes": r.claim.notes, "db": r.db,
              "expect": [{"metric": o.expect.metric, "policy": o.expect.policy, "op": o.expect.op,
                          "value": o.expect.value, "baseline": o.expect.baseline, "holds": o.holds,
                          "measured": o.measured} for o in r.outcomes]} for r in results]
+    # Claims run earlier into the same OUT and not run now are kept (one table for all).
+    try:
+        old = json.loads((out / "claims.json").read_text())
+    except (OSError, ValueError):
+        old = []
+    now = {d["name"] for d in data}
+    data = sorted([d for d in old if isinstance(d, dict) and d.get("name") not in now] + data,
+                  key=lambda d: d["name"])
     (out / "claims.json").write_text(json.dumps(data, indent=1) + "\n")
+    def mark(e):
+        return "✔" if e["holds"] else "✘" if e["holds"] is False else "?"
+
+    def detail(e):
+        if e["value"] is not None:
+            return f"{e['metric']} {e['op']} {e['value']:g}"
+        return f"{e['metric']} {e['op']} {e['baseline']}'s"
+
     md = ["# Claims: verdicts", "", "| claim | source | published | verdict | measured | reproduce |",
           "|---|---|---|---|---|---|"]
-    for r in results:
-        meas = "<br>".join(f"{'✔' if o.holds else '✘' if o.holds is False else '?'} {o.detail}: {o.measured}"
-                           for o in r.outcomes) or r.reason
-        md.append(f"| {r.claim.title} | {r.claim.source} | {r.claim.published} | **{r.verdict}** | {meas} | "
-                  f"`{r.command}` |")
-    (out / "claims.md").write_text("\n".join(md) + "\n")
     rows = []
-    for r in results:
-        meas = "<br>".join(html.escape(f"{'✔' if o.holds else '✘' if o.holds is False else '?'} {o.detail}: "
-                                       f"{o.measured}") for o in r.outcomes) or html.escape(r.reason)
-        rep = Path(r.db).parent / "report" / "index.html" if r.db else None
-        link = (f' (<a href="{rep.relative_to(out)}">report</a>)' if rep and rep.exists() else "")
-        color = {"reproduced": "#1a7f37", "not reproduced": "#cf222e"}.get(r.verdict, "#6e7781")
-        rows.append(f"<tr><td><b>{html.escape(r.claim.title)}</b>{link}<br><small>{html.escape(r.claim.source)}"
-                    f"</small></td><td>{html.escape(r.claim.published)}</td><td style='color:{color}'>"
-                    f"<b>{html.escape(r.verdict)}</b></td><td>{meas}</td><td><small>{html.escape(r.claim.notes)}"
-                    f"</small></td><td><code>{html.escape(r.command)}</code></td></tr>")
+    for d in data:
+        meas = "<br>".join(f"{mark(e)} {detail(e)}: {e['measured']}" for e in d["expect"]) or d["reason"]
+        md.append(f"| {d['title']} | {d['source']} | {d['published']} | **{d['verdict']}** | {meas} | "
+                  f"`{d['command']}` |")
+        hmeas = "<br>".join(html.escape(f"{mark(e)} {detail(e)}: {e['measured']}") for e in d["expect"]) \
+            or html.escape(d["reason"])
+        rep = Path(d.get("db") or "").parent / "report" / "index.html" if d.get("db") else None
+        link = ""
+        if rep and rep.exists():
+            try:
+                link = f' (<a href="{rep.relative_to(out)}">report</a>)'
+            except ValueError:
+                link = f' (<a href="{rep}">report</a>)'
+        color = {"reproduced": "#1a7f37", "not reproduced": "#cf222e"}.get(d["verdict"], "#6e7781")
+        rows.append(f"<tr><td><b>{html.escape(d['title'])}</b>{link}<br><small>{html.escape(d['source'])}"
+                    f"</small></td><td>{html.escape(d['published'])}</td><td style='color:{color}'>"
+                    f"<b>{html.escape(d['verdict'])}</b></td><td>{hmeas}</td><td><small>{html.escape(d['notes'])}"
+                    f"</small></td><td><code>{html.escape(d['command'])}</code></td></tr>")
+    (out / "claims.md").write_text("\n".join(md) + "\n")
     (out / "index.html").write_text(
         "<!doctype html><meta charset='utf-8'><title>fragsim claims</title><style>body{font-family:sans-serif;"
         "margin:2em}td,th{border:1px solid #ccc;padding:6px;vertical-align:top}table{border-collapse:collapse}"
