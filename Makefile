@@ -26,10 +26,10 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 # The main job: the default comparison (fragsim compare), scenarios/quick.yaml
-# for 20 simulated seconds under linux and linux-defrag with seeds 1-3, into a
+# for 20 simulated seconds under linux and spb (the SPB RFC) with seeds 1-3, into a
 # fresh out/ (fragsim.db, runs/*.h5, logs/, table.txt), the comparison table on
 # stdout and the HTML report in out/report/ (path printed).
-DEMO_POLICIES ?= linux,linux-defrag
+DEMO_POLICIES ?= linux,spb
 DEMO_SEEDS    ?= 3
 DEMO_DURATION ?= 20s
 demo: build

@@ -70,8 +70,13 @@ SPB_CATEGORY_COLORS = {"empty": "#d5d8dc", "clean": "#3b82c4", "tainted": "#c039
 KNOWN_POLICY_COLORS = {
     "linux": "#1f77b4",
     "linux-defrag": "#ff7f0e",
-    "rfc-spb": "#2ca02c",
+    "spb": "#2ca02c",
+    "spb-steer": "#98df8a",
     "pcpbuddy": "#d62728",
+    "nomobility": "#7f7f7f",
+    "hugetlb-boot": "#8c564b",
+    "cma": "#9467bd",
+    "contiguitas": "#e377c2",
 }
 OTHER_POLICY_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79",
                        "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
