@@ -205,6 +205,10 @@ def evaluate(claim: Claim, exp: Experiment, seeds: int | None = None) -> list[Ou
         if not a:
             outs.append(Outcome(e, None, "no data", f"no complete {e.policy} run has {e.metric}"))
             continue
+        a = {k: v for k, v in a.items() if not math.isnan(v)}
+        if not a:   # e.g. a ratio whose denominator is 0 in every run
+            outs.append(Outcome(e, None, "no data", f"{e.metric} is undefined in every {e.policy} run"))
+            continue
         sa = summarize(list(a.values()))
         m = f"{e.policy}: {_fmt(sa.mean)} ± {_fmt(sa.ci95)} (n={sa.n})"
         if e.value is not None:
@@ -214,6 +218,10 @@ def evaluate(claim: Claim, exp: Experiment, seeds: int | None = None) -> list[Ou
         b = _metric_by_seed(exp, e.baseline, e.metric, n)
         if not b:
             outs.append(Outcome(e, None, m, f"no complete {e.baseline} run has {e.metric}"))
+            continue
+        b = {k: v for k, v in b.items() if not math.isnan(v)}
+        if not b:
+            outs.append(Outcome(e, None, m, f"{e.metric} is undefined in every {e.baseline} run"))
             continue
         sb = summarize(list(b.values()))
         t = paired_compare(b, a)
