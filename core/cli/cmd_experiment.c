@@ -92,7 +92,8 @@ static int usage(FILE *f, int rc, bool sweep)
 			"scenario's) for every seed (1..N, default 3), J at a time, into DIR/fragsim.db (default\n"
 			"DIR: out/sweep). Resumable: runs already complete there are skipped. Prints the table of\n"
 			"every configuration against the first, saves DIR/table.txt and .csv, writes the report\n"
-			"with the sweep plots to DIR/report/index.html. --slurm writes a Slurm job array (one\n"
+			"with the sweep plots to DIR/report/index.html. A `sweep:` block in SCENARIO (KEY: [V1, V2]\n"
+			"or KEY: START:STOP:STEP) adds the keys --param does not give. --slurm writes a Slurm job array (one\n"
 			"task per run, each into its own database shard DIR/shards/...) and a merge job to\n"
 			"DIR/slurm/ instead of running; --submit also submits them with sbatch.\n");
 	return rc;
@@ -524,7 +525,7 @@ static int experiment(int argc, char **argv, bool sweep)
 	const char *out = sweep ? "out/sweep" : "out/compare";
 	const char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	int nr_sets = 0;
-	struct sweep_param *sp = calloc((size_t)argc + 1, sizeof(*sp));
+	struct sweep_param *sp = calloc((size_t)argc + 1 + FRAG_SC_MAX_SWEEP, sizeof(*sp));
 	int nr_sp = 0;
 	bool report = true, quiet = false, slurm = false, submit = false;
 	uint64_t jobs = 0;
@@ -612,9 +613,36 @@ static int experiment(int argc, char **argv, bool sweep)
 			goto out;
 		}
 	}
+	/* The scenario file's own `sweep:` block adds the keys --param does not give. */
+	if (sweep && scenario && !access(scenario, R_OK)) {
+		struct frag_scenario *sc = NULL;
+		char err[2048];
+		if (frag_scenario_load(scenario, sets, (unsigned)nr_sets, &sc, err, sizeof err)) {
+			cli_error(cmd, "%s", err);
+			goto out;
+		}
+		for (unsigned k = 0; k < sc->nr_sweep; k++) {
+			bool given = false;
+			for (int q = 0; q < nr_sp; q++)
+				given |= !strcmp(sp[q].key, sc->sweep_key[k]);
+			if (given)
+				continue;
+			sp[nr_sp].key = strdup(sc->sweep_key[k]);
+			int n = parse_values(cmd, sp[nr_sp].key, sc->sweep_values[k], &sp[nr_sp].vals);
+			if (n < 0) {
+				nr_sp++;
+				frag_scenario_free(sc);
+				goto out;
+			}
+			sp[nr_sp].nr = n;
+			nr_points *= n;
+			nr_sp++;
+		}
+		frag_scenario_free(sc);
+	}
 	if (!scenario || (!sweep && !policies_arg) || (sweep && !nr_sp)) {
 		cli_error(cmd, "%s", !scenario ? "no scenario given"
-				     : sweep    ? "no parameter to sweep (--param KEY=V1,V2,...)"
+				     : sweep    ? "no parameter to sweep (--param KEY=V1,V2,..., or a sweep: block in the scenario)"
 						: "no policies given (--policies A,B)");
 		usage(stderr, 0, sweep);
 		goto out;

@@ -485,7 +485,7 @@ static void format_cpus(const unsigned *cpus, unsigned n, char *buf, size_t len)
 
 /* Top-level keys that are blocks (the run parameters are the others). */
 static const char *const top_blocks[] = { "engine", "machine", "sysctl", "thp", "policy", "workloads", "include",
-					  "x-*", NULL };
+					  "sweep", "x-*", NULL };
 
 static bool valid_name_char(char c, bool scenario)
 {
@@ -977,10 +977,58 @@ static int load_workloads(struct conf_ctx *ctx, const struct conf_node *root, st
 	return 0;
 }
 
+/*
+ * The `sweep:` block: a mapping of scenario keys (as for --set) to a list
+ * of values or a "START:STOP:STEP" range, read by `fragsim sweep`; the
+ * values are checked when each grid point is loaded.
+ */
+static int load_sweep(struct conf_ctx *ctx, const struct conf_node *root, struct frag_scenario *sc)
+{
+	const struct conf_node *blk = conf_get(root, "sweep");
+	sc->nr_sweep = 0;
+	if (!blk)
+		return 0;
+	if (expect_map(ctx, blk, "sweep"))
+		return -EINVAL;
+	for (unsigned i = 0; i < blk->nr_kids; i++) {
+		const struct conf_node *k = blk->kids[i];
+		char path[256];
+		join(path, sizeof path, "sweep", k->key);
+		if (sc->nr_sweep >= FRAG_SC_MAX_SWEEP)
+			return conf_error(ctx, &k->key_loc, path, "more than %d swept keys", FRAG_SC_MAX_SWEEP);
+		if (strlen(k->key) >= sizeof sc->sweep_key[0])
+			return conf_error(ctx, &k->key_loc, path, "key too long");
+		char *out = sc->sweep_values[sc->nr_sweep];
+		size_t cap = sizeof sc->sweep_values[0], n = 0;
+		if (k->kind == CONF_SCALAR) {
+			n = (size_t)snprintf(out, cap, "%s", k->value);
+		} else if (k->kind == CONF_SEQ && k->nr_kids) {
+			for (unsigned j = 0; j < k->nr_kids; j++) {
+				if (k->kids[j]->kind != CONF_SCALAR)
+					return conf_error(ctx, &k->kids[j]->loc, path, "a swept value is a scalar");
+				if (strchr(k->kids[j]->value, ','))
+					return conf_error(ctx, &k->kids[j]->loc, path, "'%s': a swept value has no comma",
+							  k->kids[j]->value);
+				n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", j ? "," : "",
+						      k->kids[j]->value);
+			}
+		} else {
+			return conf_error(ctx, &k->loc, path, "expected a list of values or START:STOP:STEP");
+		}
+		if (n >= cap || !n)
+			return conf_error(ctx, &k->loc, path, !n ? "no value" : "values too long");
+		snprintf(sc->sweep_key[sc->nr_sweep], sizeof sc->sweep_key[0], "%s", k->key);
+		sc->nr_sweep++;
+	}
+	return 0;
+}
+
 /* Every block, in order, then the cross checks that need several. */
 static int load_all(struct conf_ctx *ctx, const struct conf_node *root, struct frag_scenario *sc)
 {
 	int ret = load_run(ctx, root, sc);
+	if (!ret)
+		ret = load_sweep(ctx, root, sc);
 	if (!ret)
 		ret = load_machine(ctx, root, sc);
 	if (!ret)

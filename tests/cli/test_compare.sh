@@ -25,7 +25,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-compare.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
-echo "1..32"
+echo "1..36"
 N=0
 FAILED=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
@@ -125,6 +125,24 @@ check "sweep table lists the configurations" grep -q "extfrag_threshold=900" "$T
 	>"$T/sout2" 2>&1
 check "grown grid: 4 skipped" grep -q "6 runs (4 complete already, skipped)" "$T/sout2"
 check "grown grid: 6 complete runs" test "$(sq "select count(*) from runs where status='complete'")" -eq 6
+# A sweep: block in the scenario file: its keys join the grid (--param wins for a key it gives).
+cat >"$T/swept.yaml" <<YAML
+include: $SCEN/quick.yaml
+duration: 2s
+sweep:
+  sysctl.extfrag_threshold: [300, 900]
+  sysctl.watermark_scale_factor: 10:30:10
+YAML
+"$FRAGSIM" sweep "$T/swept.yaml" --seeds 1 --jobs 2 --out "$T/sb" --no-report >"$T/sbout" 2>"$T/sberr"
+rc=$?
+check "sweep: block: exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/# /' "$T/sberr" | head -5
+check "sweep: block: 2 x 3 grid" test "$(sqlite3 "$T/sb/fragsim.db" "select count(*) from runs where status='complete'")" -eq 6
+"$FRAGSIM" sweep "$T/swept.yaml" --param sysctl.extfrag_threshold=500 --seeds 1 --jobs 2 --out "$T/sb2" --no-report \
+	>"$T/sbout2" 2>&1
+check "--param overrides the block's key" test "$(sqlite3 "$T/sb2/fragsim.db" "select count(*) from runs r join params p \
+	on p.run_id = r.id where p.key = 'sysctl.extfrag_threshold' and p.value = '500'")" -eq 3
+check "a plain run of the file ignores sweep:" "$FRAGSIM" run "$T/swept.yaml" --out "$T/plain" --quiet --no-progress
 "$FRAGSIM" sweep "$SCEN/quick.yaml" --out "$T/bad" >"$T/bo" 2>"$T/be"
 rc=$?
 if [ $rc -eq 2 ] && grep -q "no parameter to sweep" "$T/be"; then ok "sweep without --param"; else not_ok "sweep without --param (status $rc)"; fi

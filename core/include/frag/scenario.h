@@ -136,6 +136,8 @@ struct frag_wl_spec {
 	unsigned *cpus;                          /* their numbers */
 };
 
+#define FRAG_SC_MAX_SWEEP 16
+
 struct frag_scenario {
 	char path[4096];                         /* the file loaded ("" if built in code) */
 	struct frag_run_opts run;
@@ -151,6 +153,11 @@ struct frag_scenario {
 	struct frag_wl_spec wl[FRAG_SC_MAX_WORKLOADS];
 	char *resolved;                          /* the resolved configuration as JSON (every value) */
 	uint64_t hash;                           /* FNV-1a 64 of `resolved` */
+	/* The file's `sweep:` block, for `fragsim sweep` (a run ignores it; not in `resolved`):
+	 * key -> "V1,V2,..." (a YAML list) or "START:STOP:STEP" (a scalar). */
+	unsigned nr_sweep;
+	char sweep_key[FRAG_SC_MAX_SWEEP][128];
+	char sweep_values[FRAG_SC_MAX_SWEEP][1024];
 };
 
 /**
