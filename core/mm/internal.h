@@ -618,6 +618,7 @@ void free_pcppages_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_p
 			int pindex);
 void drain_pages_zone(struct frag_mem *mem, struct frag_zone *z, unsigned cpu);
 void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z);
+void pcp_restore_page(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn, unsigned order, int mt);
 
 /* ---------------------------------------------------------------------- */
 /* Watermarks (watermark.c)                                               */
