@@ -228,9 +228,9 @@ int frag_restore_infer_pageblocks(const struct frag_restore_input *in, uint8_t *
 				int64_t cost = (int64_t)misfit(&c[b], to) - (int64_t)misfit(&c[b], from);
 				if (to != MIGRATE_MOVABLE) {
 					cost -= c[b].slab;   /* slab goes either way: prefer slab blocks */
-					/* A fully free block is the last choice: real pagetypeinfo shows
+					/* A block with nothing allocated is the last choice: real pagetypeinfo shows
 					 * (almost) no order-9/10 free blocks on non-movable lists. */
-					if (c[b].free == c[b].present)
+					if (c[b].movable + c[b].unmovable + c[b].slab + c[b].recl == 0)
 						cost += 2 * PAGEBLOCK_NR_PAGES;
 				}
 				if (cost < best_cost) {
