@@ -15,7 +15,7 @@
 #define STATE_MAGIC      "FRAGSTAT"
 #define STATE_VERSION    1
 #define STATE_HDR_SIZE   64
-#define STATE_ZONE_SIZE  (4 * 4 + 8 * (2 + 3 + MAX_NR_ZONES + MIGRATE_TYPES))
+#define STATE_ZONE_SIZE  (4 * 4 + 8 * (2 + 3 + MAX_NR_ZONES + MIGRATE_TYPES + 4))
 #define STATE_SYSCTL_N   8
 
 static int efail(char *err, size_t errlen, const char *fmt, ...)
@@ -116,6 +116,10 @@ int frag_snap_save(const struct frag_snap *s, const char *path, char *err, size_
 			put_u64(&body, z->lowmem_reserve[t]);
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
 			put_u64(&body, (uint64_t)z->nr_blocks[mt]);
+		put_u64(&body, s->real[i].present);
+		put_u64(&body, s->real[i].managed);
+		put_u64(&body, s->real[i].free);
+		put_u64(&body, s->real[i].pcp);
 	}
 	/* sysctls */
 	const uint32_t *sc = &s->sysctl.min_free_kbytes;
@@ -125,18 +129,20 @@ int frag_snap_save(const struct frag_snap *s, const char *path, char *err, size_
 	uint32_t ll = (uint32_t)strnlen(s->label, sizeof s->label);
 	put_u32(&body, ll);
 	put(&body, s->label, ll);
-	/* page states: runs of (u8 value, u32 length) */
-	size_t runs_at = body.n;
+	/* page states: runs of (u8 value, LEB128 length) */
 	for (uint64_t p = 0; p < n;) {
 		uint64_t e = p + 1;
 		while (e < n && s->ps[e] == s->ps[p] && e - p < UINT32_MAX)
 			e++;
 		put_u8(&body, s->ps[p]);
-		put_u32(&body, (uint32_t)(e - p));
+		for (uint64_t l = e - p; ; l >>= 7) {
+			put_u8(&body, (uint8_t)((l & 0x7f) | (l >= 0x80 ? 0x80 : 0)));
+			if (l < 0x80)
+				break;
+		}
 		nr_runs++;
 		p = e;
 	}
-	(void)runs_at;
 	/* pageblock types */
 	put(&body, s->pb_mt, nb);
 
@@ -258,6 +264,10 @@ int frag_snap_load(const char *path, struct frag_snap *s, char *err, size_t errl
 			z->lowmem_reserve[t] = get_u64(p);
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++, p += 8)
 			z->nr_blocks[mt] = (int64_t)get_u64(p);
+		s->real[i].present = get_u64(p);
+		s->real[i].managed = get_u64(p + 8);
+		s->real[i].free = get_u64(p + 16);
+		s->real[i].pcp = get_u64(p + 24);
 		off += STATE_ZONE_SIZE;
 	}
 	uint32_t *sc = &s->sysctl.min_free_kbytes;
@@ -273,9 +283,8 @@ int frag_snap_load(const char *path, struct frag_snap *s, char *err, size_t errl
 	s->label[ll] = 0;
 	off += ll;
 	uint64_t n = in->end_pfn - in->start_pfn;
-	if (off + (uint64_t)nr_runs * 5 + nb != body_len) {
-		ret = efail(err, errlen, "%s: %u runs and %u pageblocks do not fill the %llu bytes after offset %zu", path,
-			    nr_runs, nb, (unsigned long long)body_len, STATE_HDR_SIZE + off);
+	if (off + nb > body_len) {
+		ret = efail(err, errlen, "%s: truncated page states at offset %zu", path, STATE_HDR_SIZE + off);
 		goto out;
 	}
 	s->ps = malloc(n);
@@ -284,17 +293,38 @@ int frag_snap_load(const char *path, struct frag_snap *s, char *err, size_t errl
 		ret = -ENOMEM;
 		goto out;
 	}
-	uint64_t p = 0;
-	for (uint32_t r = 0; r < nr_runs; r++, off += 5) {
-		uint8_t v = body[off];
-		uint32_t rl = get_u32(body + off + 1);
+	uint64_t p = 0, runs_end = body_len - nb;
+	for (uint32_t r = 0; r < nr_runs; r++) {
+		size_t at = off;
+		if (off + 2 > runs_end) {
+			ret = efail(err, errlen, "%s: offset %zu: run %u of %u is cut off", path, STATE_HDR_SIZE + off, r,
+				    nr_runs);
+			goto out;
+		}
+		uint8_t v = body[off++];
+		uint64_t rl = 0;
+		for (unsigned sh = 0;; sh += 7) {
+			if (off >= runs_end || sh > 35) {
+				ret = efail(err, errlen, "%s: offset %zu: bad run length", path, STATE_HDR_SIZE + at);
+				goto out;
+			}
+			uint8_t c = body[off++];
+			rl |= (uint64_t)(c & 0x7f) << sh;
+			if (!(c & 0x80))
+				break;
+		}
 		if (rl == 0 || p + rl > n) {
-			ret = efail(err, errlen, "%s: offset %zu: run %u of %u pages overruns the %llu pfns", path,
-				    STATE_HDR_SIZE + off, r, rl, (unsigned long long)n);
+			ret = efail(err, errlen, "%s: offset %zu: run %u of %llu pages overruns the %llu pfns", path,
+				    STATE_HDR_SIZE + at, r, (unsigned long long)rl, (unsigned long long)n);
 			goto out;
 		}
 		memset(s->ps + p, v, rl);
 		p += rl;
+	}
+	if (off != runs_end) {
+		ret = efail(err, errlen, "%s: %llu bytes between the runs and the pageblock types (offset %zu)", path,
+			    (unsigned long long)(runs_end - off), STATE_HDR_SIZE + off);
+		goto out;
 	}
 	if (p != n) {
 		ret = efail(err, errlen, "%s: the runs cover %llu of %llu pfns", path, (unsigned long long)p,
