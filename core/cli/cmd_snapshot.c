@@ -185,6 +185,11 @@ void cli_snap_summary(const struct frag_snap *s, const struct frag_mem *mem, FIL
 			fprintf(f, "%-8s %14lld %10lld %11lld %10lld   pagetypeinfo\n", "", (long long)t[0], (long long)t[1],
 				(long long)t[2], (long long)t[3]);
 	}
+	struct frag_spb_summary sp;
+	frag_spb_summary(mem, &sp);
+	fprintf(f, "\n1 GiB ranges: %llu aligned inside one zone, %llu entirely free, %llu free or movable only\n",
+		(unsigned long long)sp.nr_full_spbs, (unsigned long long)sp.free_now,
+		(unsigned long long)sp.movable_only);
 out:
 	free(zd);
 	free(fb);
