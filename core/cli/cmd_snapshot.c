@@ -106,6 +106,17 @@ int cli_snap_restore(const struct frag_snap *s, struct frag_mem **mem, char *err
 	return frag_snap_restore(s, &cfg, mem, err, errlen);
 }
 
+bool cli_is_state_file(const char *path)
+{
+	char magic[8];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	bool yes = fread(magic, 1, 8, f) == 8 && !memcmp(magic, "FRAGSTAT", 8);
+	fclose(f);
+	return yes;
+}
+
 int cli_snap_open(const char *cmd, const char *path, struct frag_snap *s, struct frag_mem **mem)
 {
 	char err[512];
