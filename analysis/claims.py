@@ -29,8 +29,10 @@ run) / (its increase over the first tenth).
 
 Verdicts: ``reproduced`` (every expectation holds), ``not reproduced``
 (some does not), ``not run`` (a policy is not registered, or the runs
-failed). The runs are ``fragsim compare`` runs into ``OUT/NAME/`` and are
-resumable like any compare. Outputs: the verdict table on stdout,
+failed). The runs are ``fragsim compare`` runs into
+``OUT/runs/<scenario>-<hash of the --set values>/``: claims on the same
+scenario and settings share their runs (a compare skips the runs already
+complete there), and a claim looks only at its own policies and seeds. Outputs: the verdict table on stdout,
 ``OUT/claims.json``, ``OUT/claims.md`` and ``OUT/index.html``.
 """
 from __future__ import annotations
@@ -98,6 +100,7 @@ class Result:
     outcomes: list[Outcome] = field(default_factory=list)
     reason: str = ""
     command: str = ""
+    db: str = ""
 
 
 def _req(d: dict, key: str, path: Path, where: str = "claim"):
@@ -160,9 +163,9 @@ def load_claim(path: Path) -> Claim:
                  str(c.get("notes", "")).strip())
 
 
-def _metric_by_seed(exp: Experiment, policy: str, metric: str) -> dict[int, float]:
+def _metric_by_seed(exp: Experiment, policy: str, metric: str, seeds: int) -> dict[int, float]:
     runs = exp.complete_runs()
-    runs = runs[runs["policy"] == policy]
+    runs = runs[(runs["policy"] == policy) & (runs["seed"] >= 1) & (runs["seed"] <= seeds)]
     out: dict[int, float] = {}
     if metric.startswith("decline:"):
         counter = metric.split(":", 1)[1]
@@ -194,10 +197,11 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.3e}"
 
 
-def evaluate(claim: Claim, exp: Experiment) -> list[Outcome]:
+def evaluate(claim: Claim, exp: Experiment, seeds: int | None = None) -> list[Outcome]:
+    n = seeds or claim.seeds
     outs = []
     for e in claim.expect:
-        a = _metric_by_seed(exp, e.policy, e.metric)
+        a = _metric_by_seed(exp, e.policy, e.metric, n)
         if not a:
             outs.append(Outcome(e, None, "no data", f"no complete {e.policy} run has {e.metric}"))
             continue
@@ -207,7 +211,7 @@ def evaluate(claim: Claim, exp: Experiment) -> list[Outcome]:
             holds = bool(OPS[e.op](sa.mean, e.value))
             outs.append(Outcome(e, holds, m, f"{e.metric} {e.op} {_fmt(e.value)}"))
             continue
-        b = _metric_by_seed(exp, e.baseline, e.metric)
+        b = _metric_by_seed(exp, e.baseline, e.metric, n)
         if not b:
             outs.append(Outcome(e, None, m, f"no complete {e.baseline} run has {e.metric}"))
             continue
@@ -227,13 +231,20 @@ def evaluate(claim: Claim, exp: Experiment) -> list[Outcome]:
     return outs
 
 
+def runs_dir(claim: Claim, out: Path, extra_sets: list[str]) -> Path:
+    """Where a claim's runs go: shared by the claims of the same scenario and --set values."""
+    import hashlib
+    key = json.dumps([str(claim.scenario), claim.sets + extra_sets])
+    return out / "runs" / f"{claim.scenario.stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
 def run_claim(claim: Claim, fragsim: str, out: Path, jobs: int | None, seeds: int | None, extra_sets: list[str],
               quiet: bool) -> Result:
     from_registry = subprocess.run([fragsim, "policies"], capture_output=True, text=True).stdout.split()
     missing = [p for p in claim.policies if p not in from_registry]
     n = seeds or claim.seeds
     cmd = [fragsim, "compare", str(claim.scenario), "--policies", ",".join(claim.policies), "--seeds", str(n),
-           "--out", str(out / claim.name), "--no-report", "--quiet"]
+           "--out", str(runs_dir(claim, out, extra_sets)), "--no-report", "--quiet"]
     for s in claim.sets + extra_sets:
         cmd += ["--set", s]
     if jobs:
@@ -246,17 +257,17 @@ def run_claim(claim: Claim, fragsim: str, out: Path, jobs: int | None, seeds: in
         print(f"claims: {claim.name}: fragsim compare {claim.scenario.name} --policies {','.join(claim.policies)} "
               f"--seeds {n}" + "".join(f" --set {s}" for s in claim.sets + extra_sets), flush=True)
     p = subprocess.run(cmd, capture_output=True, text=True)
-    db = out / claim.name / "fragsim.db"
+    db = runs_dir(claim, out, extra_sets) / "fragsim.db"
     if not db.exists():
         return Result(claim, "not run", reason=f"the runs failed: {p.stderr.strip()[-300:]}", command=shown)
     exp = Experiment(db)
-    outs = evaluate(claim, exp)
+    outs = evaluate(claim, exp, n)
     if any(o.holds is None for o in outs):
         verdict = "not run"
     else:
         verdict = "reproduced" if all(o.holds for o in outs) else "not reproduced"
     reason = "" if p.returncode == 0 else f"fragsim compare exited {p.returncode}"
-    return Result(claim, verdict, outs, reason, shown)
+    return Result(claim, verdict, outs, reason, shown, str(db))
 
 
 def table_text(results: list[Result]) -> str:
@@ -302,8 +313,8 @@ def write_outputs(results: list[Result], out: Path) -> None:
     for r in results:
         meas = "<br>".join(html.escape(f"{'✔' if o.holds else '✘' if o.holds is False else '?'} {o.detail}: "
                                        f"{o.measured}") for o in r.outcomes) or html.escape(r.reason)
-        rep = out / r.claim.name / "report" / "index.html"
-        link = f' (<a href="{r.claim.name}/report/index.html">report</a>)' if rep.exists() else ""
+        rep = Path(r.db).parent / "report" / "index.html" if r.db else None
+        link = (f' (<a href="{rep.relative_to(out)}">report</a>)' if rep and rep.exists() else "")
         color = {"reproduced": "#1a7f37", "not reproduced": "#cf222e"}.get(r.verdict, "#6e7781")
         rows.append(f"<tr><td><b>{html.escape(r.claim.title)}</b>{link}<br><small>{html.escape(r.claim.source)}"
                     f"</small></td><td>{html.escape(r.claim.published)}</td><td style='color:{color}'>"
@@ -356,11 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = [run_claim(c, a.fragsim, out, a.jobs, a.seeds, a.set, a.quiet) for c in claims]
     if a.report:
-        for r in results:
-            db = out / r.claim.name / "fragsim.db"
-            if db.exists():
-                subprocess.run([a.fragsim, "report", str(db), "-o", str(out / r.claim.name / "report"), "--quiet"],
-                               capture_output=True)
+        for db in sorted({r.db for r in results if r.db}):
+            subprocess.run([a.fragsim, "report", db, "-o", str(Path(db).parent / "report"), "--quiet"],
+                           capture_output=True)
     write_outputs(results, out)
     sys.stdout.write("\n" + table_text(results))
     print(f"claims: {out / 'index.html'}")

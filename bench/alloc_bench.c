@@ -15,13 +15,26 @@
  *   churn_1tib_ops_per_sec      order-0 churn on the 1 TiB machine
  *   rss_1tib_full_gib           peak RSS after allocating every page of the
  *                               1 TiB machine at order 0 (every PFN touched)
+ *   contig_1g_attempt_seconds   one successful 1 GiB alloc_contig_pages() on a
+ *                               full 256 GiB machine (order-0 LRU pages, a
+ *                               quarter of them freed at random): isolation,
+ *                               migration of the window's pages, the take
+ *   contig_1g_migrated_pages    pages that attempt migrated
+ *   contig_1g_fail_scan_seconds a failing attempt that pre-checks every
+ *                               window (one slab page at the end of each)
+ *   contig_1g_fail_windows      windows it looked at
+ *   predict_256g_1g_seconds     frag_predict_hugetlb() of the 1 GiB pool on
+ *                               that machine (clone included), with its count
+ *   predict_256g_2m_pages_per_sec  the 2 MiB prediction there, first 2048 pages
+ *                               (each needs direct compaction)
  *   compaction_full_zone_seconds        one /proc/sys/vm/compact_memory pass
  *                               (frag_compact_memory(): every zone whole, SYNC)
  *                               over a fragmented 16 GiB machine
  *   compaction_pages_scanned_per_sec    pfns looked at by both scanners per second
  *   compaction_pages_migrated_per_sec   pages migrated per second
  *
- * Usage: alloc_bench [--quick] [--ops N]. --quick skips the full-1 TiB fill.
+ * Usage: alloc_bench [--quick] [--ops N] [--contig-only]. --quick skips the
+ * full-1 TiB fill; --contig-only runs only the 256 GiB contiguous part.
  * Targets (bench/README.md): >= 10 M alloc+free ops/s on order-0 churn,
  * <= 16 bytes per simulated page (1 TiB under 4.5 GiB RSS), 1 TiB created
  * in under 2 s.
@@ -149,6 +162,81 @@ static double churn(struct frag_mem *mem, uint64_t ops, uint64_t live_target, bo
 }
 
 /*
+ * 1 GiB contiguous allocation on a full 256 GiB machine: every page
+ * allocated at order 0 as movable LRU memory, then a random quarter freed
+ * (and the PCP lists drained), so no window is free and every window is
+ * 3/4 movable pages.
+ */
+static void bench_contig(void)
+{
+	double secs;
+	struct frag_mem *mem = create(256ull << 30, 64, &secs);
+	struct frag_owner own = { .id = 1, .kind = KIND_ANON, .flags = OWNER_LRU };
+	struct frag_owner slab = { .id = 1, .kind = KIND_SLAB };
+	const gfp_t gfp_1g = GFP_HIGHUSER | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE;
+	struct frag_rng rng;
+	uint64_t pfn, n = 0;
+
+	frag_rng_seed(&rng, 7, 1);
+	while ((pfn = frag_alloc_pages(mem, (unsigned)(n & 63), 0, GFP_HIGHUSER_MOVABLE, &own)) != FRAG_PFN_NONE)
+		n++;
+	for (uint64_t p = mem->base_pfn; p < mem->end_pfn; p++) {
+		struct frag_zone *z = pfn_to_zone(mem, p);
+		if (!z)
+			continue;
+		const struct frag_page *pg = &z->pages[p - z->zone_start_pfn];
+		if (pg->state == PG_ALLOC && pg->order == 0 && frag_rng_below(&rng, 4) == 0)
+			frag_free_pages(mem, (unsigned)(p & 63), p, 0);
+	}
+	frag_drain_all_pages(mem, -1);
+
+	struct frag_contig_result r;
+	double t0 = now();
+	pfn = frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, gfp_1g, NULL, -1, &r);
+	printf("contig_1g_attempt_seconds: %.3f\n", now() - t0);
+	printf("contig_1g_attempt_ok: %d\n", pfn != FRAG_PFN_NONE);
+	printf("contig_1g_migrated_pages: %llu\n", (unsigned long long)r.migrated_pages);
+
+	/* One slab page in the last pageblock of every remaining window. */
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++) {
+		struct frag_zone *z = &mem->zones[zi];
+		uint64_t w = (z->zone_start_pfn + SPB_NR_PAGES - 1) & ~(uint64_t)(SPB_NR_PAGES - 1);
+		for (; w + SPB_NR_PAGES <= zone_end_pfn(z); w += SPB_NR_PAGES) {
+			uint64_t p = w + SPB_NR_PAGES - 1;
+			const struct frag_page *pg = &z->pages[p - z->zone_start_pfn];
+			if (pg->state == PG_ALLOC && pg->order == 0) {
+				frag_free_pages(mem, 0, p, 0);
+				frag_drain_all_pages(mem, (int)zi);
+			}
+			if (!take_free_block(z, p, 0))
+				prep_new_page(mem, z, p, 0, GFP_KERNEL, &slab);
+		}
+	}
+	t0 = now();
+	pfn = frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, gfp_1g, NULL, -1, &r);
+	printf("contig_1g_fail_scan_seconds: %.3f\n", now() - t0);
+	printf("contig_1g_fail_windows: %u (%s)\n", r.windows_checked, frag_contig_reason_name(r.reason));
+
+	/* The predictions: 1 GiB whole; 2 MiB capped (on this machine every
+	 * pageblock holds movable pages, so each 2 MiB page needs direct
+	 * compaction: the full count takes minutes). */
+	struct frag_predict_result pr;
+	struct frag_predict_opts po = { .skip_2m = true };
+	t0 = now();
+	frag_predict_hugetlb(mem, &po, &pr);
+	printf("predict_256g_1g_seconds: %.3f\n", now() - t0);
+	printf("predict_256g_1g_pages: %llu (%s)\n", (unsigned long long)pr.hugetlb_1g_pages,
+	       frag_contig_reason_name(pr.last_1g.reason));
+	po = (struct frag_predict_opts){ .skip_1g = true, .max_2m = 2048 };
+	t0 = now();
+	frag_predict_hugetlb(mem, &po, &pr);
+	double dt = now() - t0;
+	printf("predict_256g_2m_first_2048_seconds: %.3f\n", dt);
+	printf("predict_256g_2m_pages_per_sec: %.0f\n", (double)pr.hugetlb_2m_pages / dt);
+	frag_mem_destroy(mem);
+}
+
+/*
  * Full compaction of a fragmented machine (compact_memory, as kcompactd's
  * proactive runs do zone by zone): 16 GiB filled at order 0 with LRU anon
  * pages and one unmovable slab page in 16, then a random half of the
@@ -202,13 +290,20 @@ static void bench_compaction(void)
 
 int main(int argc, char **argv)
 {
-	bool quick = false;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bool quick = false, contig_only = false;
 	uint64_t ops = 20000000;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
 			quick = true;
+		else if (!strcmp(argv[i], "--contig-only"))
+			contig_only = true;
 		else if (!strcmp(argv[i], "--ops") && i + 1 < argc)
 			ops = strtoull(argv[++i], NULL, 10);
+	}
+	if (contig_only) {
+		bench_contig();
+		return 0;
 	}
 
 	printf("bytes_per_page: %zu\n", sizeof(struct frag_page));
@@ -254,5 +349,6 @@ int main(int argc, char **argv)
 		printf("rss_1tib_full_gib: %.2f\n", (double)rss_kib("VmHWM:") / (1 << 20));
 	}
 	frag_mem_destroy(mem);
+	bench_contig();
 	return 0;
 }

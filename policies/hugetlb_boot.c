@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "frag/policy.h"
 #include "../core/mm/internal.h"
@@ -115,6 +116,23 @@ static void hboot_fini(struct frag_mem *mem, void *priv)
 	free(((struct hboot_priv *)priv)->pages);
 }
 
+/* A clone of the machine (predictions) gets its own copy of the pool. */
+static int hboot_clone(struct frag_mem *new_mem, void *new_priv, const void *old_priv)
+{
+	struct hboot_priv *p = new_priv;
+	const struct hboot_priv *o = old_priv;
+	(void)new_mem;
+	if (!o->nr) {
+		p->pages = NULL;
+		return 0;
+	}
+	p->pages = malloc(o->nr * sizeof(*p->pages));
+	if (!p->pages)
+		return -ENOMEM;
+	memcpy(p->pages, o->pages, o->nr * sizeof(*p->pages));
+	return 0;
+}
+
 static void set_owner(struct frag_mem *mem, uint64_t pfn, const struct frag_owner *o)
 {
 	struct frag_zone *z = pfn_to_zone(mem, pfn);
@@ -170,4 +188,5 @@ const struct frag_policy_ops frag_policy_hugetlb_boot = {
 	.fini = hboot_fini,
 	.alloc_contig = hboot_alloc_contig,
 	.free_contig = hboot_free_contig,
+	.clone = hboot_clone,
 };

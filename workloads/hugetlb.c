@@ -4,21 +4,32 @@
  * pool of `page_size` pages to `pages` (echo N > .../nr_hugepages), holds
  * them for `hold` (0: until its stop time), then shrinks the pool to 0.
  *
- * Mirrors set_max_huge_pages() -> alloc_pool_huge_folio(): the pool grows
- * one page at a time and stops at the first failure.
+ * Mirrors set_max_huge_pages() -> alloc_pool_huge_folio()
+ * (frag_alloc_pool_huge_folio(), the model function predictions use too):
+ * the pool grows one page at a time, each page from the first node that
+ * gives one, round-robin from where the last page came from (`node` -1, the
+ * global nr_hugepages file) or from `node` only (its per-node file), and
+ * stops at the first failure. node_alloc_noretry holds for one request.
  *  - 1G: alloc_gigantic_folio() -> alloc_contig_pages(): 2^18 contiguous,
  *    naturally aligned pages with GFP_HIGHUSER | __GFP_COMP |
  *    __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE (a gigantic hstate is
- *    not migratable, so htlb_alloc_mask() has no __GFP_MOVABLE). Every
- *    attempt is an event "hugetlb_1g"; counters hugetlb_1g_attempts /
- *    hugetlb_1g_success.
+ *    not migratable, so htlb_alloc_mask() has no __GFP_MOVABLE). Every attempt is an event "hugetlb_1g" whose
+ *    outcome is "ok" or why it failed (frag_contig_reason_name(): unmovable,
+ *    reserved, pinned, nomem, ...) and whose detail says what it did
+ *    (windows, pages migrated, the blocking page; docs/results-format.md);
+ *    counters hugetlb_1g_attempts / hugetlb_1g_success. Gigantic pages do
+ *    not count htlb_buddy_alloc_* (only alloc_buddy_hugetlb_folio() does).
  *  - 2M: alloc_buddy_hugetlb_folio(): one order-9 allocation with
  *    GFP_HIGHUSER_MOVABLE (2 MiB pages are migratable on x86-64) |
- *    __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE,
- *    counted as htlb_buddy_alloc_success / htlb_buddy_alloc_fail. Every
- *    attempt is an event "hugetlb_2m".
+ *    __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE
+ *    (no __GFP_RETRY_MAYFAIL on a node in node_alloc_noretry), counted as htlb_buddy_alloc_success / htlb_buddy_alloc_fail. Every
+ *    attempt is an event "hugetlb_2m" ("ok" or "fail"). The pages are
+ *    migratable (alloc_contig_range() moves them out of a 1 GiB window):
+ *    migrated() follows them.
  * Event values are the attempt's simulated latency in ns.
  */
+#include <string.h>
+
 #include "wl_util.h"
 
 enum { HP_2M, HP_1G };
@@ -30,7 +41,7 @@ struct h1g_opts {
 	uint64_t first;       /* ns: first request */
 	uint64_t period;      /* ns between requests, 0 = once */
 	uint64_t hold;        /* ns to hold the pages, 0 = until stop */
-	int64_t node;         /* node to allocate from, -1 = the CPU's node */
+	int64_t node;         /* node to allocate from, -1 = all nodes round-robin */
 };
 
 static const struct frag_param h1g_params[] = {
@@ -42,12 +53,11 @@ static const struct frag_param h1g_params[] = {
 		   "time between requests (0: only once)"),
 	FRAG_PARAM("hold", PARAM_DURATION, struct h1g_opts, hold, 0, 0, 1e9, "s",
 		   "how long the pages are held before release (0: until the workload stops)"),
-	FRAG_PARAM("node", PARAM_INT, struct h1g_opts, node, -1, -1, 63, "", "node to allocate from (-1: the CPU's)"),
+	FRAG_PARAM("node", PARAM_INT, struct h1g_opts, node, -1, -1, 63, "",
+		   "node to allocate from (the per-node nr_hugepages file); -1: every node round-robin"),
 	FRAG_PARAM_END,
 };
 
-#define HUGETLB_1G_GFP (GFP_HIGHUSER | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE)
-#define HUGETLB_2M_GFP (GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_THISNODE)
 
 struct h1g_priv {
 	struct wl_blocks blocks;
@@ -55,6 +65,7 @@ struct h1g_priv {
 	unsigned nr_held;
 	uint64_t release_at;     /* FRAG_TIME_NEVER when holding until stop */
 	uint64_t next_request;
+	struct frag_hugetlb_pool pool;   /* h->next_nid_to_alloc, node_alloc_noretry */
 };
 
 static int h1g_init(struct frag_wl *wl)
@@ -95,35 +106,58 @@ static uint64_t h1g_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return p->next_request;
 }
 
+/* One try of alloc_pool_huge_folio() on a node, made by this workload (priced, owned, counted). */
+struct pool_try {
+	struct frag_wl *wl;
+	uint32_t cookie;
+	struct frag_contig_result res;   /* the last 1 GiB try */
+};
+
+static uint64_t pool_alloc(void *arg, unsigned nid, unsigned order, gfp_t gfp)
+{
+	struct pool_try *t = arg;
+	uint64_t pfn;
+
+	if (order > MAX_PAGE_ORDER) {
+		frag_wl_count(t->wl, "hugetlb_1g_attempts", 1);
+		return frag_wl_alloc_contig(t->wl, 0, order, gfp, t->cookie, KIND_HUGETLB, OWNER_COMPOUND, (int)nid,
+					    &t->res);
+	}
+	pfn = frag_wl_alloc_node(t->wl, 0, (int)nid, order, gfp, t->cookie, KIND_HUGETLB, OWNER_COMPOUND);
+	frag_wl_vm_event(t->wl, pfn == FRAG_PFN_NONE ? FRAG_STAT_htlb_buddy_alloc_fail : FRAG_STAT_htlb_buddy_alloc_success,
+			 1);
+	return pfn;
+}
+
+/* set_max_huge_pages(): grow the pool one page at a time
+ * (frag_alloc_pool_huge_folio()), stop at the first failure. */
 static void request(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opts *o)
 {
 	bool giga = o->page_size == HP_1G;
 	unsigned order = giga ? SPB_ORDER : HPAGE_PMD_ORDER;
-	gfp_t gfp = giga ? HUGETLB_1G_GFP : HUGETLB_2M_GFP;
 	const char *ev = giga ? "hugetlb_1g" : "hugetlb_2m";
 
-	/* Grow the pool one page at a time; stop at the first failure. */
+	memset(p->pool.noretry, 0, sizeof p->pool.noretry);   /* node_alloc_noretry is per write */
 	while (p->nr_held < o->pages) {
 		uint64_t t0 = frag_wl_now(wl, 0);
-		uint32_t cookie = wl_blocks_get(&p->blocks);
-		uint64_t pfn = frag_wl_alloc(wl, 0, order, gfp, cookie, KIND_HUGETLB, OWNER_COMPOUND);
+		struct pool_try t = { .wl = wl, .cookie = wl_blocks_get(&p->blocks) };
+		char detail[768] = "";
+		uint64_t pfn = frag_alloc_pool_huge_folio(&p->pool, frag_wl_nr_nodes(wl), giga, (int)o->node, pool_alloc,
+							  &t, NULL);
 		uint64_t lat = frag_wl_now(wl, 0) - t0;
 		if (giga)
-			frag_wl_count(wl, "hugetlb_1g_attempts", 1);
+			frag_contig_result_fields(detail, sizeof detail, &t.res);
 		if (pfn == FRAG_PFN_NONE) {
-			wl_blocks_unget(&p->blocks, cookie);
-			if (!giga)
-				frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_fail, 1);
-			frag_wl_event(wl, 0, ev, FRAG_PFN_NONE, (int)order, (int64_t)lat, "fail");
+			wl_blocks_unget(&p->blocks, t.cookie);
+			frag_wl_event_detail(wl, 0, ev, FRAG_PFN_NONE, (int)order, (int64_t)lat,
+					     giga ? frag_contig_reason_name(t.res.reason) : "fail", detail);
 			break;
 		}
-		wl_blocks_set(&p->blocks, cookie, pfn, order, 0, 0, 0);
-		p->held[p->nr_held++] = cookie;
+		wl_blocks_set(&p->blocks, t.cookie, pfn, order, 0, 0, 0);
+		p->held[p->nr_held++] = t.cookie;
 		if (giga)
 			frag_wl_count(wl, "hugetlb_1g_success", 1);
-		else
-			frag_wl_vm_event(wl, FRAG_STAT_htlb_buddy_alloc_success, 1);
-		frag_wl_event(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok");
+		frag_wl_event_detail(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok", detail);
 	}
 	frag_wl_count(wl, "hugetlb_requests", 1);
 	frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
@@ -153,6 +187,12 @@ static void h1g_stop(struct frag_wl *wl, uint64_t now)
 	release(wl, frag_wl_priv(wl));
 }
 
+/* A 2 MiB page moved (alloc_contig_range() emptying a 1 GiB window). */
+static void h1g_migrated(struct frag_wl *wl, uint32_t cookie, uint64_t old_pfn, uint64_t new_pfn)
+{
+	wl_blocks_moved(&((struct h1g_priv *)frag_wl_priv(wl))->blocks, cookie, old_pfn, new_pfn);
+}
+
 static void h1g_fini(struct frag_wl *wl)
 {
 	struct h1g_priv *p = frag_wl_priv(wl);
@@ -173,4 +213,5 @@ const struct frag_workload_ops frag_workload_hugetlb = {
 	.step = h1g_step,
 	.stop = h1g_stop,
 	.fini = h1g_fini,
+	.migrated = h1g_migrated,
 };

@@ -51,7 +51,7 @@ static int usage(FILE *f, int rc)
 /* The summary printed at the end, in this order (when present). */
 static const char *const summary_keys[] = {
 	"free_mib", "thp_success_rate", "thp_fault_alloc", "thp_fault_fallback", "wl.hugetlb_1g_attempts",
-	"wl.hugetlb_1g_success", "hugetlb_1g_allocatable", "spb_total", "spb_empty", "spb_clean", "spb_tainted",
+	"wl.hugetlb_1g_success", "hugetlb_1g_allocatable", "hugetlb_2m_allocatable", "spb_total", "spb_empty", "spb_clean", "spb_tainted",
 	"spb_free_now", "spb_movable_only", "pageblocks_mixed", "extfrag", "extfrag_steal", "extfrag_claim",
 	"alloc_fail", "oom_kill", "oom_early", "wl.kvmalloc_fallback", "alloc_latency_p50_ns", "alloc_latency_p99_ns",
 	"alloc_latency_max_ns", "stall_count", "stall_p99_ns", "kswapd_wake", "compact_daemon_wake",

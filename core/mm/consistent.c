@@ -8,17 +8,24 @@
  *     allocated) or is a hole/reserved page; heads are aligned to their
  *     order and lie inside the zone; tail pages carry no state;
  *  2. no two free buddies of the same order are left unmerged where
- *     __free_one_page() would have merged them;
+ *     __free_one_page() would have merged them (two isolated pageblocks'
+ *     order-9 halves excepted: isolation moves, it does not merge);
  *  3. each free_list[order][mt] holds exactly the free heads of that order
  *     and list type, with consistent prev/next links; nr_free and per-type
  *     counts match;
  *  4. each PCP list holds PCP heads of its order/type owned by its CPU;
  *     pcp->count and the zone's PCP total match;
+ *  4b. PCPBuddy ownership: a pageblock has an owner CPU only under a policy
+ *     with PCP hooks, the owner exists and the block is whole; free blocks
+ *     of orders 0-2 on the owner's PCP have no same-order free buddy on it
+ *     (merged at PCP level); a pageblock entirely on its owner's PCP is one
+ *     order-9 block;
  *  5. zone counters (NR_FREE_PAGES, CMA, highatomic, free pages in blocks >=
  *     pageblock_order, reserved highatomic, allocated per type and kind, LRU
  *     pages per list) match the page array; swap slots in use fit the swap;
  *  6. pageblock content counters and SPB counters, categories, fullness and
- *     list membership match;
+ *     list membership match; nr_isolate_pageblock counts the isolated
+ *     pageblocks, whose free pages (and only theirs) are on the ISOLATE lists;
  *  7. compaction state: no block left isolated by compaction (PG_ISOLATED)
  *     and no capture pending; cached scanner positions inside the zone
  *     (migrate in [start, end]; free in [pageblock_start(start) - one
@@ -132,6 +139,13 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (pg->state == PG_BUDDY) {
 			int mt = pg->mt;
 			nr_free_mt[order][mt]++;
+			/* Free pages of an isolated pageblock are on the ISOLATE lists, others never. */
+			bool iso_first = pfn_to_pb(z, p)->flags & PB_MIGRATE_ISOLATE;
+			bool iso_last = pfn_to_pb(z, p + n - 1)->flags & PB_MIGRATE_ISOLATE;
+			if (iso_first != iso_last || iso_first != (mt == MIGRATE_ISOLATE))
+				ok = bad(why, len, "zone %u: free block %#llx order %u on the %s list, pageblock %sisolated",
+					 z->id, (unsigned long long)p, order, frag_migratetype_names[mt],
+					 iso_first ? "" : "not ");
 			if (mt != MIGRATE_ISOLATE) {
 				nr_free += (int64_t)n;
 				if (mt == MIGRATE_CMA)
@@ -148,7 +162,11 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 					const struct frag_page *bp = &z->pages[b - zs];
 					if (bp->state == PG_BUDDY && bp->order == order) {
 						int m1 = get_pageblock_migratetype(z, p), m2 = get_pageblock_migratetype(z, b);
-						bool merge = order < PAGEBLOCK_ORDER || m1 == m2 ||
+						/* Two isolated halves stay apart: isolation moves free
+						 * pages between lists, which never merges, and
+						 * unset_migratetype_isolate() merges them again. */
+						bool merge = order < PAGEBLOCK_ORDER ||
+							     (m1 == m2 && !is_migrate_isolate(m1)) ||
 							     (migratetype_is_mergeable(m1) && migratetype_is_mergeable(m2));
 						if (merge)
 							ok = bad(why, len, "zone %u: free buddies %#llx and %#llx of order %u not merged",
@@ -272,6 +290,39 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		ok = bad(why, len, "zone %u: PCP pages: lists %llu, heads %llu, counter %llu", z->id,
 			 (unsigned long long)pcp_total, (unsigned long long)nr_pcp, (unsigned long long)z->nr_pcp_pages);
 
+	/* 4b. PCPBuddy pageblock ownership (struct frag_pageblock.owner_cpu). */
+	for (uint32_t b = 0; b < z->nr_pageblocks && ok; b++) {
+		const struct frag_pageblock *pb = &z->pb[b];
+		unsigned owner = pb->owner_cpu;
+		if (owner == 0xffff)
+			continue;
+		if (!mem->policy->pcp_free || owner >= mem->nr_cpus || (pb->flags & PB_PARTIAL)) {
+			ok = bad(why, len, "zone %u pageblock %u: owner cpu %u (policy %s)", z->id, b, owner,
+				 mem->policy->name);
+			break;
+		}
+		uint64_t start = (z->pb_base + b) << PAGEBLOCK_ORDER;
+		unsigned on_owner = 0;
+		for (uint64_t q = start; q < start + PAGEBLOCK_NR_PAGES && ok;) {
+			const struct frag_page *pg = &z->pages[q - zs];
+			if (pg->state == PG_PCP && pg->priv == owner) {
+				on_owner += 1u << pg->order;
+				/* merged on the owner's PCP: no free same-order buddy left beside it */
+				uint64_t bq = q ^ (1ull << pg->order);
+				const struct frag_page *bp = &z->pages[bq - zs];
+				if (pg->order < PAGE_ALLOC_COSTLY_ORDER && bp->state == PG_PCP && bp->order == pg->order &&
+				    bp->priv == owner)
+					ok = bad(why, len, "zone %u: PCP buddies %#llx/%#llx of order %u unmerged on owner cpu %u",
+						 z->id, (unsigned long long)q, (unsigned long long)bq, pg->order, owner);
+			}
+			q += (pg->state == PG_PCP || pg->state == PG_BUDDY || pg->state == PG_ALLOC) && pg->order <= PAGEBLOCK_ORDER
+				     ? 1ull << pg->order : 1;
+		}
+		if (ok && on_owner == PAGEBLOCK_NR_PAGES && z->pages[start - zs].order != PAGEBLOCK_ORDER)
+			ok = bad(why, len, "zone %u pageblock %u: all on owner cpu %u's PCP but not one order-9 block",
+				 z->id, b, owner);
+	}
+
 	/* 5. Zone counters. */
 	if (ok && (nr_free != z->nr_free_pages || nr_cma != z->nr_free_cma || nr_ha != z->nr_free_highatomic ||
 		   nr_blocks != z->nr_free_pages_blocks))
@@ -318,6 +369,12 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (ok && pb->mt >= MIGRATE_TYPES)
 			ok = bad(why, len, "zone %u pageblock %#llx: migratetype %u", z->id, (unsigned long long)bs, pb->mt);
 	}
+	uint64_t iso_blocks = 0;
+	for (uint32_t i = 0; i < z->nr_pageblocks; i++)
+		iso_blocks += (z->pb[i].flags & PB_MIGRATE_ISOLATE) != 0;
+	if (ok && iso_blocks != z->nr_isolate_pageblock)
+		ok = bad(why, len, "zone %u: nr_isolate_pageblock %llu, %llu isolated pageblocks", z->id,
+			 (unsigned long long)z->nr_isolate_pageblock, (unsigned long long)iso_blocks);
 	if (ok && ha_blocks * PAGEBLOCK_NR_PAGES != z->nr_reserved_highatomic)
 		ok = bad(why, len, "zone %u: nr_reserved_highatomic %llu, %llu HIGHATOMIC pageblocks", z->id,
 			 (unsigned long long)z->nr_reserved_highatomic, (unsigned long long)ha_blocks);

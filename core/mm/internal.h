@@ -617,6 +617,10 @@ void free_frozen_page_commit(struct frag_mem *mem, struct frag_zone *z, unsigned
 void free_pcppages_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_pcp *pcp, int count,
 			int pindex);
 void drain_pages_zone(struct frag_mem *mem, struct frag_zone *z, unsigned cpu);
+/* Put the free block at @idx (detached, or just unlinked) on @cpu's (@order, @mt) list, head or @tail;
+ * take a PCP block off its list. Neither touches pcp->count (policies' PCP hooks). */
+void pcp_list_add(struct frag_zone *z, unsigned cpu, uint32_t idx, unsigned order, int mt, bool tail);
+void pcp_list_del(struct frag_zone *z, uint32_t idx);
 void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z);
 void pcp_restore_page(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn, unsigned order, int mt);
 
@@ -669,6 +673,33 @@ struct migrate_target_buddy {
 	uint64_t avoid_end;
 };
 extern const struct migrate_target_ops migrate_target_buddy_ops;
+
+/* ---------------------------------------------------------------------- */
+/* Page isolation (page_isolation.c)                                      */
+/* ---------------------------------------------------------------------- */
+
+/* include/linux/mm.h: MAX_FOLIO_ORDER, PUD_ORDER on x86-64 (gigantic hugetlb folios). */
+#define MAX_FOLIO_ORDER SPB_ORDER
+
+/* include/linux/page-isolation.h: enum pb_isolate_mode */
+enum pb_isolate_mode {
+	PB_ISOLATE_MODE_MEM_OFFLINE,
+	PB_ISOLATE_MODE_CMA_ALLOC,
+	PB_ISOLATE_MODE_OTHER,
+};
+
+/* The block covering @pfn: its head pfn, or FRAG_PFN_NONE (hole, reserved). */
+uint64_t page_block_head(const struct frag_zone *z, uint64_t pfn);
+bool page_is_unmovable(const struct frag_zone *z, uint64_t pfn, enum pb_isolate_mode mode, uint64_t *step);
+uint64_t has_unmovable_pages(const struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn,
+			     enum pb_isolate_mode mode);
+int set_migratetype_isolate(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, enum pb_isolate_mode mode,
+			    uint64_t *unmovable);
+void unset_migratetype_isolate(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn);
+int start_isolate_page_range(struct frag_mem *mem, struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn,
+			     enum pb_isolate_mode mode, uint64_t *failed_pfn);
+void undo_isolate_page_range(struct frag_mem *mem, struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn);
+uint64_t test_pages_isolated(const struct frag_zone *z, uint64_t start_pfn, uint64_t end_pfn);
 
 /* ---------------------------------------------------------------------- */
 /* Compaction (compaction.c)                                              */

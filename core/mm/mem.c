@@ -693,3 +693,180 @@ int frag_pfn_info(const struct frag_mem *mem, uint64_t pfn, struct frag_pfn_info
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Copies                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static void *dup_array(const void *src, size_t n, size_t size)
+{
+	if (!src || !n)
+		return NULL;
+	void *p = malloc(n * size);
+	if (p)
+		memcpy(p, src, n * size);
+	return p;
+}
+
+int frag_mem_clone(const struct frag_mem *src, const struct frag_env *env, struct frag_mem **out)
+{
+	const struct frag_policy_ops *ops = src->policy;
+	struct frag_mem *m;
+
+	*out = NULL;
+	if (src->capc)
+		return -EBUSY;
+	if (ops->fini && ops->priv_size && !ops->clone)
+		return -EOPNOTSUPP;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	*m = *src;
+	/* Nothing below is owned yet: frag_mem_destroy() may run at any point. */
+	m->holes = NULL;
+	m->pages = NULL;
+	m->nodes = NULL;
+	m->cpu_node = NULL;
+	m->zones = NULL;
+	m->pageblocks = NULL;
+	m->spbs = NULL;
+	m->pcps = NULL;
+	m->zone_map = NULL;
+	m->policy_opts = NULL;
+	m->policy_priv = NULL;
+	m->capc = NULL;
+	/* Shrinkers call into the environment's caches: a clone has none (and
+	 * with no shrink_lru callback no LRU reclaim either), so nothing in
+	 * the copy frees anything the environment holds. */
+	m->shrinkers = NULL;
+	m->nr_shrinkers = 0;
+	m->env = env ? *env : (struct frag_env){ 0 };
+
+	uint64_t nr_pages = src->end_pfn - src->base_pfn;
+	uint64_t nr_map = ((src->end_pfn - 1 - src->base_pfn) >> PAGEBLOCK_ORDER) + 1;
+	m->holes = dup_array(src->holes, src->geo.nr_holes, sizeof(*src->holes));
+	m->geo.holes = m->holes;
+	m->pages = dup_array(src->pages, nr_pages, sizeof(*src->pages));
+	m->cpu_node = dup_array(src->cpu_node, src->nr_cpus, sizeof(*src->cpu_node));
+	m->zones = dup_array(src->zones, src->nr_zones, sizeof(*src->zones));
+	if (m->zones)
+		for (unsigned zi = 0; zi < m->nr_zones; zi++)
+			memset(m->zones[zi].spb_has, 0, sizeof(m->zones[zi].spb_has));
+	m->pageblocks = dup_array(src->pageblocks, src->nr_pageblocks_total, sizeof(*src->pageblocks));
+	m->spbs = dup_array(src->spbs, src->nr_spbs_total, sizeof(*src->spbs));
+	m->pcps = dup_array(src->pcps, (size_t)src->nr_zones * src->nr_cpus, sizeof(*src->pcps));
+	m->zone_map = dup_array(src->zone_map, nr_map, sizeof(*src->zone_map));
+	m->nodes = dup_array(src->nodes, src->nr_nodes, sizeof(*src->nodes));
+	if (m->nodes)
+		for (unsigned n = 0; n < m->nr_nodes; n++)
+			m->nodes[n].zonelist = NULL;
+	if ((src->geo.nr_holes && !m->holes) || !m->pages || !m->cpu_node || !m->zones || !m->pageblocks ||
+	    !m->spbs || !m->pcps || !m->zone_map || !m->nodes)
+		goto enomem;
+	for (unsigned n = 0; n < m->nr_nodes; n++) {
+		m->nodes[n].zonelist = dup_array(src->nodes[n].zonelist, src->nr_zones, sizeof(unsigned));
+		if (!m->nodes[n].zonelist)
+			goto enomem;
+	}
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		struct frag_zone *z = &m->zones[zi];
+		const struct frag_zone *sz = &src->zones[zi];
+		z->pages = m->pages + (sz->pages - src->pages);
+		z->pb = m->pageblocks + (sz->pb - src->pageblocks);
+		z->spb = m->spbs + (sz->spb - src->spbs);
+		z->pcp = m->pcps + (sz->pcp - src->pcps);
+		if (!sz->spb_lists)
+			continue;
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				z->spb_has[o][mt] = dup_array(sz->spb_has[o][mt], (sz->nr_spbs + 63) / 64, sizeof(uint64_t));
+				if (!z->spb_has[o][mt])
+					goto enomem;
+			}
+	}
+	if (ops->opts_size) {
+		m->policy_opts = dup_array(src->policy_opts, 1, ops->opts_size);
+		if (!m->policy_opts)
+			goto enomem;
+	}
+	if (ops->priv_size) {
+		m->policy_priv = dup_array(src->policy_priv, 1, ops->priv_size);
+		if (!m->policy_priv)
+			goto enomem;
+		if (ops->clone && ops->clone(m, m->policy_priv, src->policy_priv)) {
+			free(m->policy_priv);   /* its pointers are the original's: no fini() */
+			m->policy_priv = NULL;
+			goto enomem;
+		}
+	}
+	*out = m;
+	return 0;
+enomem:
+	free(m->policy_priv);
+	m->policy_priv = NULL;
+	frag_mem_destroy(m);
+	return -ENOMEM;
+}
+
+/* FNV-1a over a byte range. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* FNV-1a over 8-byte words (the page array is large). */
+static uint64_t fnv64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, c + i, 8);
+		h ^= w;
+		h *= 0x100000001b3ull;
+	}
+	return fnv(h, c + i, n - i);
+}
+
+uint64_t frag_mem_hash(const struct frag_mem *mem)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv64(h, mem->pages, (mem->end_pfn - mem->base_pfn) * sizeof(*mem->pages));
+	h = fnv64(h, mem->pageblocks, mem->nr_pageblocks_total * sizeof(*mem->pageblocks));
+	h = fnv64(h, mem->spbs, mem->nr_spbs_total * sizeof(*mem->spbs));
+	h = fnv64(h, mem->pcps, (size_t)mem->nr_zones * mem->nr_cpus * sizeof(*mem->pcps));
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++) {
+		struct frag_zone z;
+		memcpy(&z, &mem->zones[zi], sizeof z);
+		z.pages = NULL;
+		z.pb = NULL;
+		z.spb = NULL;
+		z.pcp = NULL;
+		memset(z.spb_has, 0, sizeof z.spb_has);
+		h = fnv64(h, &z, sizeof z);
+		if (z.spb_lists)
+			for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+					h = fnv64(h, mem->zones[zi].spb_has[o][mt], (z.nr_spbs + 63) / 64 * sizeof(uint64_t));
+	}
+	for (unsigned n = 0; n < mem->nr_nodes; n++) {
+		struct frag_node node;
+		memcpy(&node, &mem->nodes[n], sizeof node);
+		node.zonelist = NULL;
+		h = fnv64(h, &node, sizeof node);
+		h = fnv64(h, mem->nodes[n].zonelist, mem->nr_zones * sizeof(unsigned));
+	}
+	h = fnv64(h, mem->stat, sizeof mem->stat);
+	h = fnv64(h, &mem->swap_pages, sizeof mem->swap_pages);
+	h = fnv64(h, &mem->swap_used, sizeof mem->swap_used);
+	h = fnv(h, &mem->mobility_disabled, sizeof mem->mobility_disabled);
+	if (mem->policy->opts_size)
+		h = fnv64(h, mem->policy_opts, mem->policy->opts_size);
+	return h;
+}

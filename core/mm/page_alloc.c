@@ -1452,19 +1452,25 @@ got_pg:
 uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
 			  const struct frag_owner *owner)
 {
+	return frag_alloc_pages_node(mem, cpu, -1, order, gfp, owner);
+}
+
+uint64_t frag_alloc_pages_node(struct frag_mem *mem, unsigned cpu, int nid, unsigned order, gfp_t gfp,
+			       const struct frag_owner *owner)
+{
 	struct alloc_context ac;
 	struct frag_zone *zone = NULL;
 	uint64_t pfn;
 
 	frag_count(mem, FRAG_STAT_alloc_requests, 1);
-	if (unlikely(order > MAX_PAGE_ORDER || cpu >= mem->nr_cpus)) {
+	if (unlikely(order > MAX_PAGE_ORDER || cpu >= mem->nr_cpus || nid >= (int)mem->nr_nodes)) {
 		frag_count(mem, FRAG_STAT_alloc_fail, 1);
 		return FRAG_PFN_NONE;
 	}
 
-	/* prepare_alloc_pages() */
+	/* prepare_alloc_pages(): the preferred node's zonelist, @cpu's PCPs */
 	ac.cpu = cpu;
-	ac.node = &mem->nodes[mem->cpu_node[cpu]];
+	ac.node = &mem->nodes[nid < 0 ? mem->cpu_node[cpu] : (unsigned)nid];
 	ac.highest_zoneidx = gfp_zone(gfp);
 	ac.migratetype = gfp_migratetype(gfp, mem->mobility_disabled);
 	ac.preferred_zone = -1;

@@ -107,7 +107,7 @@ void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z)
 /* PCP list primitives                                                    */
 /* ---------------------------------------------------------------------- */
 
-static inline void pcp_list_add(struct frag_zone *z, struct frag_pcp *pcp, unsigned pindex, uint32_t idx,
+static inline void __pcp_list_add(struct frag_zone *z, struct frag_pcp *pcp, unsigned pindex, uint32_t idx,
 				unsigned order, int mt, unsigned cpu, bool tail)
 {
 	struct frag_page *p = &z->pages[idx];
@@ -144,11 +144,11 @@ void pcp_restore_page(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, u
 {
 	struct frag_pcp *pcp = zone_pcp(z, cpu);
 	(void)mem;
-	pcp_list_add(z, pcp, order_to_pindex(mt, order), pfn_to_idx(z, pfn), order, mt, cpu, true);
+	__pcp_list_add(z, pcp, order_to_pindex(mt, order), pfn_to_idx(z, pfn), order, mt, cpu, true);
 	pcp->count += 1 << order;
 }
 
-static inline void pcp_list_del(struct frag_zone *z, struct frag_pcp *pcp, unsigned pindex, uint32_t idx)
+static inline void __pcp_list_del(struct frag_zone *z, struct frag_pcp *pcp, unsigned pindex, uint32_t idx)
 {
 	struct frag_page *p = &z->pages[idx];
 	struct idx_list *l = &pcp->lists[pindex];
@@ -166,6 +166,18 @@ static inline void pcp_list_del(struct frag_zone *z, struct frag_pcp *pcp, unsig
 	z->nr_pcp_pages -= 1u << order;
 	p->state = PG_TAIL;
 	p->priv = 0;
+}
+
+/* The list primitives for policies (pcp_refill/pcp_free hooks): pcp->count is the caller's. */
+void pcp_list_add(struct frag_zone *z, unsigned cpu, uint32_t idx, unsigned order, int mt, bool tail)
+{
+	__pcp_list_add(z, zone_pcp(z, cpu), order_to_pindex(mt, order), idx, order, mt, cpu, tail);
+}
+
+void pcp_list_del(struct frag_zone *z, uint32_t idx)
+{
+	const struct frag_page *p = &z->pages[idx];
+	__pcp_list_del(z, zone_pcp(z, p->priv), order_to_pindex(p->mt, p->order), idx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -222,7 +234,7 @@ static int rmqueue_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_p
 		uint32_t idx = __rmqueue(mem, z, order, mt, alloc_flags, &rmqm);
 		if (unlikely(idx == IDX_NONE))
 			break;
-		pcp_list_add(z, pcp, pindex, idx, order, mt, cpu, true);
+		__pcp_list_add(z, pcp, pindex, idx, order, mt, cpu, true);
 	}
 	frag_count(mem, FRAG_STAT_pcp_refill_pages, (uint64_t)i << order);
 	return i;
@@ -242,13 +254,15 @@ uint64_t rmqueue_pcplist(struct frag_mem *mem, struct frag_zone *z, unsigned cpu
 	pcp->free_count >>= 1;
 	if (list->head == IDX_NONE) {
 		int batch = nr_pcp_alloc(mem, pcp, z, order);
-		int alloced = rmqueue_bulk(mem, z, pcp, pindex, cpu, order, batch, mt, alloc_flags);
-		pcp->count += alloced << order;
+		if (mem->policy->pcp_refill)
+			pcp->count += mem->policy->pcp_refill(mem, mem->policy_priv, z, cpu, order, mt, batch, alloc_flags);
+		else
+			pcp->count += rmqueue_bulk(mem, z, pcp, pindex, cpu, order, batch, mt, alloc_flags) << order;
 		if (unlikely(list->head == IDX_NONE))
 			return FRAG_PFN_NONE;
 	}
 	uint32_t idx = list->head;
-	pcp_list_del(z, pcp, pindex, idx);
+	__pcp_list_del(z, pcp, pindex, idx);
 	pcp->count -= 1 << order;
 	return idx_to_pfn(z, idx);
 }
@@ -287,11 +301,13 @@ void free_pcppages_bulk(struct frag_mem *mem, struct frag_zone *z, struct frag_p
 		do {
 			uint32_t idx = list->tail;
 			uint64_t pfn = idx_to_pfn(z, idx);
-			pcp_list_del(z, pcp, (unsigned)pindex, idx);
+			__pcp_list_del(z, pcp, (unsigned)pindex, idx);
 			count -= nr;
 			pcp->count -= nr;
 			frag_count(mem, FRAG_STAT_pcp_drain_pages, (uint64_t)nr);
 			__free_one_page(mem, z, pfn, order, get_pageblock_migratetype(z, pfn), FPI_NONE);
+			if (mem->policy->pcp_drained)
+				mem->policy->pcp_drained(mem, mem->policy_priv, z, (unsigned)(pcp - z->pcp), pfn, order);
 		} while (count > 0 && list->head != IDX_NONE);
 	}
 }
@@ -351,13 +367,15 @@ static int nr_pcp_free(struct frag_mem *mem, const struct frag_pcp *pcp, int bat
 void free_frozen_page_commit(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn,
 			     unsigned order, int mt)
 {
-	struct frag_pcp *pcp = zone_pcp(z, cpu);
 	unsigned pindex = order_to_pindex(mt, order);
 	int batch, high;
 	bool free_high = false;
+	int to = mem->policy->pcp_free ? mem->policy->pcp_free(mem, mem->policy_priv, z, cpu, pfn, order, mt) : -1;
+	struct frag_pcp *pcp = zone_pcp(z, to >= 0 ? (unsigned)to : cpu);
 
 	pcp->alloc_factor >>= 1;
-	pcp_list_add(z, pcp, pindex, pfn_to_idx(z, pfn), order, mt, cpu, false);
+	if (to < 0)
+		__pcp_list_add(z, pcp, pindex, pfn_to_idx(z, pfn), order, mt, cpu, false);
 	pcp->count += 1 << order;
 
 	batch = pcp->batch;

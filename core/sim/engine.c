@@ -572,8 +572,17 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "spb_free_now", (double)spb.free_now, "count");
 	add_metric(&b, "spb_movable_only", (double)spb.movable_only, "count");
 	add_metric(&b, "spb_tainted_pageblocks", (double)spb.tainted_pageblocks, "count");
-	/* What the 1 GiB path could take right now without migration. */
-	add_metric(&b, "hugetlb_1g_allocatable", (double)spb.free_now, "count");
+	/* How far the hugetlb pools could grow now, the way the kernel grows
+	 * them (frag_predict_hugetlb(): on clones, with migration and
+	 * compaction); spb_free_now is what needs no migration at all. */
+	bool p2m = s->opts->predict_2m || s->sc->run.predict_2m;
+	struct frag_predict_opts po = { .skip_2m = !p2m };
+	res->predicted = !frag_predict_hugetlb(s->mem, &po, &res->predict);
+	if (res->predicted) {
+		add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
+		if (p2m)
+			add_metric(&b, "hugetlb_2m_allocatable", (double)res->predict.hugetlb_2m_pages, "count");
+	}
 
 	struct frag_pageblock_summary pbs;
 	frag_pageblock_summary(s->mem, &pbs);
@@ -698,6 +707,15 @@ static void free_sim(struct sim *s)
 		for (unsigned c = 0; c < s->nr_cpus; c++)
 			free(s->cpus[c].heap.a);
 	free(s->cpus);
+	if (s->nodes)
+		for (unsigned n = 0; n < s->nr_nodes; n++) {
+			/* The daemons' semaphores (sg_sem_init() in frag_sim_run()); the
+			 * actors blocked on them are gone with the simulation. */
+			if (s->nodes[n].kswapd_sem)
+				sg_sem_destroy(s->nodes[n].kswapd_sem);
+			if (s->nodes[n].kcompactd_sem)
+				sg_sem_destroy(s->nodes[n].kcompactd_sem);
+		}
 	free(s->nodes);
 	free(s->counter_names);
 	free(s->counter_units);

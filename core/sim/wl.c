@@ -8,12 +8,16 @@
  * pcp_drain_page per page moved back, fallback per migratetype fallback,
  * slowpath when the slowpath was entered, and for direct compaction
  * compact_scan_page per pfn scanned, isolate_page per page isolated and
- * migrate_page per page migrated; all read as deltas of the model's own
- * counters around the call, so the cost follows what the kernel did. The
- * compaction part is also added to the model's compact_ns counter. When
- * direct reclaim ran, its work is priced too (reclaim_scan_page x pages
- * scanned, reclaim_page x pages reclaimed, swap_out_page x pages swapped,
- * shrink_object x slab objects scanned) and added to reclaim_ns.
+ * migrate_page per page migrated; a contiguous allocation adds
+ * isolate_pageblock per pageblock isolated (its isolated and migrated pages
+ * are priced by isolate_page and migrate_page like compaction's); all read
+ * as deltas of the model's own counters around the call, so the cost
+ * follows what the kernel did. The compaction part (without a contiguous
+ * allocation's own isolation and migration) is also added to the model's
+ * compact_ns counter. When direct reclaim ran, its work is priced too
+ * (reclaim_scan_page x pages scanned, reclaim_page x pages reclaimed,
+ * swap_out_page x pages swapped, shrink_object x slab objects scanned) and
+ * added to reclaim_ns.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,6 +126,7 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
 	uint64_t compact_scanned, compact_isolated, migrated;
+	uint64_t contig_pageblocks, contig_isolated, contig_migrated;
 	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
 };
 
@@ -135,6 +140,9 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->compact_scanned = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned];
 	cs->compact_isolated = st[FRAG_STAT_compact_isolated];
 	cs->migrated = st[FRAG_STAT_pgmigrate_success];
+	cs->contig_pageblocks = st[FRAG_STAT_contig_isolated_pageblocks];
+	cs->contig_isolated = st[FRAG_STAT_contig_isolated_pages];
+	cs->contig_migrated = st[FRAG_STAT_contig_migrated_pages];
 	cs->scan = st[FRAG_STAT_pgscan_direct];
 	cs->steal = st[FRAG_STAT_pgsteal_direct];
 	cs->swap = st[FRAG_STAT_pswpout];
@@ -150,11 +158,22 @@ static inline uint64_t priced_compaction(const struct frag_costs *k, const struc
 	       (b->migrated - a->migrated) * k->migrate_page;
 }
 
+/* A contiguous allocation's own isolation and migration (also inside
+ * priced_compaction(): they are counted in compact_isolated and
+ * pgmigrate_success as the kernel counts them). */
+static inline uint64_t priced_contig_pages(const struct frag_costs *k, const struct cost_snap *a,
+					   const struct cost_snap *b)
+{
+	return (b->contig_isolated - a->contig_isolated) * k->isolate_page +
+	       (b->contig_migrated - a->contig_migrated) * k->migrate_page;
+}
+
 static inline uint64_t priced(const struct frag_costs *k, const struct cost_snap *a, const struct cost_snap *b)
 {
 	return (b->zone_lock - a->zone_lock) * k->zone_lock + (b->refill - a->refill) * k->pcp_refill_page +
 	       (b->drain - a->drain) * k->pcp_drain_page + (b->extfrag - a->extfrag) * k->fallback +
-	       (b->slowpath - a->slowpath) * k->slowpath + priced_compaction(k, a, b);
+	       (b->slowpath - a->slowpath) * k->slowpath + priced_compaction(k, a, b) +
+	       (b->contig_pageblocks - a->contig_pageblocks) * k->isolate_pageblock;
 }
 
 /* Price what kcompactd did between two snapshots of the model counters
@@ -194,25 +213,57 @@ static void record_alloc_fail(struct frag_wl *wl, struct sim_cpu *c, unsigned or
 	sim_sink_event(wl->sim, &ev);
 }
 
-uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
-		       uint8_t flags)
+/*
+ * Every alloc_contig_pages() attempt as an event "contig_alloc": pfn and
+ * order of the block (FRAG_PFN_NONE if none), value = its simulated latency
+ * (ns), outcome = frag_contig_reason_name() ("ok", "unmovable", "reserved",
+ * "pinned", "nomem", ...), detail = the workload and what the attempt did
+ * (frag_contig_result_fields()). The latency also goes to contig_alloc_ns.
+ */
+static void record_contig(struct frag_wl *wl, struct sim_cpu *c, unsigned order, uint64_t cost,
+			  const struct frag_contig_result *r)
+{
+	char fields[768], detail[900];
+	frag_contig_result_fields(fields, sizeof fields, r);
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\", %s}", wl->spec->name, fields);
+	struct frag_event_rec ev = {
+		.t_ns = c->now,
+		.type = "contig_alloc",
+		.cpu = (int)c->id,
+		.nid = (int)c->nid,
+		.pfn = r->pfn,
+		.order = (int)order,
+		.value = (int64_t)cost,
+		.outcome = frag_contig_reason_name(r->reason),
+		.detail = detail,
+	};
+	frag_vm_event(wl->sim->mem, FRAG_STAT_contig_alloc_ns, cost);
+	sim_sink_event(wl->sim, &ev);
+}
+
+static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+			 uint8_t flags, bool contig, int nid, struct frag_contig_result *res)
 {
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
 	struct frag_owner owner = { .id = frag_wl_id(wl), .cookie = cookie, .kind = kind, .flags = flags };
 	struct cost_snap a, b;
+	struct frag_contig_result local;
 	uint64_t pfn;
 
+	if (!res)
+		res = &local;
 	snap(s->stats, &a);
-	if (order <= MAX_PAGE_ORDER)
-		pfn = frag_alloc_pages(s->mem, c->id, order, gfp, &owner);
+	if (!contig)
+		pfn = frag_alloc_pages_node(s->mem, c->id, nid, order, gfp, &owner);
 	else
-		pfn = frag_alloc_contig_pages(s->mem, c->id, order, gfp, &owner, -1);
+		pfn = frag_alloc_contig_pages_res(s->mem, c->id, order, gfp, &owner, nid, res);
 	snap(s->stats, &b);
 
 	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
 	if (b.compact_scanned != a.compact_scanned)
-		frag_vm_event(s->mem, FRAG_STAT_compact_ns, priced_compaction(&s->costs, &a, &b));
+		frag_vm_event(s->mem, FRAG_STAT_compact_ns,
+			      priced_compaction(&s->costs, &a, &b) - priced_contig_pages(&s->costs, &a, &b));
 	if (b.scan != a.scan || b.slab != a.slab) {
 		/* Direct reclaim ran in this allocation: its work is the allocating CPU's. */
 		uint64_t reclaim = sim_reclaim_cost(&s->costs, b.scan - a.scan, b.steal - a.steal, b.swap - a.swap,
@@ -233,7 +284,27 @@ uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t 
 	hist_add(&s->lat_alloc, cost);
 	if (b.slowpath != a.slowpath)
 		hist_add(&s->lat_stall, cost);
+	if (contig)
+		record_contig(wl, c, order, cost, res);
 	return pfn;
+}
+
+uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
+		       uint8_t flags)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, order > MAX_PAGE_ORDER, -1, NULL);
+}
+
+uint64_t frag_wl_alloc_node(struct frag_wl *wl, unsigned slot, int nid, unsigned order, gfp_t gfp, uint32_t cookie,
+			    uint8_t kind, uint8_t flags)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, order > MAX_PAGE_ORDER, nid, NULL);
+}
+
+uint64_t frag_wl_alloc_contig(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie,
+			      uint8_t kind, uint8_t flags, int nid, struct frag_contig_result *res)
+{
+	return wl_alloc(wl, slot, order, gfp, cookie, kind, flags, true, nid, res);
 }
 
 void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned order)
@@ -292,10 +363,17 @@ unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn)
 void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
 		   const char *outcome)
 {
+	frag_wl_event_detail(wl, slot, type, pfn, order, value, outcome, NULL);
+}
+
+void frag_wl_event_detail(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order,
+			  int64_t value, const char *outcome, const char *fields)
+{
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
-	char detail[160];
-	snprintf(detail, sizeof detail, "{\"workload\": \"%s\"}", wl->spec->name);
+	char detail[1024];
+	snprintf(detail, sizeof detail, "{\"workload\": \"%s\"%s%s}", wl->spec->name, fields && *fields ? ", " : "",
+		 fields ? fields : "");
 	struct frag_event_rec ev = {
 		.t_ns = c->now,
 		.type = type,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# test_snapshot.sh - TAP tests of `fragsim snapshot` and `fragsim proc VIEW STATE`
+# test_snapshot.sh - TAP tests of `fragsim snapshot`, `fragsim proc VIEW STATE` and
+# `fragsim predict STATE` (against the real 1 GiB outcomes 11 and 7)
 # on two real snapshots (FIXTURE_DIR/snapshots/hp_{dc,pc}_1G_a_before, see
 # FIXTURE_DIR/README.md) and of their bad-input errors.
 #
@@ -39,8 +40,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-snap.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 SNAPS="hp_dc_1G_a_before hp_pc_1G_a_before"
-# 7 per snapshot, 10 bad inputs, 2 for the scenario run
-echo "1..$((7 * 2 + 10 + 2))"
+# The real 1 GiB hugetlb outcomes right after these snapshots (capture README, section 1).
+real_1g() { case $1 in hp_dc_1G_a_before) echo 11 ;; hp_pc_1G_a_before) echo 7 ;; esac; }
+# 8 per snapshot, 10 bad inputs, 2 for the scenario run
+echo "1..$((8 * 2 + 10 + 2))"
 
 N=0
 FAILED=0
@@ -121,6 +124,17 @@ for s in $SNAPS; do
 		/restored$/ && NF == 8 { m = $3; z = $1; next }
 		/zoneinfo$/ { n++; if ($2 + 0 != m + 0) { print "# " z ": " m " != " $2; bad = 1 } }
 		END { exit bad || n != 3 }' "$T/$s.sum"
+
+	# fragsim predict on the state: the kernel grew the 1 GiB pool to exactly this many pages.
+	"$FRAGSIM" predict "$st" > "$T/$s.pred" 2> "$T/err"
+	got=$(awk '/^hugetlb_1g_pages:/ { print $2 }' "$T/$s.pred")
+	want=$(real_1g "$s")
+	if [ "$got" = "$want" ]; then
+		ok "$s: predict gives the real 1 GiB outcome ($want)"
+	else
+		echo "# predicted '$got', real $want; $(cat "$T/err")"
+		not_ok "$s: predict gives the real 1 GiB outcome ($want)"
+	fi
 done
 
 # ---- bad inputs --------------------------------------------------------

@@ -18,7 +18,10 @@
  *    machine that then passes the same checks or is refused by init() with
  *    an error message;
  *  - determinism: the same steps from the same seed give the same state
- *    hash (every page, free list, pageblock type and counter).
+ *    hash (every page, free list, pageblock type and counter);
+ *  - a machine under the policy can be cloned (frag_mem_clone(): the
+ *    predictions behind every run's hugetlb_1g_allocatable run on clones)
+ *    into an equal, consistent copy that lives on after the original.
  */
 #include <ctype.h>
 
@@ -175,6 +178,31 @@ static void check_bounds(const struct frag_policy_ops *p)
 	}
 }
 
+/* frag_mem_clone() of a used machine: same hash, consistent, independent of the original. */
+static void check_clone(const struct frag_policy_ops *p)
+{
+	struct frag_mem *mem = mk_mem(64 * MiB, 1, 2, use_policy), *copy = NULL;
+	if (!mem)
+		return;
+	struct frag_owner o = { .id = 3, .kind = KIND_ANON, .flags = OWNER_LRU };
+	for (unsigned i = 0; i < 2000; i++)
+		frag_alloc_pages(mem, i % 2, i % 3, i % 2 ? GFP_HIGHUSER_MOVABLE : GFP_KERNEL, &o);
+	int rc = frag_mem_clone(mem, NULL, &copy);
+	if (rc)
+		printf("# %s: frag_mem_clone() = %d\n", p->name, rc);
+	CHECK_EQ(rc, 0);
+	if (!copy) {
+		frag_mem_destroy(mem);
+		return;
+	}
+	CHECK_EQ(frag_mem_hash(copy), frag_mem_hash(mem));
+	frag_mem_destroy(mem);
+	CHECK_CONSISTENT(copy);
+	CHECK(frag_alloc_pages(copy, 0, 0, GFP_KERNEL, &o) != FRAG_PFN_NONE);
+	CHECK_CONSISTENT(copy);
+	frag_mem_destroy(copy);
+}
+
 static void check_policy(const struct frag_policy_ops *p)
 {
 	printf("# policy %s\n", p->name);
@@ -193,6 +221,7 @@ static void check_policy(const struct frag_policy_ops *p)
 	uint64_t h2 = stress(mk_mem(64 * MiB, 1, 4, use_policy), 5, 3000);
 	CHECK(h1 != 0);
 	CHECK_EQ(h1, h2);
+	check_clone(p);
 	check_bounds(p);
 }
 

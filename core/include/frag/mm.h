@@ -185,12 +185,40 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 void frag_mem_destroy(struct frag_mem *mem);
 
 /**
+ * frag_mem_clone() - a deep copy of @mem: page array, pageblocks, SPBs,
+ * zones, PCPs, counters, sysctls, policy options and private state (the
+ * policy's clone hook copies what its state points to). The copy gets @env
+ * (NULL: no callbacks at all, so nothing outside is told of what happens in
+ * the copy) and is independent of @mem. Returns 0, -ENOMEM, -EBUSY (a
+ * compaction capture is pending) or -EOPNOTSUPP (the policy has a fini()
+ * but no clone() hook).
+ */
+int frag_mem_clone(const struct frag_mem *mem, const struct frag_env *env, struct frag_mem **out);
+
+/**
+ * frag_mem_hash() - a 64-bit hash (FNV-1a) of the whole machine state:
+ * page array, pageblocks, SPBs, free lists, PCPs, zone and node state,
+ * counters. Equal for a machine and its clone; changes with any operation
+ * that changes the state.
+ */
+uint64_t frag_mem_hash(const struct frag_mem *mem);
+
+
+/**
  * frag_alloc_pages() - allocate 2^@order pages for @cpu with @gfp
  * (alloc_pages() / __alloc_frozen_pages_noprof()).
  * Returns the first pfn of the block, or FRAG_PFN_NONE (counted in alloc_fail).
  */
 uint64_t frag_alloc_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
 			  const struct frag_owner *owner);
+
+/**
+ * frag_alloc_pages_node() - frag_alloc_pages() with preferred node @nid
+ * (__alloc_pages_node(); -1: @cpu's node): the node's zonelist (its own
+ * zones only with __GFP_THISNODE), @cpu's PCP lists.
+ */
+uint64_t frag_alloc_pages_node(struct frag_mem *mem, unsigned cpu, int nid, unsigned order, gfp_t gfp,
+			       const struct frag_owner *owner);
 
 /**
  * frag_free_pages() - free a block previously returned by frag_alloc_pages()
@@ -201,12 +229,66 @@ int frag_free_pages(struct frag_mem *mem, unsigned cpu, uint64_t pfn, unsigned o
 
 /**
  * frag_alloc_contig_pages() - a naturally aligned block of 2^@order pages,
- * MAX_PAGE_ORDER < @order <= 18 (1 GiB), from node @nid (-1: the CPU's
- * node), as hugetlb's gigantic path does (alloc_contig_pages()). Returns the
- * first pfn or FRAG_PFN_NONE. Free it with frag_free_pages(..., @order).
+ * pageblock_order <= @order <= 18 (1 GiB), from node @nid (-1: the CPU's
+ * node), as hugetlb's gigantic path does (alloc_contig_pages()): aligned
+ * windows are pre-checked, isolated, emptied by migration and taken.
+ * Returns the first pfn or FRAG_PFN_NONE. Free it with frag_free_pages(..., @order).
  */
 uint64_t frag_alloc_contig_pages(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
 				 const struct frag_owner *owner, int nid);
+
+/* Why a window (or a whole alloc_contig_pages() attempt) failed, from the
+ * earliest stage to the latest one a window can reach. */
+enum frag_contig_reason {
+	CONTIG_OK,               /* the block was allocated */
+	CONTIG_NO_WINDOW,        /* windows exhausted: no aligned window inside a zone of the zonelist */
+	CONTIG_INVALID,          /* the gfp mask or order is not allowed (-EINVAL) */
+	CONTIG_REFUSED,          /* the policy's alloc_contig hook refused the request */
+	CONTIG_HUGETLB,          /* pfn_range_valid_contig(): a hugetlb folio not smaller than the window (the
+				  * window is in use as such; ranked below every real blocker) */
+	CONTIG_HOLE,             /* pfn_range_valid_contig(): a hole (no memmap) in the window */
+	CONTIG_RESERVED,         /* pfn_range_valid_contig(): a PageReserved page */
+	CONTIG_UNMOVABLE,        /* page_is_unmovable(): slab, page tables, kernel, netbuf, non-LRU compound */
+	CONTIG_ISOLATED,         /* set_migratetype_isolate(): a pageblock already isolated (-EBUSY) */
+	CONTIG_NOMEM,            /* __alloc_contig_migrate_range(): no migration target (-ENOMEM) */
+	CONTIG_PINNED,           /* a pinned page stayed: migration failed (-EBUSY) */
+	CONTIG_BUSY,             /* test_pages_isolated() found a page that is not free (-EBUSY) */
+	NR_CONTIG_REASONS
+};
+
+/* "ok", "no_window", ..., "busy": the event outcome of each reason. */
+const char *frag_contig_reason_name(enum frag_contig_reason r);
+
+/*
+ * What one alloc_contig_pages() attempt did. The failure reported is the
+ * one of the window that got furthest (the latest stage in enum
+ * frag_contig_reason; the first such window in scan order); every window's
+ * failure is counted in @nr_windows_failed.
+ */
+struct frag_contig_result {
+	uint64_t pfn;                 /* the block, or FRAG_PFN_NONE */
+	enum frag_contig_reason reason;   /* CONTIG_OK or why it failed */
+	int err;                      /* 0, -EINVAL, -ENOMEM or -EBUSY (of the reported window) */
+	uint64_t window;              /* first pfn of the reported window, FRAG_PFN_NONE if none */
+	uint64_t blocker_pfn;         /* the page that failed it (unmovable, reserved, pinned...), or FRAG_PFN_NONE */
+	int blocker_kind;             /* its enum frag_page_kind, -1 if none or not allocated */
+	unsigned windows_checked;     /* pfn_range_valid_contig() calls (both passes) */
+	unsigned windows_tried;       /* alloc_contig_frozen_range() calls (contig_windows_tried) */
+	unsigned passes;              /* 1, or 2 when the first pass skipped windows with hugetlb folios */
+	uint64_t isolated_pageblocks; /* set_migratetype_isolate() successes (contig_isolated_pageblocks) */
+	uint64_t isolated_pages;      /* pages isolated: migration sources and the free pages taken */
+	uint64_t migrated_pages;      /* pages migrated out of windows (contig_migrated_pages) */
+	unsigned nr_windows_failed[NR_CONTIG_REASONS];  /* windows that failed, by reason */
+};
+
+/* @r as the inside of a JSON object ("\"windows\": 3, \"migrated\": 512,
+ * ...", the detail of contig_alloc and hugetlb_1g events,
+ * docs/results-format.md) in @buf, truncated to @len. */
+void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_result *r);
+
+/* frag_alloc_contig_pages() that also reports the attempt in @res (may be NULL). */
+uint64_t frag_alloc_contig_pages_res(struct frag_mem *mem, unsigned cpu, unsigned order, gfp_t gfp,
+				     const struct frag_owner *owner, int nid, struct frag_contig_result *res);
 
 /* The engine tells the model whether a node's kswapd is running (get_page_from_freelist skips such nodes). */
 void frag_node_set_kswapd_active(struct frag_mem *mem, unsigned nid, bool active);
@@ -388,5 +470,75 @@ struct frag_pfn_info {
 
 /* Describe @pfn. Returns 0, or -ERANGE if @pfn is outside the machine. */
 int frag_pfn_info(const struct frag_mem *mem, uint64_t pfn, struct frag_pfn_info *info);
+
+/* ---------------------------------------------------------------------- */
+/* Prediction (predict.c)                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* alloc_pool_huge_folio()'s masks without __GFP_RETRY_MAYFAIL (added when
+ * trying hard): htlb_alloc_mask() | __GFP_THISNODE | __GFP_COMP |
+ * __GFP_NOWARN; 2 MiB pages are migratable (GFP_HIGHUSER_MOVABLE), 1 GiB
+ * ones are not (GFP_HIGHUSER). */
+#define FRAG_HTLB_GFP_2M (GFP_HIGHUSER_MOVABLE | __GFP_THISNODE | __GFP_COMP | __GFP_NOWARN)
+#define FRAG_HTLB_GFP_1G (GFP_HIGHUSER | __GFP_THISNODE | __GFP_COMP | __GFP_NOWARN)
+
+/* set_max_huge_pages()'s state while a pool grows. */
+struct frag_hugetlb_pool {
+	unsigned next_nid;                /* h->next_nid_to_alloc: where the next round-robin try starts */
+	bool noretry[FRAG_MAX_NODES];     /* node_alloc_noretry: no __GFP_RETRY_MAYFAIL on this node (2 MiB) */
+};
+
+/* The allocation alloc_pool_huge_folio() makes: 2^@order pages on node
+ * @nid with @gfp (order > MAX_PAGE_ORDER: alloc_contig_pages()), made and
+ * owned by the caller. Returns the pfn or FRAG_PFN_NONE. */
+typedef uint64_t (*frag_pool_alloc_fn)(void *arg, unsigned nid, unsigned order, gfp_t gfp);
+
+/**
+ * frag_alloc_pool_huge_folio() - alloc_pool_huge_folio(): one fresh huge
+ * page (1 GiB if @gigantic, else 2 MiB) for a pool growing through
+ * nr_hugepages. @nid >= 0 (the per-node sysfs file): that node only;
+ * -1: the @nr_nodes nodes round-robin from @pool->next_nid, the first
+ * that gives a page wins. Each try goes through @alloc with the kernel's
+ * mask (FRAG_HTLB_GFP_*, plus __GFP_RETRY_MAYFAIL unless a 2 MiB try on
+ * the node is in node_alloc_noretry). Returns the pfn (*@nid_out its node)
+ * or FRAG_PFN_NONE when every node failed: set_max_huge_pages() stops
+ * growing there.
+ */
+uint64_t frag_alloc_pool_huge_folio(struct frag_hugetlb_pool *pool, unsigned nr_nodes, bool gigantic, int nid,
+				    frag_pool_alloc_fn alloc, void *arg, unsigned *nid_out);
+
+struct frag_predict_opts {
+	bool skip_2m;                 /* do not predict the 2 MiB pool */
+	bool skip_1g;                 /* do not predict the 1 GiB pool */
+	uint64_t max_2m;              /* stop after this many 2 MiB pages (0: no limit) */
+	uint64_t max_1g;              /* stop after this many 1 GiB pages (0: no limit) */
+};
+
+struct frag_predict_result {
+	uint64_t hugetlb_2m_pages;    /* pages the 2 MiB pool grew by before the first failure */
+	uint64_t hugetlb_1g_pages;    /* pages the 1 GiB pool grew by before the first failure */
+	struct frag_contig_result last_1g;   /* the 1 GiB attempt that failed (reason CONTIG_OK: none failed) */
+};
+
+/**
+ * frag_predict_hugetlb() - how many hugetlb pages could the pool grow by
+ * now? On a clone of @mem (left untouched; the clone has no env callbacks),
+ * echo N > nr_hugepages as set_max_huge_pages() does it, with N unlimited:
+ * one page at a time, alloc_pool_huge_folio() round-robin over the nodes
+ * with htlb_alloc_mask() | __GFP_THISNODE, stopping when a whole round of
+ * nodes fails. 2 MiB: alloc_buddy_hugetlb_folio() (GFP_HIGHUSER_MOVABLE |
+ * __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL through the slowpath with
+ * compaction; __GFP_RETRY_MAYFAIL dropped on a node after it failed once,
+ * node_alloc_noretry). 1 GiB, separately from the same original state:
+ * alloc_gigantic_folio() -> alloc_contig_pages() with GFP_HIGHUSER |
+ * __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_THISNODE
+ * (frag_alloc_pool_huge_folio(), from CPU 0). The clone has no shrinkers
+ * and no LRU reclaim callback, so direct reclaim frees nothing: the counts
+ * are what compaction and migration can do with the memory as it is. The
+ * policy's hooks apply as to any request (hugetlb-boot hands out its free
+ * boot pages first). Returns 0 or what frag_mem_clone() returned.
+ */
+int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_opts *opts,
+			 struct frag_predict_result *res);
 
 #endif /* FRAG_MM_H */

@@ -15,6 +15,10 @@
  *                      claim_block() as described per hook
  *   compaction         calls suitable_migration_source() and
  *                      suitable_migration_target() per pageblock
+ *   PCP lists         rmqueue_pcplist() calls pcp_refill() instead of
+ *                      rmqueue_bulk(); free_frozen_page_commit() calls
+ *                      pcp_free(); free_pcppages_bulk() calls pcp_drained()
+ *   frag_mem_clone()   calls clone() on the copy (predictions run on clones)
  *   frag_mem_destroy() calls fini()
  *
  * ABI: FRAG_POLICY_ABI is bumped when a hook changes meaning; new hooks are
@@ -31,7 +35,7 @@
 #include "frag/param.h"
 #include "frag/types.h"
 
-#define FRAG_POLICY_ABI 2
+#define FRAG_POLICY_ABI 3
 
 struct frag_mem;
 struct frag_owner;
@@ -162,6 +166,53 @@ struct frag_policy_ops {
 	 * it to the buddy as Linux does.
 	 */
 	bool (*free_contig)(struct frag_mem *mem, void *priv, uint64_t pfn, unsigned order);
+
+	/* ABI 3: the PCP path (PCPBuddy). All three NULL = Linux's PCP lists. */
+
+	/**
+	 * pcp_refill() - replaces rmqueue_bulk() when @cpu's PCP list of
+	 * (@order, @mt) is empty: put free blocks on @cpu's PCP lists of @z
+	 * (pcp_list_add(); any list, e.g. a whole pageblock split on the PCP)
+	 * so that the (@order, @mt) list is no longer empty, taking the zone
+	 * lock as needed (count FRAG_STAT_zone_lock per acquisition, and
+	 * FRAG_STAT_pcp_refill / pcp_refill_pages when the buddy is used).
+	 * @count is nr_pcp_alloc()'s number of blocks of @order. Return the
+	 * pages added to the PCP from the buddy (the core adds them to
+	 * pcp->count); blocks moved or split between the CPU's own lists do
+	 * not count. The list may stay empty (the allocation then goes on to
+	 * the next zone).
+	 */
+	int (*pcp_refill)(struct frag_mem *mem, void *priv, struct frag_zone *z, unsigned cpu, unsigned order, int mt,
+			  int count, unsigned alloc_flags);
+
+	/**
+	 * pcp_free() - in free_frozen_page_commit(), for a freed block of
+	 * @order (a PCP order) at @pfn whose list type is @mt, freed by @cpu:
+	 * return -1 to let Linux put it at the head of @cpu's list, or put it
+	 * (possibly merged with PCP buddies) on some CPU's lists with
+	 * pcp_list_add() and return that CPU: the core then accounts the
+	 * 2^@order pages in that CPU's pcp->count and applies its high mark
+	 * (free_pcppages_bulk() on that CPU's PCP).
+	 */
+	int (*pcp_free)(struct frag_mem *mem, void *priv, struct frag_zone *z, unsigned cpu, uint64_t pfn,
+			unsigned order, int mt);
+
+	/**
+	 * pcp_drained() - free_pcppages_bulk() just returned the block of
+	 * @order at @pfn from @cpu's PCP to the buddy (__free_one_page() done,
+	 * zone lock held): e.g. remember a fragment of an owned pageblock.
+	 */
+	void (*pcp_drained)(struct frag_mem *mem, void *priv, struct frag_zone *z, unsigned cpu, uint64_t pfn,
+			    unsigned order);
+	/**
+	 * clone() - frag_mem_clone() copied the machine into @new_mem, whose
+	 * @new_priv is a bytewise copy of @old_priv: deep-copy what the state
+	 * points to, so that the copy's fini() frees its own. Return 0 or
+	 * -ENOMEM (having freed what it allocated). NULL: the bytewise copy
+	 * is the whole state; a policy with fini() and no clone() cannot be
+	 * cloned (frag_mem_clone() returns -EOPNOTSUPP).
+	 */
+	int (*clone)(struct frag_mem *new_mem, void *new_priv, const void *old_priv);
 };
 
 /* The registry (policies/registry.c, generated from policies/policies.def). */

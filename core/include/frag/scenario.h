@@ -102,6 +102,7 @@ struct frag_run_opts {
 	unsigned batch_ops;            /* engine: allocations + frees a batch aims for before it ends */
 	uint64_t batch_max_window;     /* engine: longest simulated ns a batch may stretch to reach batch_ops */
 	unsigned alloc_fail_events;    /* engine: failed allocations recorded as events (then only counted) */
+	bool predict_2m;               /* engine: also predict the 2 MiB pool at the end (hugetlb_2m_allocatable) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */

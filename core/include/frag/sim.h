@@ -42,6 +42,10 @@ struct frag_sim_opts {
 	const char *const *param_values;
 	const char *git_rev;                           /* build provenance for the run record */
 	const char *version;
+	/* Also predict the 2 MiB pool at the end (hugetlb_2m_allocatable): on a
+	 * fragmented machine every page needs direct compaction, ~100 pages per
+	 * wall second at 256 GiB (bench/README.md), so runs leave it off. */
+	bool predict_2m;
 };
 
 struct frag_sim_result {
@@ -53,6 +57,8 @@ struct frag_sim_result {
 	unsigned nr_metrics;
 	struct frag_metric *metrics;      /* names point into storage owned by the result */
 	char *names;                      /* storage for metric names */
+	bool predicted;                   /* @predict holds frag_predict_hugetlb() of the final state */
+	struct frag_predict_result predict;   /* hugetlb pool growth possible at the end (hugetlb_*_allocatable) */
 };
 
 /**

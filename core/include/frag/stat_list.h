@@ -101,7 +101,31 @@
 	X(contig_alloc_success,   COUNTER, "count",  "fragsim: alloc_contig_pages() calls that gave a block") \
 	X(contig_alloc_fail,      COUNTER, "count",  "fragsim: alloc_contig_pages() calls that failed") \
 	X(contig_windows_tried,   COUNTER, "count",  "fragsim: windows alloc_contig_frozen_range() was tried on") \
-	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig")
+	X(contig_migrated_pages,  COUNTER, "pages",  "fragsim: pages migrated out of windows by alloc_contig") \
+	/* policy cma (policies/cma.c) */                                                        \
+	X(cma_alloc_success,      COUNTER, "count",  "cma_alloc() calls that gave a 1 GiB block (CMA_ALLOC_SUCCESS)") \
+	X(cma_alloc_fail,         COUNTER, "count",  "cma_alloc() calls that failed (CMA_ALLOC_FAIL)") \
+	X(cma_evacuate,           COUNTER, "count",  "fragsim: CMA 1 GiB slots alloc_contig_range() tried to empty") \
+	X(cma_evacuate_fail,      COUNTER, "count",  "fragsim: CMA slots that could not be emptied (pinned page, no target)") \
+	/* policy contiguitas (policies/contiguitas.c) */                                        \
+	X(contiguitas_grow,       COUNTER, "count",  "fragsim: 4 MiB units added to the unmovable region") \
+	X(contiguitas_shrink,     COUNTER, "count",  "fragsim: 4 MiB units given back to movable space") \
+	X(contiguitas_migrated_pages, COUNTER, "pages", "fragsim: movable pages migrated out of units joining the region") \
+	X(contiguitas_stranded_pages, COUNTER, "pages", "fragsim: movable pages that could not leave a unit joining the region") \
+	X(contiguitas_region_full, COUNTER, "count", "fragsim: non-movable rmqueue() calls the region could not serve") \
+	X(contiguitas_movable_in_region, COUNTER, "count", "fragsim: movable blocks stolen from the region (outside empty)") \
+	/* policy pcpbuddy (policies/pcpbuddy.c) */                                              \
+	X(pcpbuddy_phase0_pages,  COUNTER, "pages",  "fragsim: PCPBuddy refill phase 0: owned fragments recovered from the buddy") \
+	X(pcpbuddy_phase1_blocks, COUNTER, "count",  "fragsim: PCPBuddy refill phase 1: whole free pageblocks claimed (owned)") \
+	X(pcpbuddy_phase2_pages,  COUNTER, "pages",  "fragsim: PCPBuddy refill phase 2: sub-pageblock chunks without stealing") \
+	X(pcpbuddy_phase3_pages,  COUNTER, "pages",  "fragsim: PCPBuddy refill phase 3: classic __rmqueue() with fallbacks") \
+	X(pcpbuddy_remote_free,   COUNTER, "count",  "fragsim: PCPBuddy frees routed to the owning CPU's PCP from another CPU") \
+	X(pcpbuddy_pcp_merge,     COUNTER, "count",  "fragsim: PCPBuddy buddy merges on a PCP (incl. whole-pageblock collapses)") \
+	X(pcpbuddy_pcp_split,     COUNTER, "count",  "fragsim: PCPBuddy splits of an owned PCP block (refills without the zone lock)") \
+	X(pcpbuddy_release,       COUNTER, "count",  "fragsim: PCPBuddy owned pageblocks released (entirely free in the buddy after a drain)") \
+	X(contig_isolated_pageblocks, COUNTER, "count", "fragsim: pageblocks set_migratetype_isolate() isolated for alloc_contig") \
+	X(contig_isolated_pages,  COUNTER, "pages",  "fragsim: pages alloc_contig isolated (migration sources and the free pages taken)") \
+	X(contig_alloc_ns,        COUNTER, "ns",     "fragsim: simulated time spent in alloc_contig_pages() attempts (latency, successful or not)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 

@@ -165,6 +165,24 @@ int frag_wl_error(struct frag_wl *wl, const char *fmt, ...) __attribute__((forma
 uint64_t frag_wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie, uint8_t kind,
 		       uint8_t flags);
 
+/* frag_wl_alloc() with preferred node @nid (-1: the slot's CPU's node;
+ * frag_alloc_pages_node()). */
+uint64_t frag_wl_alloc_node(struct frag_wl *wl, unsigned slot, int nid, unsigned order, gfp_t gfp, uint32_t cookie,
+			    uint8_t kind, uint8_t flags);
+
+struct frag_contig_result;
+
+/**
+ * frag_wl_alloc_contig() - a contiguous block of 2^@order pages
+ * (pageblock_order <= @order <= 18) from node @nid (-1: the slot's CPU's
+ * node) with @gfp (frag_alloc_contig_pages_res()), owned like
+ * frag_wl_alloc(); charges its cost (docs/costs.md) and fills @res (may
+ * be NULL) with what the attempt did: reason, windows, pages migrated.
+ * frag_wl_alloc() of an order above MAX_PAGE_ORDER is this with @nid -1.
+ */
+uint64_t frag_wl_alloc_contig(struct frag_wl *wl, unsigned slot, unsigned order, gfp_t gfp, uint32_t cookie,
+			      uint8_t kind, uint8_t flags, int nid, struct frag_contig_result *res);
+
 /* frag_wl_free() - free a block this instance allocated (charged as above). */
 void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned order);
 
@@ -193,6 +211,11 @@ unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn);
  * "hugetlb_1g", @outcome "ok"/"fail"/a reason, @value e.g. latency in ns. */
 void frag_wl_event(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order, int64_t value,
 		   const char *outcome);
+/* The same with more `detail` fields: @fields is the inside of a JSON
+ * object ("\"windows\": 3, \"reason\": \"pinned\""), appended after
+ * "workload"; NULL or "" for none. */
+void frag_wl_event_detail(struct frag_wl *wl, unsigned slot, const char *type, uint64_t pfn, int order,
+			  int64_t value, const char *outcome, const char *fields);
 
 /* Per-instance counters reported with the run: `<instance>.<name>`. */
 void frag_wl_count(struct frag_wl *wl, const char *name, uint64_t n);
