@@ -31,6 +31,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_workloads(int argc, char **argv);
 

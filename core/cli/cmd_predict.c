@@ -17,6 +17,9 @@
  *                             (frag_contig_reason_name())
  * plus the window and the page that blocked it when there is one.
  *
+ * `fragsim predict STATE` (a state file of `fragsim snapshot`) predicts on the
+ * restored real machine instead (docs/snapshot.md, docs/validation.md).
+ *
  * Exit status: 0, 1 if the run failed, 2 for bad usage or a bad scenario.
  */
 #include <errno.h>
@@ -27,10 +30,12 @@
 #include "cli.h"
 #include "frag/scenario.h"
 #include "frag/sim.h"
+#include "internal_view.h"
 
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: fragsim predict SCENARIO [--at end|0] [--policy P] [--seed N] [--set KEY=VALUE]...\n"
+		   "       fragsim predict STATE   (a state file of `fragsim snapshot`: the restored real machine)\n"
 		   "How many 2 MiB and 1 GiB hugetlb pages the kernel could allocate now (nr_hugepages grown one page\n"
 		   "at a time until the first failure, on a copy of the machine). --at end (default) simulates\n"
 		   "SCENARIO to its end first (nothing is written); --at 0 uses the machine as it boots.\n"
@@ -115,6 +120,29 @@ int cmd_predict(int argc, char **argv)
 	if (!path) {
 		cli_error("predict", "no scenario file given");
 		usage(stderr, 0);
+		goto out;
+	}
+
+	/* A state file (`fragsim snapshot -o STATE`, docs/snapshot.md): the
+	 * prediction on the restored real machine, linux policy. */
+	if (cli_is_state_file(path)) {
+		struct frag_snap snap;
+		struct frag_mem *mem = NULL;
+		struct frag_predict_result pr;
+		rc = cli_snap_open("predict", path, &snap, &mem);
+		if (rc)
+			goto out;
+		int ret = frag_predict_hugetlb(mem, NULL, &pr);
+		frag_mem_destroy(mem);
+		frag_snap_free(&snap);
+		if (ret) {
+			cli_error("predict", "cannot copy the machine: %s", strerror(-ret));
+			rc = 1;
+			goto out;
+		}
+		printf("state: %s\npolicy: linux\n", path);
+		print_prediction(&pr);
+		rc = 0;
 		goto out;
 	}
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "frag/dist.h"
@@ -484,8 +485,32 @@ static void format_cpus(const unsigned *cpus, unsigned n, char *buf, size_t len)
 /* ---------------------------------------------------------------------- */
 
 /* Top-level keys that are blocks (the run parameters are the others). */
-static const char *const top_blocks[] = { "engine", "machine", "sysctl", "thp", "policy", "workloads", "include",
-					  "sweep", "x-*", NULL };
+static const char *const top_blocks[] = { "engine", "machine", "init", "sysctl", "thp", "policy", "workloads",
+					  "include", "sweep", "x-*", NULL };
+
+const struct frag_param frag_init_params[] = {
+	FRAG_PARAM_STR("snapshot", struct frag_init_opts, snapshot, "",
+		       "state file written by `fragsim snapshot`: the run starts from that real machine's memory "
+		       "(zones, holes, page states, watermarks); machine.memory/nodes/cpus/holes are then not used"),
+	FRAG_PARAM_END,
+};
+
+/* The `init:` block; a relative snapshot path is taken next to the scenario file if it exists there. */
+static int load_init(struct conf_ctx *ctx, const struct conf_node *root, struct frag_scenario *sc)
+{
+	frag_param_defaults(frag_init_params, &sc->init);
+	if (apply_block(ctx, conf_get(root, "init"), "init", frag_init_params, &sc->init, NULL))
+		return -EINVAL;
+	char *f = sc->init.snapshot;
+	const char *slash = strrchr(sc->path, '/');
+	if (f[0] && f[0] != '/' && slash) {
+		char cand[sizeof sc->path + FRAG_PARAM_STRLEN];
+		snprintf(cand, sizeof cand, "%.*s/%s", (int)(slash - sc->path), sc->path, f);
+		if (access(cand, F_OK) == 0 && strlen(cand) < FRAG_PARAM_STRLEN)
+			snprintf(f, FRAG_PARAM_STRLEN, "%s", cand);
+	}
+	return 0;
+}
 
 static bool valid_name_char(char c, bool scenario)
 {
@@ -1032,6 +1057,8 @@ static int load_all(struct conf_ctx *ctx, const struct conf_node *root, struct f
 	if (!ret)
 		ret = load_machine(ctx, root, sc);
 	if (!ret)
+		ret = load_init(ctx, root, sc);
+	if (!ret)
 		ret = load_sysctl(ctx, root, sc);
 	if (!ret)
 		ret = load_thp(ctx, root, sc);
@@ -1389,6 +1416,12 @@ static void out_scenario(struct out *o, const struct frag_scenario *sc)
 		out_leaf(o, "holes", json, flat);
 	}
 	out_close(o);
+
+	if (sc->init.snapshot[0]) {   /* only when set: other scenarios keep their hashes */
+		out_open(o, "init");
+		out_table(o, frag_init_params, &sc->init);
+		out_close(o);
+	}
 
 	out_open(o, "sysctl");
 	out_table(o, frag_sysctl_params, &sc->sysctl);

@@ -625,6 +625,7 @@ void drain_pages_zone(struct frag_mem *mem, struct frag_zone *z, unsigned cpu);
 void pcp_list_add(struct frag_zone *z, unsigned cpu, uint32_t idx, unsigned order, int mt, bool tail);
 void pcp_list_del(struct frag_zone *z, uint32_t idx);
 void pcp_setup_zone(struct frag_mem *mem, struct frag_zone *z);
+void pcp_restore_page(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn, unsigned order, int mt);
 
 /* ---------------------------------------------------------------------- */
 /* Watermarks (watermark.c)                                               */

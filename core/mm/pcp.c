@@ -138,6 +138,16 @@ static inline void __pcp_list_add(struct frag_zone *z, struct frag_pcp *pcp, uns
 	z->nr_pcp_pages += 1u << order;
 }
 
+/* A free block put straight onto @cpu's list (a snapshot restore): the list
+ * insert of free_frozen_page_commit() without its trim to pcp->high. */
+void pcp_restore_page(struct frag_mem *mem, struct frag_zone *z, unsigned cpu, uint64_t pfn, unsigned order, int mt)
+{
+	struct frag_pcp *pcp = zone_pcp(z, cpu);
+	(void)mem;
+	__pcp_list_add(z, pcp, order_to_pindex(mt, order), pfn_to_idx(z, pfn), order, mt, cpu, true);
+	pcp->count += 1 << order;
+}
+
 static inline void __pcp_list_del(struct frag_zone *z, struct frag_pcp *pcp, unsigned pindex, uint32_t idx)
 {
 	struct frag_page *p = &z->pages[idx];

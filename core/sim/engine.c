@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <xbt/log.h>
 
+#include "frag/snap.h"
 #include "frag/snapshot.h"
 #include "frag/vmstat.h"
 #include "sim_internal.h"
@@ -164,6 +165,8 @@ static bool env_migrate_folio(void *arg, const struct frag_owner *owner, uint64_
 {
 	struct sim *s = arg;
 	(void)order;
+	if (owner->id == FRAG_OWNER_SNAPSHOT)
+		return true;   /* a restored page (init.snapshot): its only record is the page array */
 	if (!owner->id || owner->id > s->nr_wl)
 		return false;
 	struct frag_wl *wl = &s->wl[owner->id - 1];
@@ -792,7 +795,17 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_policy_daemon = env_wakeup_policy_daemon;
 	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);
 	cfg.check_every = o->check_every;
-	ret = frag_mem_create(&cfg, &s->mem, err, errlen);
+	if (sc->init.snapshot[0]) {
+		/* init.snapshot: the machine of a real snapshot, the scenario's policy and sysctls. */
+		struct frag_snap snap;
+		ret = frag_snap_load(sc->init.snapshot, &snap, err, errlen);
+		if (ret)
+			goto out;
+		ret = frag_snap_restore(&snap, &cfg, &s->mem, err, errlen);
+		frag_snap_free(&snap);
+	} else {
+		ret = frag_mem_create(&cfg, &s->mem, err, errlen);
+	}
 	if (ret)
 		goto out;
 

@@ -478,6 +478,7 @@ static const struct frag_param *param_of(const struct frag_scenario *sc, const c
 		{ "machine.", frag_machine_params },
 		{ "sysctl.", frag_sysctl_params },
 		{ "thp.", frag_thp_params },
+		{ "init.", frag_init_params },
 	};
 	for (unsigned i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
 		if (!strncmp(key, blocks[i].prefix, strlen(blocks[i].prefix)))
@@ -601,7 +602,8 @@ static const struct bad_case bad_cases[] = {
 	/* Unknown keys, listing the valid keys at that level. */
 	{ WL "duraton: 10s\n",
 	  ":2:1: key duraton: unknown key 'duraton'; valid keys: name, duration, seed, sample_period, engine, machine, "
-	  "sysctl, thp, policy, workloads, include, x-*" },
+	  "init, sysctl, thp, policy, workloads, include, sweep, x-*" },
+	{ WL "init: {snap: a.state}\n", ":2:8: key init.snap: unknown key 'snap'; valid keys: snapshot" },
 	{ WL "engine: {batch: 1ms}\n", ":2:10: key engine.batch: unknown key 'batch'; valid keys: batch_window, batch_ops, batch_max_window, alloc_fail_events, predict_2m, costs" },
 	{ WL "machine:\n  memroy: 4G\n", ":3:3: key machine.memroy: unknown key 'memroy'; valid keys: memory, nodes, "
 					 "cpus, layout, movable, config_cma, "

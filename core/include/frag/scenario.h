@@ -85,6 +85,12 @@ struct frag_machine_opts {
 	uint64_t swap;            /* bytes of swap space (0 = none: anonymous pages are never reclaimed) */
 };
 
+/* The `init:` block: the state a run starts from. */
+struct frag_init_opts {
+	char snapshot[FRAG_PARAM_STRLEN];  /* state file of `fragsim snapshot` ("" = a freshly booted machine);
+					      a relative path is looked up next to the scenario file first */
+};
+
 /* The top-level run settings. */
 struct frag_run_opts {
 	char name[FRAG_PARAM_STRLEN];  /* scenario name, at most FRAG_SC_NAME_MAX - 1 characters of
@@ -142,6 +148,7 @@ struct frag_scenario {
 	char path[4096];                         /* the file loaded ("" if built in code) */
 	struct frag_run_opts run;
 	struct frag_machine_opts machine;
+	struct frag_init_opts init;              /* init: {snapshot: FILE} */
 	unsigned nr_holes;                       /* extra holes from machine.holes */
 	struct frag_hole holes[FRAG_SC_MAX_HOLES];
 	struct frag_sysctl sysctl;
@@ -197,7 +204,8 @@ void frag_scenario_flatten_free(char **keys, char **values, unsigned n);
 extern const struct frag_param frag_run_params[];       /* top level: struct frag_run_opts */
 extern const struct frag_param frag_engine_params[];    /* engine: struct frag_run_opts */
 extern const struct frag_param frag_machine_params[];   /* machine (holes: a list, see above) */
-extern const struct frag_param frag_thp_params[];       /* thp: struct frag_thp_settings */
+extern const struct frag_param frag_thp_params[];
+extern const struct frag_param frag_init_params[];      /* init: struct frag_init_opts */       /* thp: struct frag_thp_settings */
 /* Keys every workload instance has besides its type's parameters: type,
  * cpus, start, stop (stop also takes "never", the default: the end of the run). */
 extern const struct frag_param frag_wl_instance_params[];
