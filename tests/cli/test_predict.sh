@@ -74,7 +74,7 @@ else
 	ok "run summary: no 2 MiB prediction (only predict_2m runs do it)"
 fi
 
-"$FRAGSIM" predict "$T/sc.yaml" > "$T/end2.txt" 2>&1
+"$FRAGSIM" predict "$T/sc.yaml" > "$T/end2.txt" 2> "$T/end2.err"
 if cmp -s "$T/end.txt" "$T/end2.txt"; then ok "predict twice: same output"; else not_ok "predict twice: same output"; fi
 
 # Fewer 2 MiB pages at the end than at t=0: the 1 GiB page took 512 pageblocks.
