@@ -379,6 +379,10 @@ static void shrink_lruvec(struct frag_mem *mem, unsigned nid, struct scan_contro
 	uint64_t nr_reclaimed = 0, nr_to_reclaim = sc->nr_to_reclaim;
 	bool proportional_reclaim = !sc->kswapd && sc->priority == DEF_PRIORITY;
 
+	/* No environment to hand pages to (a clone for a prediction): shrink_list()
+	 * would return 0 for every chunk; skip the (LRU size >> priority) / 32 loop. */
+	if (!mem->env.shrink_lru)
+		return;
 	get_scan_count(mem, &mem->nodes[nid], sc, nr);
 	memcpy(targets, nr, sizeof(nr));
 
