@@ -126,23 +126,7 @@ static void iso_list_add(struct frag_zone *z, struct idx_list *l, uint32_t idx, 
 
 	p->state = PG_ISOLATED;
 	p->order = (uint8_t)order;
-	if (tail) {
-		p->next = IDX_NONE;
-		p->prev = l->tail;
-		if (l->tail != IDX_NONE)
-			z->pages[l->tail].next = idx;
-		else
-			l->head = idx;
-		l->tail = idx;
-	} else {
-		p->prev = IDX_NONE;
-		p->next = l->head;
-		if (l->head != IDX_NONE)
-			z->pages[l->head].prev = idx;
-		else
-			l->tail = idx;
-		l->head = idx;
-	}
+	idx_list_add(z->pages, l, idx, tail);
 }
 
 /* Unlink @idx; the head becomes a detached run of tail pages. */
@@ -150,14 +134,7 @@ static void iso_list_del(struct frag_zone *z, struct idx_list *l, uint32_t idx)
 {
 	struct frag_page *p = &z->pages[idx];
 
-	if (p->prev != IDX_NONE)
-		z->pages[p->prev].next = p->next;
-	else
-		l->head = p->next;
-	if (p->next != IDX_NONE)
-		z->pages[p->next].prev = p->prev;
-	else
-		l->tail = p->prev;
+	idx_list_del(z->pages, l, idx);
 	p->state = PG_TAIL;
 	p->order = 0;
 	p->next = p->prev = 0;

@@ -490,16 +490,41 @@ uint32_t free_area_next(const struct frag_zone *z, uint32_t idx, unsigned order,
 /* The first SPB index >= @from with a free block of (@order, @mt) (SPB lists only). */
 uint32_t spb_find_free(const struct frag_zone *z, unsigned order, int mt, uint32_t from);
 
-/* Link @idx at the tail of @l (its old links are ignored). */
-static inline void idx_list_link_tail(struct frag_page *pages, struct idx_list *l, uint32_t idx)
+/* Link @idx at the head or the tail of @l (its old links are ignored). */
+static inline void idx_list_add(struct frag_page *pages, struct idx_list *l, uint32_t idx, bool tail)
 {
-	pages[idx].next = IDX_NONE;
-	pages[idx].prev = l->tail;
-	if (l->tail != IDX_NONE)
-		pages[l->tail].next = idx;
-	else
+	struct frag_page *p = &pages[idx];
+	if (tail) {
+		p->next = IDX_NONE;
+		p->prev = l->tail;
+		if (l->tail != IDX_NONE)
+			pages[l->tail].next = idx;
+		else
+			l->head = idx;
+		l->tail = idx;
+	} else {
+		p->prev = IDX_NONE;
+		p->next = l->head;
+		if (l->head != IDX_NONE)
+			pages[l->head].prev = idx;
+		else
+			l->tail = idx;
 		l->head = idx;
-	l->tail = idx;
+	}
+}
+
+/* Unlink @idx from @l (its own links are left as they were). */
+static inline void idx_list_del(struct frag_page *pages, struct idx_list *l, uint32_t idx)
+{
+	const struct frag_page *p = &pages[idx];
+	if (p->prev != IDX_NONE)
+		pages[p->prev].next = p->next;
+	else
+		l->head = p->next;
+	if (p->next != IDX_NONE)
+		pages[p->next].prev = p->prev;
+	else
+		l->tail = p->prev;
 }
 void spb_change_fullness(struct frag_zone *z, struct frag_spb *spb);
 

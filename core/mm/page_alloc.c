@@ -53,45 +53,6 @@ void frag_bug(const char *file, int line, const char *cond)
 	abort();
 }
 
-/* ---------------------------------------------------------------------- */
-/* Free list primitives                                                   */
-/* ---------------------------------------------------------------------- */
-
-static inline void idx_list_add(struct frag_page *pages, struct idx_list *l, uint32_t idx, bool tail)
-{
-	struct frag_page *p = &pages[idx];
-	if (tail) {
-		p->next = IDX_NONE;
-		p->prev = l->tail;
-		if (l->tail != IDX_NONE)
-			pages[l->tail].next = idx;
-		else
-			l->head = idx;
-		l->tail = idx;
-	} else {
-		p->prev = IDX_NONE;
-		p->next = l->head;
-		if (l->head != IDX_NONE)
-			pages[l->head].prev = idx;
-		else
-			l->tail = idx;
-		l->head = idx;
-	}
-}
-
-static inline void idx_list_del(struct frag_page *pages, struct idx_list *l, uint32_t idx)
-{
-	struct frag_page *p = &pages[idx];
-	if (p->prev != IDX_NONE)
-		pages[p->prev].next = p->next;
-	else
-		l->head = p->next;
-	if (p->next != IDX_NONE)
-		pages[p->next].prev = p->prev;
-	else
-		l->tail = p->prev;
-}
-
 /* account_freepages() plus NR_FREE_PAGES_BLOCKS. */
 static inline void account_freepages(struct frag_zone *z, int64_t nr, int mt, unsigned order)
 {

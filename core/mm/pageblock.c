@@ -202,7 +202,7 @@ int frag_zone_set_spb_lists(struct frag_zone *z, bool on)
 					struct idx_list *l = &z->spb[si].free_list[o][mt];
 					for (uint32_t i = l->head, next; i != IDX_NONE; i = next) {
 						next = z->pages[i].next;
-						idx_list_link_tail(z->pages, &z->free_area[o].free_list[mt], i);
+						idx_list_add(z->pages, &z->free_area[o].free_list[mt], i, true);
 					}
 					*l = (struct idx_list){ IDX_NONE, IDX_NONE };
 				}
@@ -213,7 +213,7 @@ int frag_zone_set_spb_lists(struct frag_zone *z, bool on)
 			for (uint32_t next; idx != IDX_NONE; idx = next) {
 				next = z->pages[idx].next;
 				struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
-				idx_list_link_tail(z->pages, &spb->free_list[o][mt], idx);
+				idx_list_add(z->pages, &spb->free_list[o][mt], idx, true);
 				uint32_t si = (uint32_t)(spb - z->spb);
 				z->spb_has[o][mt][si >> 6] |= 1ull << (si & 63);
 			}

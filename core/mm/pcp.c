@@ -117,23 +117,7 @@ static inline void __pcp_list_add(struct frag_zone *z, struct frag_pcp *pcp, uns
 	p->order = (uint8_t)order;
 	p->mt = (uint8_t)mt;
 	p->priv = cpu;
-	if (tail) {
-		p->next = IDX_NONE;
-		p->prev = l->tail;
-		if (l->tail != IDX_NONE)
-			z->pages[l->tail].next = idx;
-		else
-			l->head = idx;
-		l->tail = idx;
-	} else {
-		p->prev = IDX_NONE;
-		p->next = l->head;
-		if (l->head != IDX_NONE)
-			z->pages[l->head].prev = idx;
-		else
-			l->tail = idx;
-		l->head = idx;
-	}
+	idx_list_add(z->pages, l, idx, tail);
 	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_PCP, 0, 0, +1);
 	z->nr_pcp_pages += 1u << order;
 }
@@ -154,14 +138,7 @@ static inline void __pcp_list_del(struct frag_zone *z, struct frag_pcp *pcp, uns
 	struct idx_list *l = &pcp->lists[pindex];
 	unsigned order = p->order;
 
-	if (p->prev != IDX_NONE)
-		z->pages[p->prev].next = p->next;
-	else
-		l->head = p->next;
-	if (p->next != IDX_NONE)
-		z->pages[p->next].prev = p->prev;
-	else
-		l->tail = p->prev;
+	idx_list_del(z->pages, l, idx);
 	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_PCP, 0, 0, -1);
 	z->nr_pcp_pages -= 1u << order;
 	p->state = PG_TAIL;
