@@ -112,6 +112,13 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		}
 		if (!ok)
 			continue;
+		/* pfn_range_valid_contig() skips pageblocks by nr_lru: hugetlb folios must never count there. */
+		if (pg->state == PG_ALLOC && page_kind(pg) == KIND_HUGETLB &&
+		    (page_owner_flags(pg) & (OWNER_LRU | OWNER_MOVABLE_OPS))) {
+			ok = bad(why, len, "zone %u: hugetlb block %#llx carries LRU/movable_ops flags", z->id,
+				 (unsigned long long)p);
+			continue;
+		}
 		/* Content per pageblock. */
 		for (uint64_t q = p; q < p + n;) {
 			uint64_t pb_end = (q | (PAGEBLOCK_NR_PAGES - 1)) + 1;

@@ -175,7 +175,8 @@ static void record_window(const struct frag_mem *mem, struct frag_contig_result 
  * Per page, in ascending order: not a hole (pfn_to_online_page()), not
  * PageReserved, a hugetlb folio only in pass 2 and only if it is smaller
  * than the window (and than MAX_FOLIO_ORDER), and page_is_unmovable() false
- * (PB_ISOLATE_MODE_OTHER). Free pageblocks answer from their counters.
+ * (PB_ISOLATE_MODE_OTHER). Pageblocks whose pages are all free, PCP or LRU/movable_ops answer
+ * from their counters.
  * Returns false with the reason in @w; a hugetlb folio in pass 1 sets
  * *@skipped instead.
  */
@@ -187,7 +188,13 @@ static bool pfn_range_valid_contig(const struct frag_zone *z, uint64_t start, ui
 	for (uint64_t pfn = start; pfn < end;) {
 		if (!(pfn & (PAGEBLOCK_NR_PAGES - 1)) && pfn + PAGEBLOCK_NR_PAGES <= end) {
 			const struct frag_pageblock *pb = pfn_to_pb(z, pfn);
-			if (pb->nr_free + pb->nr_pcp == PAGEBLOCK_NR_PAGES) {
+			/*
+			 * Every page free, on a PCP list, or LRU/movable_ops
+			 * (hugetlb folios never count in nr_lru, see
+			 * frag_mem_consistent()): each per-page verdict below
+			 * would be "may move", so the whole block passes.
+			 */
+			if (pb->nr_free + pb->nr_pcp + pb->nr_lru == PAGEBLOCK_NR_PAGES) {
 				pfn += PAGEBLOCK_NR_PAGES;
 				continue;
 			}

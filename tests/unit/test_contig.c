@@ -133,6 +133,58 @@ static void pfn_range_valid_contig_slab_page(void)
 }
 
 /*
+ * pfn_range_valid_contig() answers a pageblock from its counters when every
+ * page is free, on a PCP list or LRU/movable_ops (nr_free + nr_pcp + nr_lru
+ * == pageblock_nr_pages): the per-page verdict would pass each one. A block
+ * of 511 LRU pages and one slab page must still go page by page and fail:
+ *
+ *   W1: pb0 = 512 x LRU anon (skipped by counters)  pb1 = 511 x LRU + 1 slab
+ *   W2, W3: one slab page each
+ *
+ * A hugetlb folio never counts in nr_lru (frag_mem_consistent() says so),
+ * else the counter path would wave it through in pass 1.
+ */
+static void pfn_range_valid_contig_lru_pageblock(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_contig_result r;
+	char why[256];
+
+	for (uint64_t p = W1; p < W1 + 2 * PAGEBLOCK_NR_PAGES - 1; p++)
+		LRU_ANON(mem, p);
+	SLAB(mem, W1 + 2 * PAGEBLOCK_NR_PAGES - 1);
+	SLAB(mem, W2 + 7);
+	SLAB(mem, W3 + 7);
+	uint64_t pfn = frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r);
+	CHECK_EQ(pfn, FRAG_PFN_NONE);
+	CHECK_EQ(r.reason, CONTIG_UNMOVABLE);
+	CHECK_EQ(r.window, W1);
+	CHECK_EQ(r.blocker_pfn, W1 + 2 * PAGEBLOCK_NR_PAGES - 1);
+	CHECK_EQ(r.windows_tried, 0);
+	CHECK_CONSISTENT(mem);
+
+	/* Without the slab page W1 passes the pre-check and its 1023 LRU pages move out. */
+	frag_free_pages(mem, 0, W1 + 2 * PAGEBLOCK_NR_PAGES - 1, 0);
+	pfn = frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r);
+	CHECK_EQ(pfn, W1);
+	CHECK_EQ(r.windows_tried, 1);
+	CHECK_EQ(r.migrated_pages, 2 * PAGEBLOCK_NR_PAGES - 1);
+	CHECK_CONSISTENT(mem);
+
+	frag_mem_destroy(mem);
+
+	/* The invariant the counter path relies on. */
+	mem = mk();
+	struct frag_zone *z = dma32(mem);
+	struct frag_owner o = { .id = 9, .kind = KIND_HUGETLB, .flags = OWNER_COMPOUND | OWNER_LRU };
+	CHECK_EQ(take_free_block(z, W2 + PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER), 0);
+	prep_new_page(mem, z, W2 + PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, GFP_HIGHUSER_MOVABLE, &o);
+	CHECK(!frag_mem_consistent(mem, why, sizeof why));
+	CHECK(strstr(why, "hugetlb block") != NULL);
+	frag_mem_destroy(mem);
+}
+
+/*
  * pfn_range_valid_contig(): a hole without memmap (pfn_to_online_page()
  * fails) rejects the window as "hole"; a firmware-reserved range
  * (PageReserved) as "reserved". W1 has a reserved page, W2 and W3 one
@@ -432,6 +484,7 @@ static void alloc_pool_huge_folio_stops_at_first_failure(void)
 
 static const struct tap_test tests[] = {
 	TAP(pfn_range_valid_contig_slab_page),
+	TAP(pfn_range_valid_contig_lru_pageblock),
 	TAP(pfn_range_valid_contig_hole_reserved),
 	TAP(alloc_contig_frozen_range_migrates),
 	TAP(pinned_page_never_migrates),
