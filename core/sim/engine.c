@@ -589,10 +589,12 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	 * them (frag_predict_hugetlb(): on clones, with migration and
 	 * compaction); spb_free_now is what needs no migration at all. */
 	bool p2m = s->opts->predict_2m || s->sc->run.predict_2m;
-	struct frag_predict_opts po = { .skip_2m = !p2m };
-	res->predicted = !frag_predict_hugetlb(s->mem, &po, &res->predict);
+	bool p1g = s->sc->run.predict;
+	struct frag_predict_opts po = { .skip_2m = !p2m, .skip_1g = !p1g };
+	res->predicted = (p1g || p2m) && !frag_predict_hugetlb(s->mem, &po, &res->predict);
 	if (res->predicted) {
-		add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
+		if (p1g)
+			add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
 		if (p2m)
 			add_metric(&b, "hugetlb_2m_allocatable", (double)res->predict.hugetlb_2m_pages, "count");
 	}

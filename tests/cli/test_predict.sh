@@ -29,7 +29,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
-echo "1..10"
+echo "1..11"
 N=0
 ok() {
 	N=$((N + 1))
@@ -72,6 +72,14 @@ if grep -q '^hugetlb_2m_allocatable:' "$T/run.txt"; then
 	not_ok "run summary: no 2 MiB prediction (only predict_2m runs do it)"
 else
 	ok "run summary: no 2 MiB prediction (only predict_2m runs do it)"
+fi
+
+# engine.predict=false: no clone at the end, no hugetlb_1g_allocatable line.
+"$FRAGSIM" run "$T/sc.yaml" --out "$T/out" --no-progress --set engine.predict=false > "$T/run_np.txt" 2> "$T/run_np.err"
+if grep -q '^hugetlb_1g_allocatable:' "$T/run_np.txt" || ! grep -q '^status: complete' "$T/run_np.txt"; then
+	not_ok "engine.predict=false: complete run without hugetlb_1g_allocatable"
+else
+	ok "engine.predict=false: complete run without hugetlb_1g_allocatable"
 fi
 
 "$FRAGSIM" predict "$T/sc.yaml" > "$T/end2.txt" 2> "$T/end2.err"

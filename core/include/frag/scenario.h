@@ -103,6 +103,7 @@ struct frag_run_opts {
 	uint64_t batch_max_window;     /* engine: longest simulated ns a batch may stretch to reach batch_ops */
 	unsigned alloc_fail_events;    /* engine: failed allocations recorded as events (then only counted) */
 	bool predict_2m;               /* engine: also predict the 2 MiB pool at the end (hugetlb_2m_allocatable) */
+	bool predict;                  /* engine: predict the 1 GiB pool at the end (hugetlb_1g_allocatable) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */
