@@ -912,7 +912,13 @@ static void fast_isolate_freepages(struct compact_control *cc)
 				if (fast_target_allowed(cc, highest))
 					page = highest;
 				cc->free_pfn = highest;
-			} else if (cc->direct_compaction && min_pfn >= z->zone_start_pfn) {
+			} else if (cc->direct_compaction && pfn_to_zone(cc->mem, min_pfn)) {
+				/*
+				 * pfn_valid(min_pfn): with the scanners crossed
+				 * (free_pfn < migrate_pfn) the distance wraps and
+				 * so does min_pfn; the kernel's pfn_valid() refuses
+				 * such a pfn and free_pfn stays where it was.
+				 */
 				uint64_t end = pageblock_end_pfn(min_pfn);
 				if (end > zone_end_pfn(z))
 					end = zone_end_pfn(z);
