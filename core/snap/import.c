@@ -172,12 +172,20 @@ static int zone_type_of(const char *name)
 	return -1;
 }
 
+/*
+ * "KEY value" (zone fields: "high     16") or "KEY: value" (pagesets: "high:     0"):
+ * a key ending in ':' matches only the colon form, any other only the space form,
+ * so a pageset's "high:" never passes for the zone's high watermark.
+ */
 static bool key_u64(const char *l, const char *key, uint64_t *v)
 {
 	size_t k = strlen(key);
+	bool colon = k && key[k - 1] == ':';
 	while (*l == ' ')
 		l++;
-	if (strncmp(l, key, k) || (l[k] != ' ' && l[k] != ':'))
+	if (colon)
+		k--;
+	if (strncmp(l, key, k) || l[k] != (colon ? ':' : ' '))
 		return false;
 	l += k;
 	while (*l == ' ' || *l == ':')
@@ -232,12 +240,12 @@ static int parse_zoneinfo(const char *path, char *text, struct zi_zone *zz, unsi
 			cur->present = v;
 		else if (key_u64(l, "managed", &v))
 			cur->managed = v;
-		else if (key_u64(l, "start_pfn", &v)) {
+		else if (key_u64(l, "start_pfn:", &v)) {
 			cur->start_pfn = v;
 			cur->have_start = true;
-		} else if (key_u64(l, "count", &v))
+		} else if (key_u64(l, "count:", &v))
 			cur->pcp_count += v;
-		else if (key_u64(l, "cpu", &v))
+		else if (key_u64(l, "cpu:", &v))
 			cur->nr_cpus++;
 		else if (strstr(l, "protection: (")) {
 			const char *p = strchr(l, '(') + 1;

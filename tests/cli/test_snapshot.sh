@@ -42,8 +42,8 @@ trap 'rm -rf "$T"' EXIT HUP INT TERM
 SNAPS="hp_dc_1G_a_before hp_pc_1G_a_before"
 # The real 1 GiB hugetlb outcomes right after these snapshots (capture README, section 1).
 real_1g() { case $1 in hp_dc_1G_a_before) echo 11 ;; hp_pc_1G_a_before) echo 7 ;; esac; }
-# 8 per snapshot, 10 bad inputs, 2 for the scenario run, 2 for the compaction regression
-echo "1..$((8 * 2 + 10 + 2 + 2))"
+# 11 per snapshot, 10 bad inputs, 2 for the scenario run, 2 for the compaction regression
+echo "1..$((11 * 2 + 10 + 2 + 2))"
 
 N=0
 FAILED=0
@@ -124,6 +124,28 @@ for s in $SNAPS; do
 		/restored$/ && NF == 8 { m = $3; z = $1; next }
 		/zoneinfo$/ { n++; if ($2 + 0 != m + 0) { print "# " z ": " m " != " $2; bad = 1 } }
 		END { exit bad || n != 3 }' "$T/$s.sum"
+
+	# proc zoneinfo / proc vmstat: the kernel's lines in the kernel's order (values stripped), so
+	# the views diff line by line against the real files taken with the dump.
+	"$FRAGSIM" proc zoneinfo "$st" > "$T/$s.zi" 2> "$T/err"
+	sed 's/[0-9]*$//' "$T/$s.zi" > "$T/got.names"
+	sed 's/[0-9]*$//' "$d/zoneinfo.txt" > "$T/exp.names"
+	check "$s: proc zoneinfo has the real file's lines in its order" cmp -s "$T/got.names" "$T/exp.names"
+	# Exact: what the import takes from zoneinfo (sizes, watermarks incl. promo = high + (high - low),
+	# protection, start_pfn), the PCP batch/high bounds and calculate_normal_threshold().
+	pat='^ *(boost|min|low|high|promo|spanned|present|managed|protection:|start_pfn:|batch:|high_min:|high_max:|vm stats threshold:) '
+	grep -E "$pat" "$T/$s.zi" > "$T/got.exact"
+	grep -E "$pat" "$d/zoneinfo.txt" > "$T/exp.exact"
+	if [ -s "$T/exp.exact" ] && cmp -s "$T/got.exact" "$T/exp.exact"; then
+		ok "$s: zoneinfo sizes, watermarks, protection, pageset bounds and thresholds equal the real ones"
+	else
+		diff "$T/got.exact" "$T/exp.exact" | sed 's/^/# /' | head -20
+		not_ok "$s: zoneinfo sizes, watermarks, protection, pageset bounds and thresholds equal the real ones"
+	fi
+	"$FRAGSIM" proc vmstat "$st" > "$T/$s.vs" 2> "$T/err"
+	awk '{ print $1 }' "$T/$s.vs" > "$T/got.names"
+	awk '{ print $1 }' "$d/vmstat.txt" > "$T/exp.names"
+	check "$s: proc vmstat has the real file's names in its order" cmp -s "$T/got.names" "$T/exp.names"
 
 	# fragsim predict on the state: the kernel grew the 1 GiB pool to exactly this many pages.
 	"$FRAGSIM" predict "$st" > "$T/$s.pred" 2> "$T/err"
