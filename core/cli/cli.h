@@ -19,6 +19,24 @@ bool cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Read a whole file (NUL-terminated). NULL on error, with errno set. */
 char *cli_read_file(const char *path, size_t *len);
 
+/*
+ * The scenario overrides of run, predict and replay: --policy P (policy.name=P),
+ * --seed N (seed=N) and --set KEY=VALUE, in command-line order, for
+ * frag_scenario_load().
+ */
+struct cli_overrides {
+	const char **sets;   /* KEY=VALUE strings, in order */
+	unsigned nr;         /* entries in sets */
+	char **owned;        /* the strings built from --policy/--seed (freed by cli_overrides_free()) */
+	unsigned nr_owned;   /* entries in owned */
+};
+/* Room for every option of an @argc-word command line; 0 or -ENOMEM. */
+int cli_overrides_init(struct cli_overrides *ov, int argc);
+/* @opt is --policy, --seed or --set: record @val (NULL: missing) and return 1;
+ * another option: 0; a bad value: print the error for @cmd and return -1. */
+int cli_overrides_take(struct cli_overrides *ov, const char *cmd, const char *opt, const char *val);
+void cli_overrides_free(struct cli_overrides *ov);
+
 /* Set up Debian's python3 and the analysis package for @cmd (cmd_report.c). */
 int cli_python_env(const char *cmd, const char **python);
 

@@ -60,52 +60,34 @@ static void print_prediction(const struct frag_predict_result *pr)
 int cmd_predict(int argc, char **argv)
 {
 	const char *path = NULL;
-	const char **sets = calloc((size_t)argc + 2, sizeof(char *));
-	char **owned = calloc((size_t)argc + 2, sizeof(char *));
-	unsigned nr_sets = 0, nr_owned = 0;
+	struct cli_overrides ov;
 	bool at_start = false;
 	int rc = EXIT_USAGE;
 
-	if (!sets || !owned) {
-		free(sets);
-		free(owned);
+	if (cli_overrides_init(&ov, argc))
 		return 1;
-	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		int t = cli_overrides_take(&ov, "predict", a, val);
+		if (t < 0)
+			goto out;
+		if (t > 0) {
+			i++;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			rc = usage(stdout, 0);
 			goto out;
-		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--set") || !strcmp(a, "--at")) {
+		} else if (!strcmp(a, "--at")) {
 			if (!val) {
 				cli_error("predict", "%s needs a value", a);
 				goto out;
 			}
 			i++;
-			if (!strcmp(a, "--at")) {
-				if (strcmp(val, "0") && strcmp(val, "end")) {
-					cli_error("predict", "--at '%s': expected 0 or end", val);
-					goto out;
-				}
-				at_start = !strcmp(val, "0");
-			} else if (!strcmp(a, "--set")) {
-				if (!strchr(val, '=')) {
-					cli_error("predict", "--set '%s': expected KEY=VALUE", val);
-					goto out;
-				}
-				sets[nr_sets++] = val;
-			} else {
-				size_t n = strlen(val) + 16;
-				char *s = malloc(n);
-				if (!s) {
-					rc = 1;
-					goto out;
-				}
-				snprintf(s, n, "%s=%s", !strcmp(a, "--policy") ? "policy.name" : "seed", val);
-				owned[nr_owned++] = s;
-				sets[nr_sets++] = s;
+			if (strcmp(val, "0") && strcmp(val, "end")) {
+				cli_error("predict", "--at '%s': expected 0 or end", val);
+				goto out;
 			}
+			at_start = !strcmp(val, "0");
 		} else if (a[0] == '-') {
 			cli_error("predict", "unknown option '%s'", a);
 			usage(stderr, 0);
@@ -148,7 +130,7 @@ int cmd_predict(int argc, char **argv)
 
 	char err[2048];
 	struct frag_scenario *sc = NULL;
-	if (frag_scenario_load(path, sets, nr_sets, &sc, err, sizeof err)) {
+	if (frag_scenario_load(path, ov.sets, ov.nr, &sc, err, sizeof err)) {
 		cli_error("predict", "%s", err);
 		goto out;
 	}
@@ -182,7 +164,9 @@ int cmd_predict(int argc, char **argv)
 		goto out_sc;
 	}
 
-	/* To the end, no sinks: the engine predicts from the final state. */
+	/* To the end, no sinks: the engine predicts from the final state (both pools,
+	 * whatever engine.predict says: that is what was asked for). */
+	sc->run.predict = true;
 	struct frag_sim_opts o = { .nr_sinks = 0, .predict_2m = true };
 	struct frag_sim_result res;
 	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
@@ -205,9 +189,6 @@ out_sc:
 	free(holes);
 	frag_scenario_free(sc);
 out:
-	for (unsigned i = 0; i < nr_owned; i++)
-		free(owned[i]);
-	free(owned);
-	free(sets);
+	cli_overrides_free(&ov);
 	return rc;
 }

@@ -73,27 +73,29 @@ static void print_metric(const char *key, double v)
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL, *out = "out";
-	const char **sets = calloc((size_t)argc + 2, sizeof(char *));
-	char **owned = calloc((size_t)argc + 2, sizeof(char *));
-	unsigned nr_sets = 0, nr_owned = 0;
+	struct cli_overrides ov;
 	uint64_t check = 0;
 	bool quiet = false, progress = true;
 	int rc = EXIT_USAGE;
 
-	if (!sets || !owned)
+	if (cli_overrides_init(&ov, argc))
 		return 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		int t = cli_overrides_take(&ov, "run", a, val);
+		if (t < 0)
+			goto out;
+		if (t > 0) {
+			i++;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			rc = usage(stdout, 0);
 			goto out;
 		} else if (!strcmp(a, "--quiet")) {
 			quiet = true;
 		} else if (!strcmp(a, "--no-progress")) {
 			progress = false;
-		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--set") || !strcmp(a, "--out") ||
-			   !strcmp(a, "--check")) {
+		} else if (!strcmp(a, "--out") || !strcmp(a, "--check")) {
 			if (!val) {
 				cli_error("run", "%s needs a value", a);
 				goto out;
@@ -101,23 +103,9 @@ int cmd_run(int argc, char **argv)
 			i++;
 			if (!strcmp(a, "--out")) {
 				out = val;
-			} else if (!strcmp(a, "--check")) {
-				if (!cli_parse_uint(val, 0, 1u << 31, &check)) {
-					cli_error("run", "--check '%s': expected a number of operations", val);
-					goto out;
-				}
-			} else if (!strcmp(a, "--set")) {
-				if (!strchr(val, '=')) {
-					cli_error("run", "--set '%s': expected KEY=VALUE", val);
-					goto out;
-				}
-				sets[nr_sets++] = val;
-			} else {
-				size_t n = strlen(val) + 16;
-				char *s = malloc(n);
-				snprintf(s, n, "%s=%s", !strcmp(a, "--policy") ? "policy.name" : "seed", val);
-				owned[nr_owned++] = s;
-				sets[nr_sets++] = s;
+			} else if (!cli_parse_uint(val, 0, 1u << 31, &check)) {
+				cli_error("run", "--check '%s': expected a number of operations", val);
+				goto out;
 			}
 		} else if (a[0] == '-') {
 			cli_error("run", "unknown option '%s'", a);
@@ -138,7 +126,7 @@ int cmd_run(int argc, char **argv)
 
 	char err[2048];
 	struct frag_scenario *sc = NULL;
-	if (frag_scenario_load(path, sets, nr_sets, &sc, err, sizeof err)) {
+	if (frag_scenario_load(path, ov.sets, ov.nr, &sc, err, sizeof err)) {
 		cli_error("run", "%s", err);
 		goto out;
 	}
@@ -221,9 +209,6 @@ out_sc:
 	free(holes);
 	frag_scenario_free(sc);
 out:
-	for (unsigned i = 0; i < nr_owned; i++)
-		free(owned[i]);
-	free(owned);
-	free(sets);
+	cli_overrides_free(&ov);
 	return rc;
 }

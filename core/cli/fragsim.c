@@ -172,3 +172,55 @@ int main(int argc, char **argv)
 	usage(stderr);
 	return EXIT_USAGE;
 }
+
+int cli_overrides_init(struct cli_overrides *ov, int argc)
+{
+	ov->nr = ov->nr_owned = 0;
+	ov->sets = calloc((size_t)argc + 2, sizeof(*ov->sets));
+	ov->owned = calloc((size_t)argc + 2, sizeof(*ov->owned));
+	if (!ov->sets || !ov->owned) {
+		cli_overrides_free(ov);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int cli_overrides_take(struct cli_overrides *ov, const char *cmd, const char *opt, const char *val)
+{
+	bool policy = !strcmp(opt, "--policy"), seed = !strcmp(opt, "--seed"), set = !strcmp(opt, "--set");
+	if (!policy && !seed && !set)
+		return 0;
+	if (!val) {
+		cli_error(cmd, "%s needs a value", opt);
+		return -1;
+	}
+	if (set) {
+		if (!strchr(val, '=')) {
+			cli_error(cmd, "--set '%s': expected KEY=VALUE", val);
+			return -1;
+		}
+		ov->sets[ov->nr++] = val;
+		return 1;
+	}
+	size_t n = strlen(val) + 16;
+	char *s = malloc(n);
+	if (!s) {
+		cli_error(cmd, "out of memory");
+		return -1;
+	}
+	snprintf(s, n, "%s=%s", policy ? "policy.name" : "seed", val);
+	ov->owned[ov->nr_owned++] = s;
+	ov->sets[ov->nr++] = s;
+	return 1;
+}
+
+void cli_overrides_free(struct cli_overrides *ov)
+{
+	for (unsigned i = 0; ov->owned && i < ov->nr_owned; i++)
+		free(ov->owned[i]);
+	free(ov->owned);
+	free(ov->sets);
+	ov->owned = NULL;
+	ov->sets = NULL;
+	ov->nr = ov->nr_owned = 0;
+}
