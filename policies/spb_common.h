@@ -58,6 +58,16 @@ struct spb_opts {
 	unsigned compact_max_per_sec; /* compaction throttle (cover letter TODO); 0 = off */
 	uint64_t defrag_poll;         /* ns between idle worker runs (trigger scan, reserve gauge); 0 = woken only */
 	bool slab_shrink;             /* worker runs shrink_slab() for tainted SPBs under pressure (v1 32) */
+	bool adopt;                   /* adopt partially free MOVABLE pageblocks of tainted SPBs (v2 21) */
+	unsigned adopt_min_free;      /* ... holding at least this many free pages */
+	unsigned adopt_scan;          /* free-list entries looked at per SPB and order for a candidate */
+	bool borrow;                  /* borrow MOVABLE buddies in tainted SPBs without relabel (v2 27) */
+	unsigned borrow_max_order;    /* ... for requests up to this order */
+	unsigned borrow_max_pages;    /* ... while the pageblock holds at most this many non-movable pages */
+	bool defrag_phase1;           /* worker phase 1: movable pages out of non-movable pageblocks (v1 24, v2 23) */
+	bool thp_compact_clean;       /* THP-order movable direct compaction only in clean SPBs (v2 17) */
+	unsigned compact_drain_max;   /* drain throttle: compaction PCP drains allowed per window; 0 = off */
+	uint64_t compact_drain_window;/* ns: the drain throttle's window */
 };
 
 struct spb_priv {
@@ -66,6 +76,8 @@ struct spb_priv {
 	uint8_t *defrag_active;       /* [mem->nr_spbs_total]: SPB being evacuated (start..stop hysteresis) */
 	uint64_t compact_window_start;/* throttle: start of the current 1 s window */
 	unsigned compact_in_window;   /* throttle: compaction sources allowed in it */
+	uint64_t drain_window_start;  /* drain throttle: start of the current window (ns) */
+	uint64_t drain_window_base;   /* drain throttle: compact_drain counter at that start */
 };
 
 extern const struct frag_param spb_steer_params[];

@@ -221,13 +221,126 @@ static uint32_t claim_in_spb(struct frag_mem *mem, struct spb_priv *p, struct fr
 	return idx;
 }
 
-/* Pass 2 (v2 11, 19): claim, then steal, fallback blocks inside tainted SPBs. */
+/* A MOVABLE pageblock (entirely in the zone, not isolated) at @pfn, or NULL. */
+static const struct frag_pageblock *movable_pb(const struct frag_zone *z, uint64_t pfn)
+{
+	const struct frag_pageblock *pb = pfn_to_pb(z, pfn);
+	if (pb->mt != MIGRATE_MOVABLE || (pb->flags & (PB_PARTIAL | PB_MIGRATE_ISOLATE)))
+		return NULL;
+	return pb;
+}
+
+/*
+ * Pass 2a (v2 21, "adopt partial pageblocks from tainted superpageblocks";
+ * its text was not found, this is fragsim's reading): before taking a whole
+ * free pageblock of a tainted SPB, or tainting a clean one, a non-movable
+ * request adopts a partially free MOVABLE pageblock inside a tainted SPB:
+ * the pageblock is relabelled to @mt with its free pages (as
+ * try_to_claim_block() does, without the 50 % test) and the request is
+ * served from it. Candidates: the MOVABLE free blocks of order @order ..
+ * pageblock_order - 1 in tainted SPBs (the bounded SPB scan of pass 2), up
+ * to adopt_scan list entries per (SPB, order); among the pageblocks with
+ * at least adopt_min_free free pages, the one with the most free pages
+ * (fewest movable pages mixed into the adopted block) wins. Applies under
+ * ALLOC_NOFRAGMENT: the adopted pageblock lies in an SPB that is already tainted.
+ */
+static uint32_t rmqueue_adopt(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z, unsigned order, int mt)
+{
+	uint64_t best_pfn = FRAG_PFN_NONE;
+	struct frag_spb *best_spb = NULL;
+	unsigned best_free = 0, best_co = 0;
+
+	for (unsigned co = order; co < PAGEBLOCK_ORDER; co++) {
+		unsigned seen = 0;
+		if (!z->free_area[co].nr_free_mt[MIGRATE_MOVABLE])
+			continue;
+		for (uint32_t si = spb_find_free(z, co, MIGRATE_MOVABLE, 0); si != IDX_NONE;
+		     si = spb_find_free(z, co, MIGRATE_MOVABLE, si + 1)) {
+			struct frag_spb *spb = &z->spb[si];
+			if (spb->category != SPB_TAINTED) {
+				if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+					break;
+				continue;
+			}
+			unsigned n = 0;
+			for (uint32_t i = spb->free_list[co][MIGRATE_MOVABLE].head; i != IDX_NONE && n < p->o.adopt_scan;
+			     i = z->pages[i].next, n++) {
+				uint64_t pfn = idx_to_pfn(z, i);
+				const struct frag_pageblock *pb = movable_pb(z, pfn);
+				if (!pb || pb->nr_free >= PAGEBLOCK_NR_PAGES || pb->nr_free < p->o.adopt_min_free ||
+				    pb->nr_free <= best_free)
+					continue;
+				best_free = pb->nr_free;
+				best_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+				best_spb = spb;
+				best_co = co;
+			}
+			if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+				break;
+		}
+	}
+	if (best_pfn == FRAG_PFN_NONE)
+		return IDX_NONE;
+	move_freepages_block(z, best_pfn, MIGRATE_MOVABLE, mt);
+	set_pageblock_migratetype(z, best_pfn, mt);
+	uint32_t idx = __rmqueue_smallest_spb(z, best_spb, order, mt);
+	FRAG_BUG_ON(idx == IDX_NONE);
+	trace_extfrag(mem, z, idx, order, best_co, mt, MIGRATE_MOVABLE);
+	frag_count(mem, FRAG_STAT_spb_adopted, 1);
+	return idx;
+}
+
+/*
+ * Pass 2c (v2 27 "cross-migratetype buddy borrow within tainted SPBs", v1 42
+ * Pass 2d): a small non-movable request (order <= borrow_max_order) takes a
+ * free MOVABLE buddy of a sub-pageblock order inside a tainted SPB without
+ * relabelling its pageblock (the pages return to MOVABLE when freed), smallest
+ * first. Bounded: the pageblock may hold at most borrow_max_pages
+ * non-movable pages afterwards. Applies under ALLOC_NOFRAGMENT.
+ */
+static uint32_t rmqueue_borrow(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z, unsigned order, int mt)
+{
+	for (unsigned co = order; co < PAGEBLOCK_ORDER; co++) {
+		unsigned seen = 0;
+		if (!z->free_area[co].nr_free_mt[MIGRATE_MOVABLE])
+			continue;
+		for (uint32_t si = spb_find_free(z, co, MIGRATE_MOVABLE, 0); si != IDX_NONE;
+		     si = spb_find_free(z, co, MIGRATE_MOVABLE, si + 1)) {
+			struct frag_spb *spb = &z->spb[si];
+			if (spb->category == SPB_TAINTED) {
+				unsigned n = 0;
+				for (uint32_t i = spb->free_list[co][MIGRATE_MOVABLE].head;
+				     i != IDX_NONE && n < p->o.adopt_scan; i = z->pages[i].next, n++) {
+					const struct frag_pageblock *pb = movable_pb(z, idx_to_pfn(z, i));
+					if (!pb || pb->nr_alloc[MIGRATE_UNMOVABLE] + pb->nr_alloc[MIGRATE_RECLAIMABLE] +
+							   (1u << order) > p->o.borrow_max_pages)
+						continue;
+					page_del_and_expand(z, i, order, co, MIGRATE_MOVABLE);
+					trace_extfrag(mem, z, i, order, co, mt, MIGRATE_MOVABLE);
+					frag_count(mem, FRAG_STAT_spb_borrowed, 1);
+					return i;
+				}
+			}
+			if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+				break;
+		}
+	}
+	return IDX_NONE;
+}
+
+/* Pass 2 (v2 11, 19, 21, 27): adopt, claim, borrow, then steal, fallback blocks inside tainted SPBs. */
 static uint32_t rmqueue_tainted_fallback(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z,
 					 unsigned order, int mt, unsigned alloc_flags)
 {
 	bool aggressive = p->o.aggressive_spbs && z->nr_spbs > p->o.aggressive_spbs;
 	bool nofrag = (alloc_flags & ALLOC_NOFRAGMENT) && !aggressive;
 	int min_order = nofrag && order < PAGEBLOCK_ORDER ? PAGEBLOCK_ORDER : (int)order;
+
+	if (p->o.adopt && order < PAGEBLOCK_ORDER) {
+		uint32_t idx = rmqueue_adopt(mem, p, z, order, mt);
+		if (idx != IDX_NONE)
+			return idx;
+	}
 
 	for (int co = MAX_PAGE_ORDER; co >= min_order; co--)
 		for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
@@ -243,6 +356,11 @@ static uint32_t rmqueue_tainted_fallback(struct frag_mem *mem, struct spb_priv *
 			if (idx != IDX_NONE)
 				return idx;
 		}
+	if (p->o.borrow && order <= p->o.borrow_max_order) {
+		uint32_t idx = rmqueue_borrow(mem, p, z, order, mt);
+		if (idx != IDX_NONE)
+			return idx;
+	}
 	if (nofrag)
 		return IDX_NONE;
 	/* __rmqueue_steal() inside tainted SPBs: smallest first, no relabel. */
