@@ -595,7 +595,7 @@ static void partial_movable(struct frag_mem *mem, struct frag_zone *z, unsigned 
  * NOFRAGMENT on a small machine (4 SPBs, no aggressive packing). Nothing
  * UNMOVABLE is free; the tainted SPB S0 holds a whole free pageblock and two
  * partially free MOVABLE ones:
- *     S0 [U x1 | M x508 | M(64 free) | M(256 free) | free x1]   S1 [M x256 | free]   S2, S3 empty
+ *     S0 [U x1 | M x508 | M(128 free) | M(192 free) | free x1]   S1 [M x256 | free]   S2, S3 empty
  * With adopt_partial the MOVABLE pageblock with the most free pages, 510, is
  * relabelled UNMOVABLE and serves the request; the free pageblock 511 stays
  * free. Without it (the old pass 2) the whole free pageblock 511 is claimed.
@@ -612,8 +612,11 @@ static void test_spb_adopt_partial_pageblock(void)
 		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 		taint(mem, z, 0, 0, 1);
 		movable(mem, z, 0, 1, 508);
-		partial_movable(mem, z, 0, 509, 64);
-		partial_movable(mem, z, 0, 510, 256);
+		partial_movable(mem, z, 0, 509, 128);
+		/* 510: free order-6 and order-7 blocks, found first (at order 6) */
+		CHECK_EQ(alloc_at(mem, z, PB(0, 510), 8, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		CHECK_EQ(alloc_at(mem, z, PB(0, 510) + 256, 6, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		CHECK_EQ(pfn_to_pb(z, PB(0, 510))->nr_free, 192);
 		movable(mem, z, 1, 0, 256);
 		CHECK_EQ(z->spb[0].nr_pb_free, 1);
 		CHECK_CONSISTENT(mem);
