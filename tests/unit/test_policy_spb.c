@@ -772,6 +772,7 @@ static void test_spb_thp_compaction_clean_spbs(void)
 	for (int on = 1; on >= 0; on--) {
 		struct spb_opts o = spb_defaults();
 		o.thp_compact_clean = on;
+		o.compact_skip_tainted = false;   /* v2 38/39 out of the way: the THP rule alone */
 		struct frag_mem *mem = mk("spb", &o);
 		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 		taint(mem, z, 0, 0, 1);
@@ -783,6 +784,21 @@ static void test_spb_thp_compaction_clean_spbs(void)
 		CHECK_EQ(z->spb[1].category, SPB_CLEAN);
 		uint64_t s0_movable = z->spb[0].nr_alloc_pages[MIGRATE_MOVABLE];
 		CHECK_CONSISTENT(mem);
+
+		/* The hooks: THP-order direct compaction avoids S0 as source and
+		 * target; kcompactd (not direct) and a small order do not. */
+		const struct frag_policy_ops *ops = mem->policy;
+		struct frag_compact_ctx thp = { .order = 9, .migratetype = MIGRATE_MOVABLE, .mode = MIGRATE_ASYNC,
+						.direct = true };
+		struct frag_compact_ctx kcd = thp, small = thp;
+		kcd.direct = false;
+		small.order = 3;
+		CHECK_EQ(ops->suitable_migration_source(mem, mem->policy_priv, z, PB(0, 5), &thp, true), !on);
+		CHECK_EQ(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &thp, true), !on);
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &kcd, true));
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &small, true));
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(1, 5), &thp, true));
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_thp_compact_skipped), on ? 2 : 0);
 
 		uint64_t capture = FRAG_PFN_NONE;
 		enum compact_result r = try_to_compact_pages(mem, 0, PAGEBLOCK_ORDER, GFP_TRANSHUGE, ALLOC_WMARK_MIN,
