@@ -27,22 +27,10 @@
 
 #include "spb_common.h"
 
-static const char *const contig_names[] = { "linux", "evacuate", "fail", NULL };
-
 #define P(name, type, field, def, min, max, unit, help) FRAG_PARAM(name, type, struct spb_opts, field, def, min, max, unit, help)
 
 static const struct frag_param spb_params[] = {
-	P("spb_scan_limit", PARAM_U32, scan_limit, 8, 0, 1u << 20, "SPBs",
-	  "SPB_SCAN_LIMIT (v2 11): candidate SPBs looked at per (order, type) for one in a tainted SPB; 0 = all"),
-	P("steer_movable", PARAM_BOOL, steer_movable, 1, 0, 1, "",
-	  "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),
-	P("steer_unmovable", PARAM_BOOL, steer_unmovable, 1, 0, 1, "",
-	  "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),
-	P("movable_tainted_first", PARAM_BOOL, movable_tainted_first, 0, 0, 1, "",
-	  "movable requests: tainted SPBs (above their reserve) before empty ones (fragsim variant)"),
-	FRAG_PARAM_ENUM("contig", struct spb_opts, contig_mode, SPB_CONTIG_EVACUATE, contig_names,
-			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty the "
-			"emptiest clean SPB by migration (v2 17), fail = refuse"),
+	SPB_STEER_PARAMS(SPB_CONTIG_EVACUATE),
 	P("defrag_mode", PARAM_BOOL, defrag_mode, 1, 0, 1, "",
 	  "keep ALLOC_NOFRAGMENT through the slowpath, drop it only before OOM (v2 20: prefer reclaim over tainting)"),
 	P("spb_tainted_reserve", PARAM_U32, reserve_div, 32, 0, 4096, "1/N",

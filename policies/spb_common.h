@@ -80,7 +80,26 @@ struct spb_priv {
 	uint64_t drain_window_base;   /* drain throttle: compact_drain counter at that start */
 };
 
-extern const struct frag_param spb_steer_params[];
+extern const char *const spb_contig_names[];
+
+/*
+ * The steering rows both parameter tables start with (struct spb_opts);
+ * @contig_def_ is the policy's default contig mode.
+ */
+#define SPB_STEER_PARAMS(contig_def_)                                                                          \
+	FRAG_PARAM("spb_scan_limit", PARAM_U32, struct spb_opts, scan_limit, 8, 0, 1u << 20, "SPBs",             \
+		   "SPB_SCAN_LIMIT (v2 11): candidate SPBs holding a fallback block looked at per (order, type) for " \
+		   "one in a tainted SPB; 0 = all"),                                                              \
+	FRAG_PARAM("steer_movable", PARAM_BOOL, struct spb_opts, steer_movable, 1, 0, 1, "",                      \
+		   "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),      \
+	FRAG_PARAM("steer_unmovable", PARAM_BOOL, struct spb_opts, steer_unmovable, 1, 0, 1, "",                  \
+		   "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),             \
+	FRAG_PARAM("movable_tainted_first", PARAM_BOOL, struct spb_opts, movable_tainted_first, 0, 0, 1, "",      \
+		   "movable requests: tainted SPBs (above their reserve, if any) before empty ones (fragsim "      \
+		   "variant; the RFC's pass order is empty first)"),                                              \
+	FRAG_PARAM_ENUM("contig", struct spb_opts, contig_mode, contig_def_, spb_contig_names,                   \
+			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty "  \
+			"the emptiest clean SPB by migration (v2 17), fail = refuse")
 
 int spb_common_init(struct frag_mem *mem, struct spb_priv *p, bool full);
 void spb_common_fini(struct frag_mem *mem, struct spb_priv *p);

@@ -26,30 +26,12 @@
 
 #include "spb_common.h"
 
-static const char *const contig_names[] = { "linux", "evacuate", "fail", NULL };
+const char *const spb_contig_names[] = { "linux", "evacuate", "fail", NULL };
 
-struct spb_steer_opts {
-	unsigned scan_limit;
-	bool steer_movable;
-	bool steer_unmovable;
-	bool movable_tainted_first;
-	int contig_mode;
-};
-
-const struct frag_param spb_steer_params[] = {
-	FRAG_PARAM("spb_scan_limit", PARAM_U32, struct spb_steer_opts, scan_limit, 8, 0, 1u << 20, "SPBs",
-		   "SPB_SCAN_LIMIT (v2 11): candidate SPBs holding a fallback block looked at per (order, type) for one "
-		   "in a tainted SPB; 0 = all"),
-	FRAG_PARAM("steer_movable", PARAM_BOOL, struct spb_steer_opts, steer_movable, 1, 0, 1, "",
-		   "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),
-	FRAG_PARAM("steer_unmovable", PARAM_BOOL, struct spb_steer_opts, steer_unmovable, 1, 0, 1, "",
-		   "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),
-	FRAG_PARAM("movable_tainted_first", PARAM_BOOL, struct spb_steer_opts, movable_tainted_first, 0, 0, 1, "",
-		   "movable requests: tainted SPBs before empty ones (fragsim variant; the RFC's pass order is "
-		   "empty first)"),
-	FRAG_PARAM_ENUM("contig", struct spb_steer_opts, contig_mode, SPB_CONTIG_LINUX, contig_names,
-			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty the "
-			"emptiest clean SPB by migration, fail = refuse"),
+/* spb-steer exposes the steering rows only (struct spb_opts; init() keeps
+ * the other rules off whatever the rest of the opts holds). */
+static const struct frag_param spb_steer_params[] = {
+	SPB_STEER_PARAMS(SPB_CONTIG_LINUX),
 	FRAG_PARAM_END,
 };
 
@@ -685,7 +667,7 @@ int spb_common_clone(struct frag_mem *new_mem, void *new_priv, const void *old_p
 static int spb_steer_init(struct frag_mem *mem, void *priv, const void *opts)
 {
 	struct spb_priv *p = priv;
-	const struct spb_steer_opts *o = opts;
+	const struct spb_opts *o = opts;
 	p->o = (struct spb_opts){
 		.scan_limit = o->scan_limit,
 		.steer_movable = o->steer_movable,
@@ -707,7 +689,7 @@ const struct frag_policy_ops frag_policy_spb_steer = {
 	.summary = "SPB RFC steering only: per-SPB free lists, movable to the fullest clean SPB, non-movable "
 		   "to tainted SPBs, 1 GiB from an all-free SPB",
 	.params = spb_steer_params,
-	.opts_size = sizeof(struct spb_steer_opts),
+	.opts_size = sizeof(struct spb_opts),
 	.priv_size = sizeof(struct spb_priv),
 	.init = spb_steer_init,
 	.fini = spb_steer_fini,

@@ -12,20 +12,14 @@
  * Decisions are checked by calling the policy's hooks (rmqueue, daemon,
  * alloc_contig) on that state; invariants are checked after every step.
  */
+#include <string.h>
+
 #include "helpers.h"
 #include "frag/policy.h"
 #include "../../policies/spb_common.h"
 
 #define SPBP(i) (0x100000ull + (uint64_t)(i) * SPB_NR_PAGES)
 #define PB(i, n) (SPBP(i) + (uint64_t)(n) * PAGEBLOCK_NR_PAGES)
-
-struct spb_steer_opts {          /* policies/spb_steer.c's opts, in table order */
-	unsigned scan_limit;
-	bool steer_movable;
-	bool steer_unmovable;
-	bool movable_tainted_first;
-	int contig_mode;
-};
 
 static const struct frag_policy_ops *cur_ops;
 static const void *cur_opts;
@@ -46,9 +40,11 @@ static struct frag_mem *mk(const char *policy, const void *opts)
 	return cur_ops ? mk_mem(4 * GiB, 1, 2, tweak) : NULL;
 }
 
-static struct spb_steer_opts steer_defaults(void)
+/* spb-steer's opts: struct spb_opts with only the steering rows set. */
+static struct spb_opts steer_defaults(void)
 {
-	struct spb_steer_opts o;
+	struct spb_opts o;
+	memset(&o, 0xa5, sizeof o);   /* init() must ignore what the table does not set */
 	frag_param_defaults(frag_policy_find("spb-steer")->params, &o);
 	return o;
 }
@@ -109,10 +105,18 @@ static void test_spb_params(void)
 {
 	const struct frag_policy_ops *st = frag_policy_find("spb-steer"), *sp = frag_policy_find("spb");
 	CHECK(st && sp);
-	CHECK_EQ(st->opts_size, sizeof(struct spb_steer_opts));
+	CHECK_EQ(st->opts_size, sizeof(struct spb_opts));
 	CHECK_EQ(sp->opts_size, sizeof(struct spb_opts));
-	CHECK_STREQ(st->params[0].name, "spb_scan_limit");
-	CHECK_EQ(st->params[4].offset, offsetof(struct spb_steer_opts, contig_mode));
+	/* The steering rows are shared (SPB_STEER_PARAMS): same names and
+	 * fields in both tables, only contig's default differs. */
+	CHECK_EQ(frag_param_count(st->params), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK_STREQ(st->params[i].name, sp->params[i].name);
+		CHECK_EQ(st->params[i].offset, sp->params[i].offset);
+	}
+	CHECK_EQ(st->params[4].offset, offsetof(struct spb_opts, contig_mode));
+	struct spb_opts so = steer_defaults();
+	CHECK_EQ(so.contig_mode, SPB_CONTIG_LINUX);
 	struct spb_opts o = spb_defaults();
 	CHECK_EQ(o.scan_limit, 8);
 	CHECK_EQ(o.reserve_div, 32);
@@ -135,7 +139,7 @@ static void test_spb_params(void)
  */
 static void test_sb_preferred_for_movable(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	CHECK(mem && z && z->spb_lists);
@@ -184,7 +188,7 @@ static void test_sb_preferred_for_movable(void)
  */
 static void test_steer_unmovable_to_tainted(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	movable(mem, z, 0, 0, 256);
@@ -222,7 +226,7 @@ static void test_steer_unmovable_to_tainted(void)
 static void test_spb_scan_limit(void)
 {
 	for (unsigned limit = 2; limit <= 8; limit += 6) {
-		struct spb_steer_opts o = steer_defaults();
+		struct spb_opts o = steer_defaults();
 		o.scan_limit = limit;
 		struct frag_mem *mem = mk("spb-steer", &o);
 		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
@@ -260,7 +264,7 @@ static const struct frag_owner huge_owner = { .id = 5, .kind = KIND_HUGETLB, .fl
  */
 static void test_sb_try_alloc_contig_empty(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	movable(mem, z, 0, 0, 10);
