@@ -19,7 +19,14 @@
  *  - compaction: no source in tainted SPBs without movable pages (v2 38), no
  *    target in tainted SPBs at or below the reserve (v2 39), and an optional
  *    throttle for the cover letter's TODO;
- *  - 1 GiB: an all-free SPB directly, else evacuate the emptiest clean SPB.
+ *  - 1 GiB: an all-free SPB directly, else evacuate the emptiest clean SPB;
+ *  - adoption of partial MOVABLE pageblocks in tainted SPBs (v2 21) and
+ *    borrowing of MOVABLE buddies there without relabel (v2 27), both in
+ *    spb_steer.c's pass 2;
+ *  - the worker's two-phase targeted evacuation (v1 24, v2 23): movable
+ *    pages out of non-movable pageblocks first, then whole MOVABLE pageblocks;
+ *  - THP-order direct compaction only in clean SPBs (v2 17);
+ *  - a compaction drain throttle on the core's compact_drain counter.
  *
  * See docs/policies/spb.md.
  */
