@@ -63,6 +63,14 @@ TABLE_METRICS: list[tuple[str, str, int]] = [
     ("pgscan_direct", "pages scanned by direct reclaim", -1),
     ("kswapd_wake", "kswapd wake-ups", -1),
     ("compact_daemon_wake", "kcompactd wake-ups", -1),
+    ("compact_drain", "CPU PCP lists drained by compaction", -1),
+    ("compact_drain_pages", "pages drained from PCPs by compaction", -1),
+    ("spb_adopted", "partial pageblocks adopted in tainted SPBs", 0),
+    ("spb_borrowed", "MOVABLE buddies borrowed in tainted SPBs", 0),
+    ("spb_evac_phase1_pages", "defrag phase 1 pages moved", 0),
+    ("spb_evac_phase2_pageblocks", "defrag phase 2 pageblocks evacuated", 0),
+    ("spb_thp_compact_skipped", "tainted pageblocks skipped by THP compaction", 0),
+    ("spb_compact_drain_deferred", "compaction sources deferred by the drain throttle", 0),
 ]
 
 #: Metrics that measure the host process, not the simulation (left out of the tables).

@@ -19,7 +19,14 @@
  *  - compaction: no source in tainted SPBs without movable pages (v2 38), no
  *    target in tainted SPBs at or below the reserve (v2 39), and an optional
  *    throttle for the cover letter's TODO;
- *  - 1 GiB: an all-free SPB directly, else evacuate the emptiest clean SPB.
+ *  - 1 GiB: an all-free SPB directly, else evacuate the emptiest clean SPB;
+ *  - adoption of partial MOVABLE pageblocks in tainted SPBs (v2 21) and
+ *    borrowing of MOVABLE buddies there without relabel (v2 27), both in
+ *    spb_steer.c's pass 2;
+ *  - the worker's two-phase targeted evacuation (v1 24, v2 23): movable
+ *    pages out of non-movable pageblocks first, then whole MOVABLE pageblocks;
+ *  - THP-order direct compaction only in clean SPBs (v2 17);
+ *  - a compaction drain throttle on the core's compact_drain counter.
  *
  * See docs/policies/spb.md.
  */
@@ -27,22 +34,10 @@
 
 #include "spb_common.h"
 
-static const char *const contig_names[] = { "linux", "evacuate", "fail", NULL };
-
 #define P(name, type, field, def, min, max, unit, help) FRAG_PARAM(name, type, struct spb_opts, field, def, min, max, unit, help)
 
 static const struct frag_param spb_params[] = {
-	P("spb_scan_limit", PARAM_U32, scan_limit, 8, 0, 1u << 20, "SPBs",
-	  "SPB_SCAN_LIMIT (v2 11): candidate SPBs looked at per (order, type) for one in a tainted SPB; 0 = all"),
-	P("steer_movable", PARAM_BOOL, steer_movable, 1, 0, 1, "",
-	  "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),
-	P("steer_unmovable", PARAM_BOOL, steer_unmovable, 1, 0, 1, "",
-	  "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),
-	P("movable_tainted_first", PARAM_BOOL, movable_tainted_first, 0, 0, 1, "",
-	  "movable requests: tainted SPBs (above their reserve) before empty ones (fragsim variant)"),
-	FRAG_PARAM_ENUM("contig", struct spb_opts, contig_mode, SPB_CONTIG_EVACUATE, contig_names,
-			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty the "
-			"emptiest clean SPB by migration (v2 17), fail = refuse"),
+	SPB_STEER_PARAMS(SPB_CONTIG_EVACUATE),
 	P("defrag_mode", PARAM_BOOL, defrag_mode, 1, 0, 1, "",
 	  "keep ALLOC_NOFRAGMENT through the slowpath, drop it only before OOM (v2 20: prefer reclaim over tainting)"),
 	P("spb_tainted_reserve", PARAM_U32, reserve_div, 32, 0, 4096, "1/N",
@@ -82,6 +77,30 @@ static const struct frag_param spb_params[] = {
 	FRAG_PARAM("defrag_poll", PARAM_DURATION, struct spb_opts, defrag_poll, 1, 0, 3600, "s",
 		   "idle worker period: rescans the triggers and refreshes the spb_reserve_pages gauge; 0 = run only "
 		   "when woken by the allocator"),
+	P("adopt_partial", PARAM_BOOL, adopt, 1, 0, 1, "",
+	  "non-movable fallback first adopts (relabels) the partially free MOVABLE pageblock of a tainted SPB with the "
+	  "most free pages, before whole free pageblocks or a clean-SPB taint; also under NOFRAGMENT (v2 21)"),
+	P("adopt_min_free", PARAM_U32, adopt_min_free, 32, 1, 511, "pages",
+	  "a pageblock is adopted only with at least N free pages"),
+	P("adopt_scan", PARAM_U32, adopt_scan, 16, 1, 4096, "entries",
+	  "free-list entries looked at per (tainted SPB, order) for adoption and borrowing"),
+	P("borrow", PARAM_BOOL, borrow, 1, 0, 1, "",
+	  "small non-movable requests borrow a free MOVABLE buddy inside a tainted SPB without relabelling its "
+	  "pageblock, after claims and before a clean-SPB taint; also under NOFRAGMENT (v2 27, v1 42 Pass 2d)"),
+	P("borrow_max_order", PARAM_U32, borrow_max_order, 3, 0, 9, "order", "largest order that may borrow"),
+	P("borrow_max_pages", PARAM_U32, borrow_max_pages, 64, 1, 512, "pages",
+	  "a MOVABLE pageblock lends only while it holds at most N non-movable pages (the borrowed ones included)"),
+	P("defrag_phase1", PARAM_BOOL, defrag_phase1, 1, 0, 1, "",
+	  "defrag worker phase 1: movable pages out of the SPB's UNMOVABLE/RECLAIMABLE pageblocks (fewest first) "
+	  "before phase 2 empties whole MOVABLE pageblocks (v1 24 targeted evacuation, v2 23); off = phase 2 only"),
+	P("thp_compact_clean", PARAM_BOOL, thp_compact_clean, 1, 0, 1, "",
+	  "direct compaction for movable requests of order >= pageblock_order (THP) takes no source and no target in "
+	  "tainted SPBs (v2 17)"),
+	P("compact_drain_max", PARAM_U32, compact_drain_max, 0, 0, 1u << 30, "drains",
+	  "drain throttle (cover letter TODO): after N CPU PCP drains by compaction (compact_drain) in one window, "
+	  "compaction gets no source until the window ends; 0 = off"),
+	FRAG_PARAM("compact_drain_window", PARAM_DURATION, struct spb_opts, compact_drain_window, 1, 0.001, 3600, "s",
+		   "the drain throttle's window"),
 	P("slab_shrink", PARAM_BOOL, slab_shrink, 0, 0, 1, "",
 	  "the worker runs shrink_slab() on the node when a tainted SPB has fewer free pages than its reserve x "
 	  "pageblock_nr_pages (v1 32; single flight: once per worker run); off until measured"),
@@ -130,16 +149,56 @@ static int spb_find_suitable_fallback(const struct frag_mem *mem, void *priv, co
 	return z->free_area[order].nr_free_mt[MIGRATE_MOVABLE] ? MIGRATE_MOVABLE : -1;
 }
 
-/* v2 38 and the throttle. */
+/*
+ * v2 17 (second half, fragsim's reading): direct compaction for a movable
+ * request of pageblock order or more (THP) works in clean SPBs: no source
+ * and no target in a tainted SPB, so the huge page is built where movable
+ * memory belongs and no movable page is pushed into a tainted SPB.
+ */
+static bool thp_compact_avoids(const struct spb_priv *p, const struct frag_spb *spb, const struct frag_compact_ctx *cc)
+{
+	return p->o.thp_compact_clean && cc->direct && !cc->alloc_contig && cc->order >= PAGEBLOCK_ORDER &&
+	       cc->migratetype == MIGRATE_MOVABLE && spb->category == SPB_TAINTED;
+}
+
+/*
+ * The drain throttle (fragsim's experimental answer to the cover letter's
+ * TODO, "compaction never being throttled, and compaction blowing out
+ * everybody's PCP"): once compaction drained compact_drain_max CPU PCP lists
+ * (the core's compact_drain counter) within the current window of
+ * compact_drain_window, compaction gets no source pageblock (is deferred)
+ * until the window ends. alloc_contig_range() is not throttled.
+ */
+static bool drain_throttled(struct frag_mem *mem, struct spb_priv *p, const struct frag_compact_ctx *cc)
+{
+	if (!p->o.compact_drain_max || cc->alloc_contig)
+		return false;
+	uint64_t now = frag_now(mem), drains = mem->stat[FRAG_STAT_compact_drain];
+	if (now - p->drain_window_start >= p->o.compact_drain_window || now < p->drain_window_start) {
+		p->drain_window_start = now;
+		p->drain_window_base = drains;
+	}
+	if (drains - p->drain_window_base < p->o.compact_drain_max)
+		return false;
+	frag_count(mem, FRAG_STAT_spb_compact_drain_deferred, 1);
+	return true;
+}
+
+/* v2 38, v2 17 for THP, and the throttles. */
 static bool spb_suitable_migration_source(const struct frag_mem *mem, void *priv, const struct frag_zone *z,
 					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok)
 {
 	struct spb_priv *p = priv;
-	(void)cc;
 	if (!linux_ok)
 		return false;
 	const struct frag_spb *spb = pfn_to_spb(z, pfn);
 	if (p->o.compact_skip_tainted && spb->category == SPB_TAINTED && !spb->nr_alloc_pages[MIGRATE_MOVABLE])
+		return false;
+	if (thp_compact_avoids(p, spb, cc)) {
+		frag_count((struct frag_mem *)mem, FRAG_STAT_spb_thp_compact_skipped, 1);
+		return false;
+	}
+	if (drain_throttled((struct frag_mem *)mem, p, cc))
 		return false;
 	if (p->o.compact_max_per_sec) {
 		uint64_t now = frag_now(mem);
@@ -161,13 +220,39 @@ static bool spb_suitable_migration_target(const struct frag_mem *mem, void *priv
 					  uint64_t pfn, const struct frag_compact_ctx *cc, bool linux_ok)
 {
 	const struct spb_priv *p = priv;
-	(void)mem;
-	(void)cc;
 	if (!linux_ok)
 		return false;
 	const struct frag_spb *spb = pfn_to_spb(z, pfn);
+	if (thp_compact_avoids(p, spb, cc)) {
+		frag_count((struct frag_mem *)mem, FRAG_STAT_spb_thp_compact_skipped, 1);
+		return false;
+	}
 	return !(p->o.compact_skip_tainted && spb->category == SPB_TAINTED &&
 		 spb->nr_pb_free <= spb_tainted_reserve(p, spb));
+}
+
+/*
+ * Phase 1's pageblock (v1 24 "targeted evacuation", v2 23): an UNMOVABLE or
+ * RECLAIMABLE pageblock of @spb that still holds movable, unpinned pages
+ * (an adopted or claimed block), fewest of them first: moving them out
+ * lets the non-movable type's free space there coalesce. FRAG_PFN_NONE if none.
+ */
+static uint64_t pick_phase1(const struct frag_zone *z, const struct frag_spb *spb)
+{
+	uint64_t best = FRAG_PFN_NONE;
+	unsigned best_n = ~0u;
+	for (uint64_t q = spb->start_pfn; q < spb->start_pfn + spb->nr_pages; q += PAGEBLOCK_NR_PAGES) {
+		const struct frag_pageblock *pb = pfn_to_pb(z, q);
+		unsigned n = pb->nr_lru - pb->nr_pinned;
+		if ((pb->mt != MIGRATE_UNMOVABLE && pb->mt != MIGRATE_RECLAIMABLE) ||
+		    (pb->flags & (PB_PARTIAL | PB_MIGRATE_ISOLATE)) || pb->nr_lru <= pb->nr_pinned)
+			continue;
+		if (n < best_n) {
+			best_n = n;
+			best = q & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+		}
+	}
+	return best;
 }
 
 /* The movable pageblock of @spb cheapest to empty: MOVABLE-labelled, only
@@ -191,9 +276,49 @@ static uint64_t pick_evacuee(const struct frag_zone *z, const struct frag_spb *s
 }
 
 /*
- * The per-SPB defrag worker (v2 15 spb_defrag_work): for each SPB of node
- * @nid marked active or now past the trigger, evacuate movable pageblocks
- * until the stop test holds, up to defrag_batch pageblocks per run.
+ * One evacuation step of the worker for @spb: phase 1 (defrag_phase1) while
+ * a non-movable pageblock holds movable pages, then phase 2, the MOVABLE
+ * pageblock with the fewest used pages. Returns false when there is nothing
+ * (more) to evacuate or nothing could move (no target, all pinned).
+ */
+static bool defrag_step(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z, struct frag_spb *spb)
+{
+	bool failed = false;
+	uint64_t pb, moved;
+
+	if (p->o.defrag_phase1) {
+		pb = pick_phase1(z, spb);
+		if (pb != FRAG_PFN_NONE) {
+			moved = spb_evacuate_pageblock(mem, z, pb, false, &failed);
+			frag_count(mem, FRAG_STAT_spb_evacuations, 1);
+			frag_count(mem, FRAG_STAT_spb_evacuated_pages, moved);
+			frag_count(mem, FRAG_STAT_spb_evac_phase1_pageblocks, 1);
+			frag_count(mem, FRAG_STAT_spb_evac_phase1_pages, moved);
+			if (moved)
+				return true;
+			/* Nothing of it could move: phase 2 in this step. */
+		}
+	}
+	pb = pick_evacuee(z, spb);
+	if (pb == FRAG_PFN_NONE)
+		return false;
+	failed = false;
+	moved = spb_evacuate_pageblock(mem, z, pb, false, &failed);
+	frag_count(mem, FRAG_STAT_spb_evacuations, 1);
+	frag_count(mem, FRAG_STAT_spb_evacuated_pages, moved);
+	frag_count(mem, FRAG_STAT_spb_evac_phase2_pageblocks, 1);
+	if (pfn_to_pb(z, pb)->nr_free == PAGEBLOCK_NR_PAGES)
+		frag_count(mem, FRAG_STAT_spb_evac_phase2_freed, 1);
+	return !(failed && !moved);
+}
+
+/*
+ * The per-SPB defrag worker (v2 15 spb_defrag_work) with the two phases of
+ * v1 24's targeted evacuation: for each SPB of node @nid marked active or
+ * now past the trigger, evacuate until the stop test holds, up to
+ * defrag_batch pageblocks per run: phase 1 first (movable pages out of the
+ * non-movable pageblocks), phase 2 only when phase 1 has no candidate left
+ * (whole MOVABLE pageblocks, fewest used first, freed back to the SPB).
  */
 static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint64_t now_ns)
 {
@@ -221,19 +346,14 @@ static uint64_t spb_daemon(struct frag_mem *mem, void *priv, unsigned nid, uint6
 					*act = 0;
 					break;
 				}
-				uint64_t pb = pick_evacuee(z, spb);
-				if (pb == FRAG_PFN_NONE) {
-					*act = 0;
-					break;
+				uint64_t evac_before = mem->stat[FRAG_STAT_spb_evacuations];
+				bool ok = defrag_step(mem, p, z, spb);
+				if (mem->stat[FRAG_STAT_spb_evacuations] != evac_before) {
+					budget--;
+					worked = true;
 				}
-				bool failed = false;
-				uint64_t moved = spb_evacuate_pageblock(mem, z, pb, false, &failed);
-				budget--;
-				worked = true;
-				frag_count(mem, FRAG_STAT_spb_evacuations, 1);
-				frag_count(mem, FRAG_STAT_spb_evacuated_pages, moved);
-				if (failed && !moved) {
-					*act = 0;   /* no clean target or all pinned: give up until the next trigger */
+				if (!ok) {
+					*act = 0;   /* nothing to evacuate, no clean target or all pinned: until the next trigger */
 					break;
 				}
 			}

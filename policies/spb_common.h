@@ -58,6 +58,16 @@ struct spb_opts {
 	unsigned compact_max_per_sec; /* compaction throttle (cover letter TODO); 0 = off */
 	uint64_t defrag_poll;         /* ns between idle worker runs (trigger scan, reserve gauge); 0 = woken only */
 	bool slab_shrink;             /* worker runs shrink_slab() for tainted SPBs under pressure (v1 32) */
+	bool adopt;                   /* adopt partially free MOVABLE pageblocks of tainted SPBs (v2 21) */
+	unsigned adopt_min_free;      /* ... holding at least this many free pages */
+	unsigned adopt_scan;          /* free-list entries looked at per SPB and order for a candidate */
+	bool borrow;                  /* borrow MOVABLE buddies in tainted SPBs without relabel (v2 27) */
+	unsigned borrow_max_order;    /* ... for requests up to this order */
+	unsigned borrow_max_pages;    /* ... while the pageblock holds at most this many non-movable pages */
+	bool defrag_phase1;           /* worker phase 1: movable pages out of non-movable pageblocks (v1 24, v2 23) */
+	bool thp_compact_clean;       /* THP-order movable direct compaction only in clean SPBs (v2 17) */
+	unsigned compact_drain_max;   /* drain throttle: compaction PCP drains allowed per window; 0 = off */
+	uint64_t compact_drain_window;/* ns: the drain throttle's window */
 };
 
 struct spb_priv {
@@ -66,9 +76,30 @@ struct spb_priv {
 	uint8_t *defrag_active;       /* [mem->nr_spbs_total]: SPB being evacuated (start..stop hysteresis) */
 	uint64_t compact_window_start;/* throttle: start of the current 1 s window */
 	unsigned compact_in_window;   /* throttle: compaction sources allowed in it */
+	uint64_t drain_window_start;  /* drain throttle: start of the current window (ns) */
+	uint64_t drain_window_base;   /* drain throttle: compact_drain counter at that start */
 };
 
-extern const struct frag_param spb_steer_params[];
+extern const char *const spb_contig_names[];
+
+/*
+ * The steering rows both parameter tables start with (struct spb_opts);
+ * @contig_def_ is the policy's default contig mode.
+ */
+#define SPB_STEER_PARAMS(contig_def_)                                                                          \
+	FRAG_PARAM("spb_scan_limit", PARAM_U32, struct spb_opts, scan_limit, 8, 0, 1u << 20, "SPBs",             \
+		   "SPB_SCAN_LIMIT (v2 11): candidate SPBs holding a fallback block looked at per (order, type) for " \
+		   "one in a tainted SPB; 0 = all"),                                                              \
+	FRAG_PARAM("steer_movable", PARAM_BOOL, struct spb_opts, steer_movable, 1, 0, 1, "",                      \
+		   "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),      \
+	FRAG_PARAM("steer_unmovable", PARAM_BOOL, struct spb_opts, steer_unmovable, 1, 0, 1, "",                  \
+		   "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),             \
+	FRAG_PARAM("movable_tainted_first", PARAM_BOOL, struct spb_opts, movable_tainted_first, 0, 0, 1, "",      \
+		   "movable requests: tainted SPBs (above their reserve, if any) before empty ones (fragsim "      \
+		   "variant; the RFC's pass order is empty first)"),                                              \
+	FRAG_PARAM_ENUM("contig", struct spb_opts, contig_mode, contig_def_, spb_contig_names,                   \
+			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty "  \
+			"the emptiest clean SPB by migration (v2 17), fail = refuse")
 
 int spb_common_init(struct frag_mem *mem, struct spb_priv *p, bool full);
 void spb_common_fini(struct frag_mem *mem, struct spb_priv *p);

@@ -26,30 +26,12 @@
 
 #include "spb_common.h"
 
-static const char *const contig_names[] = { "linux", "evacuate", "fail", NULL };
+const char *const spb_contig_names[] = { "linux", "evacuate", "fail", NULL };
 
-struct spb_steer_opts {
-	unsigned scan_limit;
-	bool steer_movable;
-	bool steer_unmovable;
-	bool movable_tainted_first;
-	int contig_mode;
-};
-
-const struct frag_param spb_steer_params[] = {
-	FRAG_PARAM("spb_scan_limit", PARAM_U32, struct spb_steer_opts, scan_limit, 8, 0, 1u << 20, "SPBs",
-		   "SPB_SCAN_LIMIT (v2 11): candidate SPBs holding a fallback block looked at per (order, type) for one "
-		   "in a tainted SPB; 0 = all"),
-	FRAG_PARAM("steer_movable", PARAM_BOOL, struct spb_steer_opts, steer_movable, 1, 0, 1, "",
-		   "movable requests from the fullest clean SPB, then empty, then tainted SPBs (v2 12, 20)"),
-	FRAG_PARAM("steer_unmovable", PARAM_BOOL, struct spb_steer_opts, steer_unmovable, 1, 0, 1, "",
-		   "non-movable claim/steal inside tainted SPBs before tainting a clean one (v2 11)"),
-	FRAG_PARAM("movable_tainted_first", PARAM_BOOL, struct spb_steer_opts, movable_tainted_first, 0, 0, 1, "",
-		   "movable requests: tainted SPBs before empty ones (fragsim variant; the RFC's pass order is "
-		   "empty first)"),
-	FRAG_PARAM_ENUM("contig", struct spb_steer_opts, contig_mode, SPB_CONTIG_LINUX, contig_names,
-			"1 GiB request with no entirely free SPB: linux = alloc_contig_pages(), evacuate = empty the "
-			"emptiest clean SPB by migration, fail = refuse"),
+/* spb-steer exposes the steering rows only (struct spb_opts; init() keeps
+ * the other rules off whatever the rest of the opts holds). */
+static const struct frag_param spb_steer_params[] = {
+	SPB_STEER_PARAMS(SPB_CONTIG_LINUX),
 	FRAG_PARAM_END,
 };
 
@@ -221,13 +203,126 @@ static uint32_t claim_in_spb(struct frag_mem *mem, struct spb_priv *p, struct fr
 	return idx;
 }
 
-/* Pass 2 (v2 11, 19): claim, then steal, fallback blocks inside tainted SPBs. */
+/* A MOVABLE pageblock (entirely in the zone, not isolated) at @pfn, or NULL. */
+static const struct frag_pageblock *movable_pb(const struct frag_zone *z, uint64_t pfn)
+{
+	const struct frag_pageblock *pb = pfn_to_pb(z, pfn);
+	if (pb->mt != MIGRATE_MOVABLE || (pb->flags & (PB_PARTIAL | PB_MIGRATE_ISOLATE)))
+		return NULL;
+	return pb;
+}
+
+/*
+ * Pass 2a (v2 21, "adopt partial pageblocks from tainted superpageblocks";
+ * its text was not found, this is fragsim's reading): before taking a whole
+ * free pageblock of a tainted SPB, or tainting a clean one, a non-movable
+ * request adopts a partially free MOVABLE pageblock inside a tainted SPB:
+ * the pageblock is relabelled to @mt with its free pages (as
+ * try_to_claim_block() does, without the 50 % test) and the request is
+ * served from it. Candidates: the MOVABLE free blocks of order @order ..
+ * pageblock_order - 1 in tainted SPBs (the bounded SPB scan of pass 2), up
+ * to adopt_scan list entries per (SPB, order); among the pageblocks with
+ * at least adopt_min_free free pages, the one with the most free pages
+ * (fewest movable pages mixed into the adopted block) wins. Applies under
+ * ALLOC_NOFRAGMENT: the adopted pageblock lies in an SPB that is already tainted.
+ */
+static uint32_t rmqueue_adopt(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z, unsigned order, int mt)
+{
+	uint64_t best_pfn = FRAG_PFN_NONE;
+	struct frag_spb *best_spb = NULL;
+	unsigned best_free = 0, best_co = 0;
+
+	for (unsigned co = order; co < PAGEBLOCK_ORDER; co++) {
+		unsigned seen = 0;
+		if (!z->free_area[co].nr_free_mt[MIGRATE_MOVABLE])
+			continue;
+		for (uint32_t si = spb_find_free(z, co, MIGRATE_MOVABLE, 0); si != IDX_NONE;
+		     si = spb_find_free(z, co, MIGRATE_MOVABLE, si + 1)) {
+			struct frag_spb *spb = &z->spb[si];
+			if (spb->category != SPB_TAINTED) {
+				if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+					break;
+				continue;
+			}
+			unsigned n = 0;
+			for (uint32_t i = spb->free_list[co][MIGRATE_MOVABLE].head; i != IDX_NONE && n < p->o.adopt_scan;
+			     i = z->pages[i].next, n++) {
+				uint64_t pfn = idx_to_pfn(z, i);
+				const struct frag_pageblock *pb = movable_pb(z, pfn);
+				if (!pb || pb->nr_free >= PAGEBLOCK_NR_PAGES || pb->nr_free < p->o.adopt_min_free ||
+				    pb->nr_free <= best_free)
+					continue;
+				best_free = pb->nr_free;
+				best_pfn = pfn & ~(uint64_t)(PAGEBLOCK_NR_PAGES - 1);
+				best_spb = spb;
+				best_co = co;
+			}
+			if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+				break;
+		}
+	}
+	if (best_pfn == FRAG_PFN_NONE)
+		return IDX_NONE;
+	move_freepages_block(z, best_pfn, MIGRATE_MOVABLE, mt);
+	set_pageblock_migratetype(z, best_pfn, mt);
+	uint32_t idx = __rmqueue_smallest_spb(z, best_spb, order, mt);
+	FRAG_BUG_ON(idx == IDX_NONE);
+	trace_extfrag(mem, z, idx, order, best_co, mt, MIGRATE_MOVABLE);
+	frag_count(mem, FRAG_STAT_spb_adopted, 1);
+	return idx;
+}
+
+/*
+ * Pass 2c (v2 27 "cross-migratetype buddy borrow within tainted SPBs", v1 42
+ * Pass 2d): a small non-movable request (order <= borrow_max_order) takes a
+ * free MOVABLE buddy of a sub-pageblock order inside a tainted SPB without
+ * relabelling its pageblock (the pages return to MOVABLE when freed), smallest
+ * first. Bounded: the pageblock may hold at most borrow_max_pages
+ * non-movable pages afterwards. Applies under ALLOC_NOFRAGMENT.
+ */
+static uint32_t rmqueue_borrow(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z, unsigned order, int mt)
+{
+	for (unsigned co = order; co < PAGEBLOCK_ORDER; co++) {
+		unsigned seen = 0;
+		if (!z->free_area[co].nr_free_mt[MIGRATE_MOVABLE])
+			continue;
+		for (uint32_t si = spb_find_free(z, co, MIGRATE_MOVABLE, 0); si != IDX_NONE;
+		     si = spb_find_free(z, co, MIGRATE_MOVABLE, si + 1)) {
+			struct frag_spb *spb = &z->spb[si];
+			if (spb->category == SPB_TAINTED) {
+				unsigned n = 0;
+				for (uint32_t i = spb->free_list[co][MIGRATE_MOVABLE].head;
+				     i != IDX_NONE && n < p->o.adopt_scan; i = z->pages[i].next, n++) {
+					const struct frag_pageblock *pb = movable_pb(z, idx_to_pfn(z, i));
+					if (!pb || pb->nr_alloc[MIGRATE_UNMOVABLE] + pb->nr_alloc[MIGRATE_RECLAIMABLE] +
+							   (1u << order) > p->o.borrow_max_pages)
+						continue;
+					page_del_and_expand(z, i, order, co, MIGRATE_MOVABLE);
+					trace_extfrag(mem, z, i, order, co, mt, MIGRATE_MOVABLE);
+					frag_count(mem, FRAG_STAT_spb_borrowed, 1);
+					return i;
+				}
+			}
+			if (p->o.scan_limit && ++seen >= p->o.scan_limit)
+				break;
+		}
+	}
+	return IDX_NONE;
+}
+
+/* Pass 2 (v2 11, 19, 21, 27): adopt, claim, borrow, then steal, fallback blocks inside tainted SPBs. */
 static uint32_t rmqueue_tainted_fallback(struct frag_mem *mem, struct spb_priv *p, struct frag_zone *z,
 					 unsigned order, int mt, unsigned alloc_flags)
 {
 	bool aggressive = p->o.aggressive_spbs && z->nr_spbs > p->o.aggressive_spbs;
 	bool nofrag = (alloc_flags & ALLOC_NOFRAGMENT) && !aggressive;
 	int min_order = nofrag && order < PAGEBLOCK_ORDER ? PAGEBLOCK_ORDER : (int)order;
+
+	if (p->o.adopt && order < PAGEBLOCK_ORDER) {
+		uint32_t idx = rmqueue_adopt(mem, p, z, order, mt);
+		if (idx != IDX_NONE)
+			return idx;
+	}
 
 	for (int co = MAX_PAGE_ORDER; co >= min_order; co--)
 		for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
@@ -243,6 +338,11 @@ static uint32_t rmqueue_tainted_fallback(struct frag_mem *mem, struct spb_priv *
 			if (idx != IDX_NONE)
 				return idx;
 		}
+	if (p->o.borrow && order <= p->o.borrow_max_order) {
+		uint32_t idx = rmqueue_borrow(mem, p, z, order, mt);
+		if (idx != IDX_NONE)
+			return idx;
+	}
 	if (nofrag)
 		return IDX_NONE;
 	/* __rmqueue_steal() inside tainted SPBs: smallest first, no relabel. */
@@ -567,7 +667,7 @@ int spb_common_clone(struct frag_mem *new_mem, void *new_priv, const void *old_p
 static int spb_steer_init(struct frag_mem *mem, void *priv, const void *opts)
 {
 	struct spb_priv *p = priv;
-	const struct spb_steer_opts *o = opts;
+	const struct spb_opts *o = opts;
 	p->o = (struct spb_opts){
 		.scan_limit = o->scan_limit,
 		.steer_movable = o->steer_movable,
@@ -589,7 +689,7 @@ const struct frag_policy_ops frag_policy_spb_steer = {
 	.summary = "SPB RFC steering only: per-SPB free lists, movable to the fullest clean SPB, non-movable "
 		   "to tainted SPBs, 1 GiB from an all-free SPB",
 	.params = spb_steer_params,
-	.opts_size = sizeof(struct spb_steer_opts),
+	.opts_size = sizeof(struct spb_opts),
 	.priv_size = sizeof(struct spb_priv),
 	.init = spb_steer_init,
 	.fini = spb_steer_fini,

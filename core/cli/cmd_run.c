@@ -56,6 +56,8 @@ static const char *const summary_keys[] = {
 	"alloc_fail", "oom_kill", "oom_early", "wl.kvmalloc_fallback", "alloc_latency_p50_ns", "alloc_latency_p99_ns",
 	"alloc_latency_max_ns", "stall_count", "stall_p99_ns", "kswapd_wake", "compact_daemon_wake",
 	"compact_stall", "compact_success", "compact_fail", "compact_migrate_scanned", "compact_free_scanned",
+	"compact_drain", "compact_drain_pages", "spb_adopted", "spb_borrowed", "spb_evac_phase1_pages",
+	"spb_evac_phase2_pageblocks", "spb_thp_compact_skipped", "spb_compact_drain_deferred",
 	"pgmigrate_success", "pgmigrate_fail", "pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct",
 	"pswpout", "slabs_scanned", "contig_alloc_attempt", "contig_alloc_success", "contig_alloc_fail",
 	"compact_ns", "reclaim_ns", "kswapd_cpu_ns", "kcompactd_cpu_ns", "fragmentation_score", "sim_allocs", "sim_frees", "simgrid_wakeups_per_alloc", "sim_seconds", "wall_seconds",

@@ -41,6 +41,9 @@ const struct frag_param frag_cost_params[] = {
 		   "one slab object scanned by a shrinker"),
 	FRAG_PARAM("isolate_pageblock", PARAM_UINT, struct frag_costs, isolate_pageblock, 500, 0, 1e9, "ns",
 		   "set_migratetype_isolate() on one pageblock (zone->lock, moving its free pages)"),
+	FRAG_PARAM("compact_drain", PARAM_UINT, struct frag_costs, compact_drain, 2000, 0, 1e9, "ns",
+		   "one CPU's PCP lists drained by compaction (lru_add_drain_cpu_zone / drain_all_pages work item), "
+		   "fixed part; the pages cost pcp_drain_page each on top"),
 	FRAG_PARAM_END,
 };
 

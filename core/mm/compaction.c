@@ -107,6 +107,7 @@ struct compact_control {
 	bool contended;                              /* never set in the model */
 	bool finish_pageblock;                       /* scan the current pageblock to its end */
 	bool alloc_contig;                           /* alloc_contig_range() isolation */
+	int cpu;                                     /* direct compaction: the compacting CPU, -1 otherwise */
 };
 
 /* isolate_migrate_t */
@@ -1311,6 +1312,37 @@ static int migrate_isolated(struct compact_control *cc)
 /* A run                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Compaction's PCP drains, counted (compact_drain, compact_drain_pages) for
+ * the SPB RFC's TODO ("compaction blowing out everybody's PCP"):
+ * compaction_drain_local() is lru_add_drain_cpu_zone() -> drain_local_pages(zone)
+ * of the compacting CPU, compaction_drain_all() kcompactd's drain_all_pages(zone).
+ * compact_drain counts CPU lists that held pages; the pages are also in
+ * pcp_drain_pages.
+ */
+static void compaction_drain_local(struct frag_mem *mem, struct frag_zone *z, unsigned cpu)
+{
+	uint64_t before = mem->stat[FRAG_STAT_pcp_drain_pages];
+
+	if (!zone_pcp(z, cpu)->count)
+		return;
+	drain_pages_zone(mem, z, cpu);
+	frag_count(mem, FRAG_STAT_compact_drain, 1);
+	frag_count(mem, FRAG_STAT_compact_drain_pages, mem->stat[FRAG_STAT_pcp_drain_pages] - before);
+}
+
+static void compaction_drain_all(struct frag_mem *mem, struct frag_zone *z)
+{
+	uint64_t before = mem->stat[FRAG_STAT_pcp_drain_pages];
+	unsigned cpus = 0;
+
+	for (unsigned cpu = 0; cpu < mem->nr_cpus; cpu++)
+		cpus += zone_pcp(z, cpu)->count != 0;
+	frag_drain_all_pages(mem, (int)z->id);
+	frag_count(mem, FRAG_STAT_compact_drain, cpus);
+	frag_count(mem, FRAG_STAT_compact_drain_pages, mem->stat[FRAG_STAT_pcp_drain_pages] - before);
+}
+
 /* compact_scanners_met(): the free scanner's block is at or below the migration scanner's. */
 static inline bool compact_scanners_met(const struct compact_control *cc)
 {
@@ -1492,12 +1524,16 @@ rescan:
 			break;
 		}
 check_drain:
-		/* The kernel drains this CPU's PCP here (lru_add_drain_cpu_zone());
-		 * migrated sources went straight to the buddy, nothing to do but
-		 * forget the block. */
+		/* Past the cc->order block it migrated from: lru_add_drain_cpu_zone()
+		 * drains the compacting CPU's PCP lists of the zone (the migrated
+		 * sources went straight to the buddy in the model; what is drained
+		 * is what the CPU had cached). kcompactd has no CPU in the model. */
 		if (cc->order > 0 && last_migrated_pfn &&
-		    last_migrated_pfn < block_start_pfn(cc->migrate_pfn, cc->order))
+		    last_migrated_pfn < block_start_pfn(cc->migrate_pfn, cc->order)) {
+			if (cc->cpu >= 0)
+				compaction_drain_local(cc->mem, z, (unsigned)cc->cpu);
 			last_migrated_pfn = 0;
+		}
 	}
 
 out:
@@ -1541,6 +1577,7 @@ static enum compact_result compact_zone_order(struct frag_mem *mem, struct frag_
 		.whole_zone = prio == MIN_COMPACT_PRIORITY,
 		.ignore_skip_hint = prio == MIN_COMPACT_PRIORITY,
 		.ignore_block_suitable = prio == MIN_COMPACT_PRIORITY,
+		.cpu = mem->compact_cpu,
 	};
 	struct capture_control capc = {
 		.zone = z,
@@ -1709,6 +1746,7 @@ void frag_kcompactd_do_work(struct frag_mem *mem, unsigned nid, unsigned order, 
 			.mode = MIGRATE_SYNC_LIGHT,
 			.gfp_mask = GFP_KERNEL,
 			.alloc_flags = kcompactd_alloc_flags(mem),
+			.cpu = -1,
 		};
 
 		if (compaction_deferred(z, (int)order))
@@ -1720,7 +1758,7 @@ void frag_kcompactd_do_work(struct frag_mem *mem, unsigned nid, unsigned order, 
 		if (status == COMPACT_SUCCESS) {
 			compaction_defer_reset(z, (int)order, false);
 		} else if (status == COMPACT_PARTIAL_SKIPPED || status == COMPACT_COMPLETE) {
-			frag_drain_all_pages(mem, (int)z->id);
+			compaction_drain_all(mem, z);
 			defer_compaction(z, (int)order);
 		}
 		frag_count(mem, FRAG_STAT_compact_daemon_migrate_scanned, cc.total_migrate_scanned);
@@ -1753,6 +1791,7 @@ static void compact_node(struct frag_mem *mem, unsigned nid, bool proactive)
 			.whole_zone = true,
 			.gfp_mask = GFP_KERNEL,
 			.proactive_compaction = proactive,
+			.cpu = -1,
 		};
 		compact_zone(&cc, NULL);
 		if (proactive) {

@@ -349,6 +349,8 @@ struct frag_mem {
 	struct frag_reclaim_ops reclaim;          /* slowpath mechanisms (NULL: not modelled) */
 	struct capture_control *capc;             /* current->capture_control: a direct compaction
 						     in progress (compact_zone_order()), else NULL */
+	int compact_cpu;                          /* the CPU running that direct compaction (set by
+						     __alloc_pages_direct_compact()), -1 otherwise */
 
 	const struct frag_policy_ops *policy;     /* never NULL after create */
 	void *policy_opts;                        /* the policy's resolved opts */

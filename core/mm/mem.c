@@ -368,6 +368,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	mem->env = cfg->env;
 	mem->geo = *g;
 	mem->check_every = cfg->check_every;
+	mem->compact_cpu = -1;
 	if (g->nr_holes) {
 		mem->holes = calloc(g->nr_holes, sizeof(*mem->holes));
 		if (!mem->holes)
@@ -735,6 +736,7 @@ int frag_mem_clone(const struct frag_mem *src, const struct frag_env *env, struc
 	m->policy_opts = NULL;
 	m->policy_priv = NULL;
 	m->capc = NULL;
+	m->compact_cpu = -1;
 	/* Shrinkers call into the environment's caches: a clone has none (and
 	 * with no shrink_lru callback no LRU reclaim either), so nothing in
 	 * the copy frees anything the environment holds. */

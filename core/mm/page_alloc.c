@@ -1198,7 +1198,9 @@ static uint64_t __alloc_pages_direct_compact(struct frag_mem *mem, gfp_t gfp, un
 	*result = COMPACT_SKIPPED;
 	if (!order || !mem->reclaim.try_to_compact_pages)
 		return FRAG_PFN_NONE;
+	mem->compact_cpu = (int)ac->cpu;   /* current: lru_add_drain_cpu_zone() drains this CPU */
 	*result = mem->reclaim.try_to_compact_pages(mem, ac->node->id, order, gfp, alloc_flags, prio, &pfn);
+	mem->compact_cpu = -1;
 	if (*result == COMPACT_SKIPPED)
 		return FRAG_PFN_NONE;
 	frag_count(mem, FRAG_STAT_compact_stall, 1);

@@ -125,7 +125,7 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 /* The model counters whose deltas price an operation. */
 struct cost_snap {
 	uint64_t zone_lock, refill, drain, extfrag, slowpath;
-	uint64_t compact_scanned, compact_isolated, migrated;
+	uint64_t compact_scanned, compact_isolated, migrated, compact_drain, compact_drain_pages;
 	uint64_t contig_pageblocks, contig_isolated, contig_migrated;
 	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
 };
@@ -140,6 +140,8 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->compact_scanned = st[FRAG_STAT_compact_migrate_scanned] + st[FRAG_STAT_compact_free_scanned];
 	cs->compact_isolated = st[FRAG_STAT_compact_isolated];
 	cs->migrated = st[FRAG_STAT_pgmigrate_success];
+	cs->compact_drain = st[FRAG_STAT_compact_drain];
+	cs->compact_drain_pages = st[FRAG_STAT_compact_drain_pages];
 	cs->contig_pageblocks = st[FRAG_STAT_contig_isolated_pageblocks];
 	cs->contig_isolated = st[FRAG_STAT_contig_isolated_pages];
 	cs->contig_migrated = st[FRAG_STAT_contig_migrated_pages];
@@ -149,13 +151,17 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->slab = st[FRAG_STAT_slabs_scanned];
 }
 
-/* The compaction terms: scanning, isolating and migrating. */
+/* The compaction terms: scanning, isolating, migrating, and the fixed part
+ * of each PCP drain compaction caused (the drained pages are priced with
+ * pcp_drain_page: by priced() inside an allocation, by
+ * sim_compaction_cost() for kcompactd). */
 static inline uint64_t priced_compaction(const struct frag_costs *k, const struct cost_snap *a,
 					 const struct cost_snap *b)
 {
 	return (b->compact_scanned - a->compact_scanned) * k->compact_scan_page +
 	       (b->compact_isolated - a->compact_isolated) * k->isolate_page +
-	       (b->migrated - a->migrated) * k->migrate_page;
+	       (b->migrated - a->migrated) * k->migrate_page +
+	       (b->compact_drain - a->compact_drain) * k->compact_drain;
 }
 
 /* A contiguous allocation's own isolation and migration (also inside
@@ -184,9 +190,12 @@ uint64_t sim_compaction_cost(const struct sim *s, const uint64_t *before)
 		.compact_scanned = before[FRAG_STAT_compact_migrate_scanned] + before[FRAG_STAT_compact_free_scanned],
 		.compact_isolated = before[FRAG_STAT_compact_isolated],
 		.migrated = before[FRAG_STAT_pgmigrate_success],
+		.compact_drain = before[FRAG_STAT_compact_drain],
+		.compact_drain_pages = before[FRAG_STAT_compact_drain_pages],
 	}, b;
 	snap(s->stats, &b);
-	return priced_compaction(&s->costs, &a, &b);
+	return priced_compaction(&s->costs, &a, &b) +
+	       (b.compact_drain_pages - a.compact_drain_pages) * s->costs.pcp_drain_page;
 }
 
 /*

@@ -160,7 +160,7 @@ static void check_bounds(const struct frag_policy_ops *p)
 			if (q->type == PARAM_DOUBLE)
 				snprintf(val, sizeof val, "%.17g", v);
 			else if (q->type == PARAM_DURATION)
-				snprintf(val, sizeof val, "%.0fns", v);
+				snprintf(val, sizeof val, "%.0fns", v * 1e9);   /* bounds are in seconds */
 			else
 				snprintf(val, sizeof val, "%.0f", v);
 			CHECK_EQ(frag_param_set(p->params, opts, q->name, val, err, sizeof err), 0);

@@ -12,20 +12,14 @@
  * Decisions are checked by calling the policy's hooks (rmqueue, daemon,
  * alloc_contig) on that state; invariants are checked after every step.
  */
+#include <string.h>
+
 #include "helpers.h"
 #include "frag/policy.h"
 #include "../../policies/spb_common.h"
 
 #define SPBP(i) (0x100000ull + (uint64_t)(i) * SPB_NR_PAGES)
 #define PB(i, n) (SPBP(i) + (uint64_t)(n) * PAGEBLOCK_NR_PAGES)
-
-struct spb_steer_opts {          /* policies/spb_steer.c's opts, in table order */
-	unsigned scan_limit;
-	bool steer_movable;
-	bool steer_unmovable;
-	bool movable_tainted_first;
-	int contig_mode;
-};
 
 static const struct frag_policy_ops *cur_ops;
 static const void *cur_opts;
@@ -46,9 +40,11 @@ static struct frag_mem *mk(const char *policy, const void *opts)
 	return cur_ops ? mk_mem(4 * GiB, 1, 2, tweak) : NULL;
 }
 
-static struct spb_steer_opts steer_defaults(void)
+/* spb-steer's opts: struct spb_opts with only the steering rows set. */
+static struct spb_opts steer_defaults(void)
 {
-	struct spb_steer_opts o;
+	struct spb_opts o;
+	memset(&o, 0xa5, sizeof o);   /* init() must ignore what the table does not set */
 	frag_param_defaults(frag_policy_find("spb-steer")->params, &o);
 	return o;
 }
@@ -109,10 +105,18 @@ static void test_spb_params(void)
 {
 	const struct frag_policy_ops *st = frag_policy_find("spb-steer"), *sp = frag_policy_find("spb");
 	CHECK(st && sp);
-	CHECK_EQ(st->opts_size, sizeof(struct spb_steer_opts));
+	CHECK_EQ(st->opts_size, sizeof(struct spb_opts));
 	CHECK_EQ(sp->opts_size, sizeof(struct spb_opts));
-	CHECK_STREQ(st->params[0].name, "spb_scan_limit");
-	CHECK_EQ(st->params[4].offset, offsetof(struct spb_steer_opts, contig_mode));
+	/* The steering rows are shared (SPB_STEER_PARAMS): same names and
+	 * fields in both tables, only contig's default differs. */
+	CHECK_EQ(frag_param_count(st->params), 5);
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK_STREQ(st->params[i].name, sp->params[i].name);
+		CHECK_EQ(st->params[i].offset, sp->params[i].offset);
+	}
+	CHECK_EQ(st->params[4].offset, offsetof(struct spb_opts, contig_mode));
+	struct spb_opts so = steer_defaults();
+	CHECK_EQ(so.contig_mode, SPB_CONTIG_LINUX);
 	struct spb_opts o = spb_defaults();
 	CHECK_EQ(o.scan_limit, 8);
 	CHECK_EQ(o.reserve_div, 32);
@@ -135,7 +139,7 @@ static void test_spb_params(void)
  */
 static void test_sb_preferred_for_movable(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	CHECK(mem && z && z->spb_lists);
@@ -184,7 +188,7 @@ static void test_sb_preferred_for_movable(void)
  */
 static void test_steer_unmovable_to_tainted(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	movable(mem, z, 0, 0, 256);
@@ -222,7 +226,7 @@ static void test_steer_unmovable_to_tainted(void)
 static void test_spb_scan_limit(void)
 {
 	for (unsigned limit = 2; limit <= 8; limit += 6) {
-		struct spb_steer_opts o = steer_defaults();
+		struct spb_opts o = steer_defaults();
 		o.scan_limit = limit;
 		struct frag_mem *mem = mk("spb-steer", &o);
 		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
@@ -260,7 +264,7 @@ static const struct frag_owner huge_owner = { .id = 5, .kind = KIND_HUGETLB, .fl
  */
 static void test_sb_try_alloc_contig_empty(void)
 {
-	struct spb_steer_opts o = steer_defaults();
+	struct spb_opts o = steer_defaults();
 	struct frag_mem *mem = mk("spb-steer", &o);
 	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
 	movable(mem, z, 0, 0, 10);
@@ -577,6 +581,355 @@ static void test_spb_slab_shrink(void)
 	}
 }
 
+/* Allocate [PB(s, n), +512) except its last @free pages (a power of two):
+ * movable blocks of orders 8, 7, ... down to log2(free), LRU. */
+static void partial_movable(struct frag_mem *mem, struct frag_zone *z, unsigned s, unsigned n, unsigned free)
+{
+	uint64_t off = 0;
+	for (unsigned ord = PAGEBLOCK_ORDER - 1; (1u << ord) >= free; off += 1ull << ord, ord--) {
+		CHECK_EQ(alloc_at(mem, z, PB(s, n) + off, ord, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		if (!ord)
+			break;
+	}
+	CHECK_EQ(pfn_to_pb(z, PB(s, n))->nr_free, free);
+}
+
+/*
+ * Adoption of partial pageblocks (v2 21): an UNMOVABLE order-0 request under
+ * NOFRAGMENT on a small machine (4 SPBs, no aggressive packing). Nothing
+ * UNMOVABLE is free; the tainted SPB S0 holds a whole free pageblock and two
+ * partially free MOVABLE ones:
+ *     S0 [U x1 | M x508 | M(128 free) | M(192 free) | free x1]   S1 [M x256 | free]   S2, S3 empty
+ * With adopt_partial the MOVABLE pageblock with the most free pages, 510, is
+ * relabelled UNMOVABLE and serves the request; the free pageblock 511 stays
+ * free. Without it (the old pass 2) the whole free pageblock 511 is claimed.
+ * With adopt_min_free = 257 neither partial pageblock qualifies.
+ */
+static void test_spb_adopt_partial_pageblock(void)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		struct spb_opts o = spb_defaults();
+		o.adopt = mode != 1;
+		if (mode == 2)
+			o.adopt_min_free = 257;
+		struct frag_mem *mem = mk("spb", &o);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		taint(mem, z, 0, 0, 1);
+		movable(mem, z, 0, 1, 508);
+		partial_movable(mem, z, 0, 509, 128);
+		/* 510: free order-6 and order-7 blocks, found first (at order 6) */
+		CHECK_EQ(alloc_at(mem, z, PB(0, 510), 8, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		CHECK_EQ(alloc_at(mem, z, PB(0, 510) + 256, 6, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		CHECK_EQ(pfn_to_pb(z, PB(0, 510))->nr_free, 192);
+		movable(mem, z, 1, 0, 256);
+		CHECK_EQ(z->spb[0].nr_pb_free, 1);
+		CHECK_CONSISTENT(mem);
+
+		uint32_t idx = rmq(mem, z, 0, MIGRATE_UNMOVABLE, ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT);
+		CHECK(idx != IDX_NONE);
+		uint64_t pfn = idx_to_pfn(z, idx);
+		CHECK_EQ(z->nr_spb_cat[SPB_TAINTED], 1);
+		if (mode == 0) {
+			CHECK_EQ(pfn >> PAGEBLOCK_ORDER, PB(0, 510) >> PAGEBLOCK_ORDER);
+			CHECK_EQ(pb_mt(z, PB(0, 510)), MIGRATE_UNMOVABLE);
+			CHECK_EQ(pb_mt(z, PB(0, 509)), MIGRATE_MOVABLE);
+			CHECK_EQ(z->spb[0].nr_pb_free, 1);   /* the free pageblock is kept */
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_adopted), 1);
+		} else {
+			CHECK_EQ(pfn >> PAGEBLOCK_ORDER, PB(0, 511) >> PAGEBLOCK_ORDER);
+			CHECK_EQ(pb_mt(z, PB(0, 510)), MIGRATE_MOVABLE);
+			CHECK_EQ(z->spb[0].nr_pb_free, 0);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_adopted), 0);
+		}
+		CHECK_EQ(z->spb[0].nr_pb[MIGRATE_UNMOVABLE], 2);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
+ * Cross-migratetype borrowing (v2 27, v1 42 Pass 2d): the tainted SPB has
+ * no free pageblock and one MOVABLE pageblock with 8 free pages (too few to
+ * adopt: adopt_min_free = 32):
+ *     S0 [U x1 | M x510 | M(8 free)]   S1 [M x256 | free]   S2, S3 empty
+ * An UNMOVABLE order-0 request under NOFRAGMENT borrows one of them; the
+ * pageblock stays MOVABLE and no clean SPB is tainted. Without borrowing
+ * (or over the bound borrow_max_pages = 1 for an order-1 request) Linux's
+ * claim taints a clean SPB.
+ */
+static void test_spb_borrow_movable_buddy(void)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		struct spb_opts o = spb_defaults();
+		o.borrow = mode != 1;
+		if (mode == 2)
+			o.borrow_max_pages = 1;
+		struct frag_mem *mem = mk("spb", &o);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		taint(mem, z, 0, 0, 1);
+		movable(mem, z, 0, 1, 510);
+		partial_movable(mem, z, 0, 511, 8);
+		movable(mem, z, 1, 0, 256);
+		CHECK_EQ(z->spb[0].nr_pb_free, 0);
+
+		unsigned order = mode == 2 ? 1 : 0;
+		uint32_t idx = rmq(mem, z, order, MIGRATE_UNMOVABLE, ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT);
+		CHECK(idx != IDX_NONE);
+		if (mode == 0) {
+			CHECK_EQ(idx_to_pfn(z, idx) >> PAGEBLOCK_ORDER, PB(0, 511) >> PAGEBLOCK_ORDER);
+			CHECK_EQ(pb_mt(z, PB(0, 511)), MIGRATE_MOVABLE);
+			CHECK_EQ(pfn_to_pb(z, PB(0, 511))->nr_alloc[MIGRATE_UNMOVABLE], 1);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_borrowed), 1);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_extfrag_steal), 1);
+			CHECK_EQ(z->nr_spb_cat[SPB_TAINTED], 1);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_taint_clean), 0);
+			/* Freed, the page goes back to the MOVABLE lists. */
+			CHECK_EQ(frag_free_pages(mem, 0, idx_to_pfn(z, idx), 0), 0);
+			frag_drain_all_pages(mem, (int)z->id);
+			CHECK_EQ(z->spb[0].nr_free[3][MIGRATE_MOVABLE], 1);
+		} else {
+			CHECK(spb_of(z, idx) != 0);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_borrowed), 0);
+			CHECK_EQ(z->nr_spb_cat[SPB_TAINTED], 2);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_taint_clean), 1);
+		}
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
+ * Two-phase targeted evacuation (v1 24, v2 23) by the defrag worker, one
+ * pageblock per run (defrag_batch = 1). S0 is past the trigger (1 free pageblock):
+ *     S0 [U x1 | U(256 movable + 256 unmovable) | M x509 | free x1]   S1 [M x256 | free]
+ * Run 1, phase 1: the 256 movable pages of the UNMOVABLE pageblock 1 go to S1;
+ * S0 now has 768 free pages and 1 free pageblock: not done.
+ * Run 2, phase 2: MOVABLE pageblock 2 (fewest used; all equal, first) is
+ * emptied and returned free: 2 free pageblocks, done.
+ * With defrag_phase1 off, run 1 is phase 2 directly and pageblock 1 keeps
+ * its movable pages.
+ */
+static void test_spb_defrag_two_phase(void)
+{
+	for (int on = 1; on >= 0; on--) {
+		struct spb_opts o = spb_defaults();
+		o.defrag_batch = 1;
+		o.defrag_phase1 = on;
+		struct frag_mem *mem = mk("spb", &o);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		const struct spb_priv *p = mem->policy_priv;
+		taint(mem, z, 0, 0, 1);
+		CHECK_EQ(alloc_at(mem, z, PB(0, 1), 8, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+		CHECK_EQ(alloc_at(mem, z, PB(0, 1) + 256, 8, GFP_KERNEL, 0), 0);
+		set_pageblock_migratetype(z, PB(0, 1), MIGRATE_UNMOVABLE);
+		movable(mem, z, 0, 2, 509);
+		movable(mem, z, 1, 0, 256);
+		CHECK(spb_needs_defrag(p, &z->spb[0]));
+		CHECK_CONSISTENT(mem);
+
+		uint64_t next = mem->policy->daemon(mem, mem->policy_priv, 0, 0);
+		if (on) {
+			CHECK_EQ(next, o.defrag_interval);   /* more to do */
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase1_pageblocks), 1);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase1_pages), 256);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase2_pageblocks), 0);
+			CHECK_EQ(pfn_to_pb(z, PB(0, 1))->nr_lru, 0);
+			CHECK_EQ(z->spb[0].nr_free_pages, 768);
+			CHECK_EQ(z->spb[0].nr_pb_free, 1);
+			CHECK_CONSISTENT(mem);
+			next = mem->policy->daemon(mem, mem->policy_priv, 0, 0);
+		}
+		/* Phase 2's run used the batch; the next run finds the SPB done. */
+		CHECK_EQ(next, o.defrag_interval);
+		CHECK_EQ(mem->policy->daemon(mem, mem->policy_priv, 0, 0), 1000000000ull);   /* idle poll */
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase2_pageblocks), 1);
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase2_freed), 1);
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evacuations), on ? 2 : 1);
+		CHECK_EQ(pfn_to_pb(z, PB(0, 2))->nr_free, PAGEBLOCK_NR_PAGES);
+		CHECK_EQ(z->spb[0].nr_pb_free, 2);
+		CHECK_EQ(pfn_to_pb(z, PB(0, 1))->nr_lru, on ? 0 : 256);
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_evac_phase1_pages), on ? 256 : 0);
+		CHECK_EQ(z->spb[1].nr_alloc_pages[MIGRATE_MOVABLE], 257 * PAGEBLOCK_NR_PAGES + (on ? 256 : 0));
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/* Pageblock n of SPB s: movable order-7 blocks at offsets 0 and 256, free
+ * order-7 blocks at 128 and 384 (not buddies): half used, fragmented. */
+static void half_movable(struct frag_mem *mem, struct frag_zone *z, unsigned s, unsigned n)
+{
+	CHECK_EQ(alloc_at(mem, z, PB(s, n), 7, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	CHECK_EQ(alloc_at(mem, z, PB(s, n) + 256, 7, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+}
+
+/*
+ * SPB-aware direct compaction for THP (v2 17): an order-9 movable request
+ * compacts in clean SPBs only. Every pageblock of S0 (tainted) and S1
+ * (clean) is half movable (order-8 LRU block), half free; S2, S3 are full:
+ *     S0 [U x1 | M/2 x511]   S1 [M/2 x512]   S2, S3 [M x512]
+ * Linux's scanners start at the zone start and build the huge page in S0;
+ * with thp_compact_clean S0's pages stay and the free pageblock appears in S1.
+ */
+static void test_spb_thp_compaction_clean_spbs(void)
+{
+	for (int on = 1; on >= 0; on--) {
+		struct spb_opts o = spb_defaults();
+		o.thp_compact_clean = on;
+		o.compact_skip_tainted = false;   /* v2 38/39 out of the way: the THP rule alone */
+		struct frag_mem *mem = mk("spb", &o);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+		taint(mem, z, 0, 0, 1);
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned n = s ? 0 : 1; n < 512; n++)
+				half_movable(mem, z, s, n);
+		movable(mem, z, 2, 0, 512);
+		movable(mem, z, 3, 0, 512);
+		CHECK_EQ(z->spb[1].category, SPB_CLEAN);
+		uint64_t s0_movable = z->spb[0].nr_alloc_pages[MIGRATE_MOVABLE];
+		CHECK_CONSISTENT(mem);
+
+		/* The hooks: THP-order direct compaction avoids S0 as source and
+		 * target; kcompactd (not direct) and a small order do not. */
+		const struct frag_policy_ops *ops = mem->policy;
+		struct frag_compact_ctx thp = { .order = 9, .migratetype = MIGRATE_MOVABLE, .mode = MIGRATE_ASYNC,
+						.direct = true };
+		struct frag_compact_ctx kcd = thp, small = thp;
+		kcd.direct = false;
+		small.order = 3;
+		CHECK_EQ(ops->suitable_migration_source(mem, mem->policy_priv, z, PB(0, 5), &thp, true), !on);
+		CHECK_EQ(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &thp, true), !on);
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &kcd, true));
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(0, 5), &small, true));
+		CHECK(ops->suitable_migration_target(mem, mem->policy_priv, z, PB(1, 5), &thp, true));
+		CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_thp_compact_skipped), on ? 2 : 0);
+
+		uint64_t capture = FRAG_PFN_NONE;
+		enum compact_result r = try_to_compact_pages(mem, 0, PAGEBLOCK_ORDER, GFP_TRANSHUGE, ALLOC_WMARK_MIN,
+							     COMPACT_PRIO_SYNC_LIGHT, &capture);
+		CHECK_EQ(r, COMPACT_SUCCESS);
+		CHECK(capture != FRAG_PFN_NONE);
+		if (capture != FRAG_PFN_NONE)   /* the captured block is the caller's: prep it */
+			prep_new_page(mem, z, capture, PAGEBLOCK_ORDER, GFP_TRANSHUGE, &huge_owner);
+		if (on) {
+			CHECK_EQ(z->spb[0].nr_alloc_pages[MIGRATE_MOVABLE], s0_movable);
+			CHECK_EQ(spb_of(z, pfn_to_idx(z, capture)), 1);
+			CHECK(frag_stat_get(mem, FRAG_STAT_spb_thp_compact_skipped) > 0);
+		} else {
+			CHECK_EQ(spb_of(z, pfn_to_idx(z, capture)), 0);
+			CHECK(z->spb[0].nr_alloc_pages[MIGRATE_MOVABLE] != s0_movable);
+			CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_thp_compact_skipped), 0);
+		}
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+static uint64_t fake_now;
+static uint64_t fake_now_ns(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+/*
+ * Machine for the drain tests: S1's pageblocks half used (movable order-7
+ * blocks at 0 and 256), its first one also holding a kernel page at 128 so
+ * that it cannot become free; S0 unmovable (its pageblock 0 in order-0
+ * pages, 3 of them freed to CPU 0's PCP); S2, S3 full:
+ *     S0 [U x512]   S1 [M/2+k | M/2 x511]   S2, S3 [M x512]
+ * A THP direct compaction on CPU 0 migrates from S1's pageblock 0, leaves
+ * it (lru_add_drain_cpu_zone(): CPU 0's 3 pages drained), then builds a
+ * free pageblock from S1's pageblock 1.
+ */
+static struct frag_mem *mk_drain_machine(const struct spb_opts *o, struct frag_zone **zp)
+{
+	struct frag_mem *mem = mk("spb", o);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_NORMAL);
+	mem->env.now_ns = fake_now_ns;
+	taint(mem, z, 0, 1, 511);
+	for (unsigned n = 0; n < 512; n++)
+		half_movable(mem, z, 1, n);
+	CHECK_EQ(alloc_at(mem, z, PB(1, 0) + 128, 0, GFP_KERNEL, 0), 0);
+	movable(mem, z, 2, 0, 512);
+	movable(mem, z, 3, 0, 512);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(alloc_at(mem, z, PB(0, 0) + i, 0, GFP_HIGHUSER_MOVABLE, OWNER_LRU), 0);
+	for (unsigned i = 3; i < PAGEBLOCK_NR_PAGES; i++)
+		CHECK_EQ(alloc_at(mem, z, PB(0, 0) + i, 0, GFP_KERNEL, 0), 0);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(frag_free_pages(mem, 0, PB(0, 0) + i, 0), 0);
+	CHECK_EQ(z->pcp[0].count, 3);
+	CHECK_CONSISTENT(mem);
+	*zp = z;
+	return mem;
+}
+
+static enum compact_result thp_compact_on_cpu0(struct frag_mem *mem, struct frag_zone *z, uint64_t *capture)
+{
+	mem->compact_cpu = 0;
+	enum compact_result r = try_to_compact_pages(mem, 0, PAGEBLOCK_ORDER, GFP_TRANSHUGE, ALLOC_WMARK_MIN,
+						     COMPACT_PRIO_SYNC_LIGHT, capture);
+	mem->compact_cpu = -1;
+	if (*capture != FRAG_PFN_NONE)   /* the captured block is the caller's */
+		prep_new_page(mem, z, *capture, PAGEBLOCK_ORDER, GFP_TRANSHUGE, &huge_owner);
+	return r;
+}
+
+/*
+ * Compaction's PCP drains (the cover letter's TODO) and the drain throttle.
+ * Core (throttle off): the compaction drains CPU 0 once (compact_drain = 1,
+ * compact_drain_pages = 3) and succeeds with a block captured in S1.
+ * Policy, compact_drain_max = 1 per 1 s: after that one drain compaction
+ * gets no more sources in the window: it ends PARTIAL_SKIPPED without a
+ * page, the refusals counted; the next window lets sources through again;
+ * alloc_contig_range() is never throttled.
+ */
+static void test_spb_compaction_drain_throttle(void)
+{
+	struct spb_opts o = spb_defaults();
+	struct frag_zone *z;
+	uint64_t capture = FRAG_PFN_NONE;
+	fake_now = 0;
+
+	o.compact_drain_max = 0;
+	struct frag_mem *mem = mk_drain_machine(&o, &z);
+	CHECK_EQ(thp_compact_on_cpu0(mem, z, &capture), COMPACT_SUCCESS);
+	CHECK(capture != FRAG_PFN_NONE && spb_of(z, pfn_to_idx(z, capture)) == 1);
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_compact_drain), 1);
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_compact_drain_pages), 3);
+	CHECK_EQ(z->pcp[0].count, 0);
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_compact_drain_deferred), 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+
+	o.compact_drain_max = 1;
+	o.compact_drain_window = 1000000000ull;
+	mem = mk_drain_machine(&o, &z);
+	capture = FRAG_PFN_NONE;
+	CHECK_EQ(thp_compact_on_cpu0(mem, z, &capture), COMPACT_PARTIAL_SKIPPED);
+	CHECK_EQ(capture, FRAG_PFN_NONE);
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_compact_drain), 1);
+	uint64_t deferred = frag_stat_get(mem, FRAG_STAT_spb_compact_drain_deferred);
+	CHECK(deferred > 0);
+	CHECK_CONSISTENT(mem);
+
+	const struct frag_policy_ops *ops = mem->policy;
+	struct frag_compact_ctx cc = { .order = 9, .migratetype = MIGRATE_MOVABLE, .mode = MIGRATE_ASYNC,
+				       .direct = true };
+	struct frag_compact_ctx contig = cc;
+	contig.alloc_contig = true;
+	fake_now = 999999999ull;
+	CHECK(!ops->suitable_migration_source(mem, mem->policy_priv, z, PB(1, 100), &cc, true));
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_compact_drain_deferred), deferred + 1);
+	CHECK(ops->suitable_migration_source(mem, mem->policy_priv, z, PB(1, 100), &contig, true));
+	fake_now = 1000000000ull;   /* the next window starts clean */
+	CHECK(ops->suitable_migration_source(mem, mem->policy_priv, z, PB(1, 100), &cc, true));
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_spb_compact_drain_deferred), deferred + 1);
+	frag_mem_destroy(mem);
+	fake_now = 0;
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_spb_params),
 	TAP(test_sb_preferred_for_movable),
@@ -590,6 +943,11 @@ static const struct tap_test tests[] = {
 	TAP(test_spb_no_mixing),
 	TAP(test_spb_compaction_hooks),
 	TAP(test_spb_slab_shrink),
+	TAP(test_spb_adopt_partial_pageblock),
+	TAP(test_spb_borrow_movable_buddy),
+	TAP(test_spb_defrag_two_phase),
+	TAP(test_spb_thp_compaction_clean_spbs),
+	TAP(test_spb_compaction_drain_throttle),
 };
 
 int main(void)

@@ -126,6 +126,7 @@ struct frag_costs {
 	uint64_t swap_out_page;      /* swapping out one anonymous page (CPU side of the write) */
 	uint64_t shrink_object;      /* one slab object scanned by a shrinker */
 	uint64_t isolate_pageblock;  /* set_migratetype_isolate() on one pageblock */
+	uint64_t compact_drain;      /* one CPU's PCP lists drained by compaction, fixed part (pages on top) */
 };
 
 /* engine.costs: the table (core/conf/costs.c), defaults as documented in docs/costs.md. */

@@ -139,7 +139,19 @@
 	X(spb_contig_evacuated,   COUNTER, "count",  "fragsim: 1 GiB requests served by evacuating the emptiest clean SPB") \
 	X(spb_slab_shrinks,       COUNTER, "count",  "fragsim: shrink_slab() calls by the SPB worker for tainted SPBs under pressure (v1 32)") \
 	X(spb_compact_throttled,  COUNTER, "count",  "fragsim: compaction source pageblocks refused by the compaction throttle") \
-	X(spb_reserve_pages,      GAUGE,   "pages",  "fragsim: free pages held back for non-movable use by tainted-SPB reserves (v1 24)")
+	X(spb_reserve_pages,      GAUGE,   "pages",  "fragsim: free pages held back for non-movable use by tainted-SPB reserves (v1 24)") \
+	/* compaction's PCP drains (compaction.c; the SPB RFC's TODO) */                          \
+	X(compact_drain,          COUNTER, "count",  "fragsim: PCP lists drained by compaction (lru_add_drain_cpu_zone() in direct compaction, kcompactd's drain_all_pages(); one per CPU list holding pages)") \
+	X(compact_drain_pages,    COUNTER, "pages",  "fragsim: pages those compaction drains moved from PCP lists to the buddy (part of pcp_drain_pages)") \
+	/* superpageblock policy spb, continued (policies/spb.c) */                               \
+	X(spb_adopted,            COUNTER, "count",  "fragsim: partially free MOVABLE pageblocks of tainted SPBs adopted (relabelled) by a non-movable request (v2 21)") \
+	X(spb_borrowed,           COUNTER, "count",  "fragsim: non-movable requests served by borrowing a MOVABLE buddy inside a tainted SPB without relabel (v2 27)") \
+	X(spb_evac_phase1_pageblocks, COUNTER, "count", "fragsim: defrag worker phase 1: non-movable pageblocks of tainted SPBs whose movable pages were moved out (v1 24 / v2 23)") \
+	X(spb_evac_phase1_pages,  COUNTER, "pages",  "fragsim: pages migrated by defrag worker phase 1") \
+	X(spb_evac_phase2_pageblocks, COUNTER, "count", "fragsim: defrag worker phase 2: MOVABLE pageblocks evacuated (fewest used first)") \
+	X(spb_evac_phase2_freed,  COUNTER, "count",  "fragsim: phase 2 pageblocks that ended entirely free (returned to the tainted SPB's free pageblocks)") \
+	X(spb_thp_compact_skipped, COUNTER, "count", "fragsim: pageblocks of tainted SPBs refused as source or target to THP-order direct compaction (v2 17)") \
+	X(spb_compact_drain_deferred, COUNTER, "count", "fragsim: compaction source pageblocks refused because compaction drained PCPs too often (drain throttle)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
