@@ -801,10 +801,19 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		ret = frag_snap_load(sc->init.snapshot, &snap, err, errlen);
 		if (ret)
 			goto out;
-		ret = frag_snap_restore(&snap, &cfg, &s->mem, err, errlen);
+		char what[4200];
+		snprintf(what, sizeof what, "%s", sc->init.snapshot);
+		ret = frag_memcheck(snap.in.end_pfn - snap.in.start_pfn, what, err, errlen);
+		if (!ret)
+			ret = frag_snap_restore(&snap, &cfg, &s->mem, err, errlen);
 		frag_snap_free(&snap);
 	} else {
-		ret = frag_mem_create(&cfg, &s->mem, err, errlen);
+		/* Refuse up front a machine the host cannot hold (docs/errors.md). */
+		char what[4200];
+		snprintf(what, sizeof what, "%s%skey machine.memory", sc->path[0] ? sc->path : "", sc->path[0] ? ": " : "");
+		ret = frag_memcheck(frag_geometry_span(&cfg.geo), what, err, errlen);
+		if (!ret)
+			ret = frag_mem_create(&cfg, &s->mem, err, errlen);
 	}
 	if (ret)
 		goto out;
