@@ -799,8 +799,13 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		/* init.snapshot: the machine of a real snapshot, the scenario's policy and sysctls. */
 		struct frag_snap snap;
 		ret = frag_snap_load(sc->init.snapshot, &snap, err, errlen);
-		if (ret)
+		if (ret) {
+			/* Name the scenario key that led here. */
+			char why[1024];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "%s%skey init.snapshot: %s", sc->path, sc->path[0] ? ": " : "", why);
 			goto out;
+		}
 		char what[4200];
 		snprintf(what, sizeof what, "%s", sc->init.snapshot);
 		ret = frag_memcheck(snap.in.end_pfn - snap.in.start_pfn, what, err, errlen);
