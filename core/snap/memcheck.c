@@ -48,9 +48,14 @@ static uint64_t mem_available(void)
 	return (uint64_t)kb << 10;
 }
 
-static double gib(uint64_t b)
+/* @b as "12.3 GiB", or "456 MiB" below 1 GiB. */
+static const char *human(uint64_t b, char *buf, size_t len)
 {
-	return (double)b / (double)(1ull << 30);
+	if (b >= 1ull << 30)
+		snprintf(buf, len, "%.1f GiB", (double)b / (double)(1ull << 30));
+	else
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(b >> 20));
+	return buf;
 }
 
 int frag_memcheck(uint64_t nr_pfns, const char *what, char *err, size_t errlen)
@@ -62,10 +67,11 @@ int frag_memcheck(uint64_t nr_pfns, const char *what, char *err, size_t errlen)
 	uint64_t need = frag_mem_estimate(nr_pfns);
 	if (!avail || need <= avail)
 		return 0;
+	char span[32], n[32], a[32];
 	snprintf(err, errlen,
-		 "%s: %llu pfns (%.1f GiB of physical addresses) need about %.1f GiB for the model (16 bytes per 4 KiB "
-		 "page + 64 MiB), but this machine has %.1f GiB available (MemAvailable); use a smaller machine, or "
-		 "set FRAGSIM_NO_MEMCHECK=1 to try anyway", what, (unsigned long long)nr_pfns,
-		 gib(nr_pfns << FRAG_PAGE_SHIFT), gib(need), gib(avail));
+		 "%s: %llu pfns (%s of physical addresses) need about %s for the model (16 bytes per 4 KiB page + 64 MiB), "
+		 "but this machine has %s available (MemAvailable); use a smaller machine, or set FRAGSIM_NO_MEMCHECK=1 to "
+		 "try anyway", what, (unsigned long long)nr_pfns, human(nr_pfns << FRAG_PAGE_SHIFT, span, sizeof span),
+		 human(need, n, sizeof n), human(avail, a, sizeof a));
 	return -ENOMEM;
 }
