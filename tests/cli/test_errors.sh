@@ -19,6 +19,9 @@ if [ ! -x "$FRAGSIM" ] || [ ! -d "$SRC/scenarios" ]; then
 	echo "not ok 1 - usage: test_errors.sh FRAGSIM SOURCE_ROOT"
 	exit 1
 fi
+# The cases run in a scratch directory: make the paths absolute first.
+case $FRAGSIM in /*) ;; *) FRAGSIM=$PWD/$FRAGSIM ;; esac
+case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-errors.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 cd "$T" || exit 1
