@@ -1,15 +1,22 @@
 # fragsim - a thin wrapper over meson. The two commands of the README:
 #   make demo   set up, build and run the main job
-#   make test   set up, build and run every test
+#   make test   set up, build and run every test: the suite (build/), the same suite
+#               under AddressSanitizer + UBSan (make sanitize, build-asan/) and every
+#               fuzz target for TEST_FUZZ_SECONDS (make fuzz, build-fuzz/)
+# Also: make check (the suite in build/ only), make fuzz (FUZZ_SECONDS each, default 60).
 # Both install the Debian packages they need when missing (scripts/ensure-deps.sh).
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# make fuzz: seconds per fuzz target; make test runs them for TEST_FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
 MESON_OPTS ?=
 # Debian's python3 (the one that sees python3-* packages), not a pyenv shim.
 export PYENV_VERSION := system
 
-.PHONY: all deps build test demo sanitize bench clean
+.PHONY: all deps build check test demo sanitize fuzz fuzz-build bench clean
 
 all: build
 
@@ -22,8 +29,16 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-test: build
+check: build
 	meson test -C $(BUILD) --print-errorlogs
+
+# All three even when one fails (.ci/run counts the tests of each testlog.json).
+test: build
+	@rc=0; \
+	meson test -C $(BUILD) --print-errorlogs || rc=1; \
+	$(MAKE) --no-print-directory sanitize || rc=1; \
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) || rc=1; \
+	exit $$rc
 
 # The main job: the default comparison (fragsim compare), scenarios/quick.yaml
 # for 20 simulated seconds under linux and spb (the SPB RFC) with seeds 1-3, into a
@@ -38,15 +53,26 @@ demo: build
 		--set duration=$(DEMO_DURATION) --out out
 
 $(ASAN_BUILD)/build.ninja: | deps
-	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false $(MESON_OPTS)
 
 sanitize: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4
 
+# libFuzzer targets (tests/fuzz/README.md): clang, ASan + UBSan, one meson test each.
+$(FUZZ_BUILD)/build.ninja: | deps
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Db_lto=false $(MESON_OPTS)
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) meson test -C $(FUZZ_BUILD) --suite fuzz --print-errorlogs
+
 bench: build
 	meson test -C $(BUILD) --benchmark --verbose
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

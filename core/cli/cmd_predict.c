@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "frag/scenario.h"
 #include "frag/sim.h"
+#include "frag/snap.h"
 #include "internal_view.h"
 
 static int usage(FILE *f, int rc)
@@ -145,7 +146,9 @@ int cmd_predict(int argc, char **argv)
 	if (at_start) {
 		struct frag_mem *mem;
 		struct frag_predict_result pr;
-		int ret = frag_mem_create(&cfg, &mem, err, sizeof err);
+		int ret = frag_memcheck(frag_geometry_span(&cfg.geo), "key machine.memory", err, sizeof err);
+		if (!ret)
+			ret = frag_mem_create(&cfg, &mem, err, sizeof err);
 		if (ret) {
 			cli_error("predict", "%s: %s", path, err);
 			rc = ret == -EINVAL ? EXIT_USAGE : 1;

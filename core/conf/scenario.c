@@ -232,8 +232,10 @@ static void explain(const struct frag_param *p, const char *value, char *msg, si
 	} else {
 		if (*s == '+' || *s == '-')
 			s++;
-		strtoull(s, &end, 0);
-		huge = errno == ERANGE && end != s;
+		unsigned long long v = strtoull(s, &end, 0);
+		/* Beyond 2^64, or a plain number above the bound that the parser (exact
+		 * only up to 2^53) refused before its range check. */
+		huge = end != s && (errno == ERANGE || (!*skip_blanks(end) && (double)v > p->max));
 	}
 	if (!huge)
 		return;
@@ -656,6 +658,30 @@ static int load_holes(struct conf_ctx *ctx, const struct conf_node *list, struct
 					  (unsigned long long)end_pfn);
 		sc->nr_holes++;
 	}
+	/* Pages the holes leave: none at all is not a machine (a zone or a node
+	 * without memory is fine, as in Linux). Union of the sorted ranges. */
+	struct frag_hole sorted[FRAG_SC_MAX_HOLES];
+	memcpy(sorted, sc->holes, sc->nr_holes * sizeof(*sorted));
+	for (unsigned i = 1; i < sc->nr_holes; i++)
+		for (unsigned j = i; j > 0 && sorted[j].start_pfn < sorted[j - 1].start_pfn; j--) {
+			struct frag_hole t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	uint64_t covered = 0, at = 0, total = 0;
+	for (unsigned i = 0; i < sc->nr_holes; i++) {
+		uint64_t st = sorted[i].start_pfn > at ? sorted[i].start_pfn : at;
+		if (sorted[i].end_pfn > st) {
+			covered += sorted[i].end_pfn - st;
+			at = sorted[i].end_pfn;
+		}
+	}
+	for (unsigned n = 0; n < g.nr_nodes; n++)
+		total += g.node[n].nr_pages;
+	if (covered >= total)
+		return conf_error(ctx, &list->loc, "machine.holes",
+				  "the holes cover all %llu pages of the machine: no memory is left to allocate",
+				  (unsigned long long)total);
 	return 0;
 }
 

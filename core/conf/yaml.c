@@ -555,11 +555,11 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
 }
 
 /*
- * Parse one YAML text (@fp, or @str of @len bytes) into a tree. @base is the
+ * Parse one YAML text (@str of @len bytes) into a tree. @base is the
  * location every node carries (the file, or the --set). Syntax errors come
  * from libfyaml's collected diagnostics.
  */
-static int read_yaml(struct conf_ctx *ctx, const struct conf_loc *base, FILE *fp, const char *str, size_t len,
+static int read_yaml(struct conf_ctx *ctx, const struct conf_loc *base, const char *str, size_t len,
 		     struct conf_node **out)
 {
 	struct fy_diag_cfg dcfg;
@@ -585,8 +585,7 @@ static int read_yaml(struct conf_ctx *ctx, const struct conf_loc *base, FILE *fp
 		ret = conf_error(ctx, base, NULL, "out of memory");
 		goto out;
 	}
-	const char *name = base->file ? base->file : "--set";
-	if (fp ? fy_parser_set_input_fp(p, name, fp) : fy_parser_set_string(p, str, len)) {
+	if (fy_parser_set_string(p, str, len)) {
 		ret = conf_error(ctx, base, NULL, "cannot read the YAML input");
 		goto out;
 	}
@@ -636,31 +635,70 @@ out:
 /* Files and includes                                                     */
 /* ---------------------------------------------------------------------- */
 
-/* Open @path for reading; messages name the file (or the include naming it).
- * On failure *@errp is the errno. */
-static FILE *open_file(struct conf_ctx *ctx, const char *path, const struct conf_loc *from, int *errp)
+/*
+ * Read @path (at most CONF_MAX_FILE_SIZE bytes) into *@buf; messages name
+ * the file (or the include naming it). An include must be a regular file
+ * (not a FIFO or a device that could block or never end); the scenario
+ * itself may be anything readable (a pipe), read up to the size limit.
+ * Returns 0 or -errno.
+ */
+static int read_file(struct conf_ctx *ctx, const char *path, const struct conf_loc *from, char **buf, size_t *len)
 {
 	struct stat st;
 	int err = 0;
 	FILE *fp = NULL;
+	char *b = NULL;
+	size_t n = 0;
 
 	if (stat(path, &st))
 		err = errno;
 	else if (S_ISDIR(st.st_mode))
 		err = EISDIR;
+	else if (from && !S_ISREG(st.st_mode))
+		err = ENOTSUP;
 	else if (st.st_size > (off_t)CONF_MAX_FILE_SIZE)
 		err = EFBIG;
 	else if (!(fp = fopen(path, "r")))
 		err = errno;
-	*errp = err;
-	if (!err)
-		return fp;
-	const char *why = err == EFBIG ? "larger than 16 MiB; not a scenario" : strerror(err);
+	if (!err) {
+		size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+		for (;;) {
+			if (n == cap)
+				cap *= 2;
+			char *nb = realloc(b, cap + 1);
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			b = nb;
+			size_t want = cap - n, r = fread(b + n, 1, want, fp);
+			n += r;
+			if (n > CONF_MAX_FILE_SIZE) {
+				err = EFBIG;
+				break;
+			}
+			if (r < want) {   /* end of file or an error */
+				if (ferror(fp))
+					err = EIO;
+				break;
+			}
+		}
+		fclose(fp);
+	}
+	if (!err) {
+		b[n] = 0;
+		*buf = b;
+		*len = n;
+		return 0;
+	}
+	free(b);
+	const char *why = err == EFBIG ? "larger than 16 MiB; not a scenario" :
+		err == ENOTSUP ? "not a regular file" : strerror(err);
 	if (from)
 		conf_error(ctx, from, "include", "cannot read %s: %s", path, why);
 	else
 		conf_error(ctx, &(struct conf_loc){ .file = path }, NULL, "%s", why);
-	return NULL;
+	return -err;
 }
 
 /* @name relative to the directory of @file (unless absolute). */
@@ -684,15 +722,16 @@ int conf_load_file(struct conf_ctx *ctx, const char *path, const struct conf_loc
 	const char *name = conf_intern(ctx, path);
 	if (!name)
 		return conf_error(ctx, from, NULL, "out of memory");
-	int err;
-	FILE *fp = open_file(ctx, name, from, &err);
-	if (!fp)
-		return -err;
+	char *text;
+	size_t len;
+	ret = read_file(ctx, name, from, &text, &len);
+	if (ret)
+		return ret;
 
 	/* Cycle and depth checks on the include chain. */
 	char *real = realpath(name, NULL);
 	if (!real) {
-		fclose(fp);
+		free(text);
 		return conf_error(ctx, from, from ? "include" : NULL, "%s: %s", name, strerror(errno));
 	}
 	for (unsigned i = 0; i < ctx->incl_depth; i++) {
@@ -705,12 +744,12 @@ int conf_load_file(struct conf_ctx *ctx, const char *path, const struct conf_loc
 		if (off < sizeof chain)
 			snprintf(chain + off, sizeof chain - off, "%s", name);
 		free(real);
-		fclose(fp);
+		free(text);
 		return conf_error(ctx, from, "include", "include cycle: %s", chain);
 	}
 	if (ctx->incl_depth >= CONF_MAX_INCLUDE_DEPTH) {
 		free(real);
-		fclose(fp);
+		free(text);
 		return conf_error(ctx, from, "include", "includes nested more than %u files deep",
 				  CONF_MAX_INCLUDE_DEPTH);
 	}
@@ -718,8 +757,8 @@ int conf_load_file(struct conf_ctx *ctx, const char *path, const struct conf_loc
 	ctx->incl_name[ctx->incl_depth] = name;
 	ctx->incl_depth++;
 
-	ret = read_yaml(ctx, &(struct conf_loc){ .file = name }, fp, NULL, 0, &doc);
-	fclose(fp);
+	ret = read_yaml(ctx, &(struct conf_loc){ .file = name }, text, len, &doc);
+	free(text);
 	if (ret)
 		goto out;
 	if (doc->kind == CONF_NULL) {
@@ -851,7 +890,7 @@ int conf_apply_set(struct conf_ctx *ctx, struct conf_node *root, const char *tex
 	const char *value = eq + 1;
 	struct conf_node *v;
 	if (*value == '[' || *value == '{') {
-		if (read_yaml(ctx, &loc, NULL, value, strlen(value), &v))
+		if (read_yaml(ctx, &loc, value, strlen(value), &v))
 			return -EINVAL;
 	} else {
 		/* An empty value is an empty string (what a flattened "" reads back as). */

@@ -333,6 +333,18 @@ static void zone_free_boot_memory(struct frag_mem *mem, struct frag_zone *z)
 		free_boot_run(mem, z, run, ze);
 }
 
+uint64_t frag_geometry_span(const struct frag_geometry *g)
+{
+	uint64_t base = g->node[0].start_pfn & ~((1ull << MAX_PAGE_ORDER) - 1);
+	return g->node[g->nr_nodes - 1].start_pfn + g->node[g->nr_nodes - 1].nr_pages - base;
+}
+
+uint64_t frag_mem_estimate(uint64_t nr_pfns)
+{
+	return nr_pfns * sizeof(struct frag_page) + ((nr_pfns >> PAGEBLOCK_ORDER) + 1) * sizeof(struct frag_pageblock) +
+	       FRAG_MEM_ESTIMATE_FIXED;
+}
+
 int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *err, size_t errlen)
 {
 	const struct frag_geometry *g = &cfg->geo;
@@ -377,9 +389,9 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	}
 	mem->geo.holes = mem->holes;
 
-	/* Page array covering every node, from a MAX_ORDER-aligned base. */
+	/* Page array covering every node, from a MAX_ORDER-aligned base (frag_geometry_span()). */
 	mem->base_pfn = g->node[0].start_pfn & ~((1ull << MAX_PAGE_ORDER) - 1);
-	mem->end_pfn = g->node[g->nr_nodes - 1].start_pfn + g->node[g->nr_nodes - 1].nr_pages;
+	mem->end_pfn = mem->base_pfn + frag_geometry_span(g);
 	mem->pages = calloc(mem->end_pfn - mem->base_pfn, sizeof(struct frag_page));
 	if (!mem->pages)
 		goto enomem;

@@ -801,12 +801,26 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		/* init.snapshot: the machine of a real snapshot, the scenario's policy and sysctls. */
 		struct frag_snap snap;
 		ret = frag_snap_load(sc->init.snapshot, &snap, err, errlen);
-		if (ret)
+		if (ret) {
+			/* Name the scenario key that led here. */
+			char why[1024];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "%s%skey init.snapshot: %s", sc->path, sc->path[0] ? ": " : "", why);
 			goto out;
-		ret = frag_snap_restore(&snap, &cfg, &s->mem, err, errlen);
+		}
+		char what[4200];
+		snprintf(what, sizeof what, "%s", sc->init.snapshot);
+		ret = frag_memcheck(snap.in.end_pfn - snap.in.start_pfn, what, err, errlen);
+		if (!ret)
+			ret = frag_snap_restore(&snap, &cfg, &s->mem, err, errlen);
 		frag_snap_free(&snap);
 	} else {
-		ret = frag_mem_create(&cfg, &s->mem, err, errlen);
+		/* Refuse up front a machine the host cannot hold (docs/errors.md). */
+		char what[4200];
+		snprintf(what, sizeof what, "%s%skey machine.memory", sc->path[0] ? sc->path : "", sc->path[0] ? ": " : "");
+		ret = frag_memcheck(frag_geometry_span(&cfg.geo), what, err, errlen);
+		if (!ret)
+			ret = frag_mem_create(&cfg, &s->mem, err, errlen);
 	}
 	if (ret)
 		goto out;

@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,15 +62,25 @@ static int sfail(char *err, size_t errlen, const char *fmt, ...)
 /* Files                                                                  */
 /* ---------------------------------------------------------------------- */
 
-static int read_fd(int fd, uint8_t **buf, size_t *len)
+/* Read @fd to its end or to @max bytes (*@more: bytes were left unread). */
+static int read_fd(int fd, uint8_t **buf, size_t *len, size_t max, bool *more)
 {
 	size_t cap = 1 << 20, n = 0;
 	uint8_t *b = malloc(cap + 1);
+	*more = false;
 	if (!b)
 		return -ENOMEM;
 	for (;;) {
+		if (n == max) {
+			uint8_t probe;
+			ssize_t r = read(fd, &probe, 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			*more = r > 0;
+			break;
+		}
 		if (n == cap) {
-			cap *= 2;
+			cap = cap * 2 < max ? cap * 2 : max;
 			uint8_t *nb = realloc(b, cap + 1);
 			if (!nb) {
 				free(b);
@@ -76,7 +88,8 @@ static int read_fd(int fd, uint8_t **buf, size_t *len)
 			}
 			b = nb;
 		}
-		ssize_t r = read(fd, b + n, cap - n);
+		size_t want = (cap < max ? cap : max) - n;
+		ssize_t r = read(fd, b + n, want);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -96,17 +109,36 @@ static int read_fd(int fd, uint8_t **buf, size_t *len)
 
 int frag_snap_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
+	return frag_snap_read_file_max(path, FRAG_SNAP_MAX_TEXT, false, buf, len, err, errlen);
+}
+
+int frag_snap_read_file_max(const char *path, size_t max, bool prefix, uint8_t **buf, size_t *len, char *err,
+			    size_t errlen)
+{
 	static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	bool more;
+	struct stat st;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return sfail(err, errlen, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return sfail(err, errlen, "%s: %s", path, strerror(EISDIR));
+	}
 	uint8_t head[4];
 	ssize_t h = read(fd, head, sizeof head);
 	if (h != 4 || memcmp(head, zstd_magic, 4)) {
 		lseek(fd, 0, SEEK_SET);
-		int ret = read_fd(fd, buf, len);
+		int ret = read_fd(fd, buf, len, max, &more);
 		close(fd);
-		return ret ? sfail(err, errlen, "%s: %s", path, strerror(-ret)) : 0;
+		if (ret)
+			return sfail(err, errlen, "%s: %s", path, strerror(-ret));
+		if (more && !prefix) {
+			free(*buf);
+			*buf = NULL;
+			return sfail(err, errlen, "%s: larger than %zu MiB: not a file of this kind", path, max >> 20);
+		}
+		return 0;
 	}
 	close(fd);
 	/* zstd-compressed: `zstd -dcq -- FILE`, no shell involved. */
@@ -130,13 +162,23 @@ int frag_snap_read_file(const char *path, uint8_t **buf, size_t *len, char *err,
 		_exit(127);
 	}
 	close(p[1]);
-	int ret = read_fd(p[0], buf, len);
+	int ret = read_fd(p[0], buf, len, max, &more);
 	close(p[0]);
+	if (!ret && more)
+		kill(pid, SIGTERM);   /* the rest is not needed (a prefix) or too much (a zstd bomb) */
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (ret)
 		return sfail(err, errlen, "%s: reading zstd output: %s", path, strerror(-ret));
+	if (more) {
+		if (prefix)
+			return 0;
+		free(*buf);
+		*buf = NULL;
+		return sfail(err, errlen, "%s: decompresses to more than %zu MiB: not a file of this kind", path,
+			     max >> 20);
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		free(*buf);
 		*buf = NULL;
@@ -513,6 +555,13 @@ int frag_snap_import(const struct frag_snap_files *f, struct frag_snap *s, char 
 			ret = sfail(err, errlen, "%s:%u: zone %s has no start_pfn line", f->zoneinfo, z->line, z->name);
 			goto out;
 		}
+		/* x86-64 and arm64 physical addresses have at most 52 bits: 2^40 pfns. */
+		if (z->start_pfn >= 1ull << 40 || z->spanned > (1ull << 40) - z->start_pfn) {
+			ret = sfail(err, errlen, "%s:%u: zone %s: start_pfn %#llx + spanned %llu ends beyond pfn 2^40 "
+				    "(52-bit physical addresses)", f->zoneinfo, z->line, z->name,
+				    (unsigned long long)z->start_pfn, (unsigned long long)z->spanned);
+			goto out;
+		}
 		struct frag_restore_zone *rz = &in->zone[in->nr_zones];
 		if (in->nr_zones && z->start_pfn != in->zone[in->nr_zones - 1].end_pfn) {
 			ret = sfail(err, errlen, "%s:%u: zone %s starts at pfn %#llx, not where the zone before ends (%#llx)",
@@ -544,7 +593,9 @@ int frag_snap_import(const struct frag_snap_files *f, struct frag_snap *s, char 
 	in->nr_cpus = nr_cpus ? nr_cpus : 1;
 
 	/* The dumps. */
-	if ((ret = frag_snap_read_file(f->kpageflags, &kpf, &kpf_len, err, errlen)))
+	/* Only the pfns of the zones are used: read no more (a dump of a bigger
+	 * range, or a zstd bomb, stops there). */
+	if ((ret = frag_snap_read_file_max(f->kpageflags, in->end_pfn * 8, true, &kpf, &kpf_len, err, errlen)))
 		goto out;
 	if (kpf_len % 8) {
 		ret = sfail(err, errlen, "%s: %zu bytes is not a whole number of 8-byte entries (truncated at offset %zu?)",
@@ -559,7 +610,7 @@ int frag_snap_import(const struct frag_snap_files *f, struct frag_snap *s, char 
 		goto out;
 	}
 	if (f->kpagecount) {
-		if ((ret = frag_snap_read_file(f->kpagecount, &kpc, &kpc_len, err, errlen)))
+		if ((ret = frag_snap_read_file_max(f->kpagecount, in->end_pfn * 8, true, &kpc, &kpc_len, err, errlen)))
 			goto out;
 		if (kpc_len != kpf_len) {
 			ret = sfail(err, errlen, "%s: %zu bytes, but %s has %zu: the two dumps must cover the same pfns",

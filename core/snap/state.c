@@ -189,7 +189,7 @@ int frag_snap_load(const char *path, struct frag_snap *s, char *err, size_t errl
 	if (!f)
 		return efail(err, errlen, "%s: %s", path, strerror(errno));
 	fclose(f);
-	ret = frag_snap_read_file(path, &b, &len, err, errlen);
+	ret = frag_snap_read_file_max(path, 1ul << 30, false, &b, &len, err, errlen);
 	if (ret)
 		return ret;
 	if (len < STATE_HDR_SIZE || memcmp(b, STATE_MAGIC, 8)) {

@@ -187,6 +187,18 @@ void frag_geometry_simple(struct frag_geometry *g, uint64_t bytes, unsigned nr_n
 int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *err, size_t errlen);
 void frag_mem_destroy(struct frag_mem *mem);
 
+/*
+ * frag_mem_estimate() - bytes a model of @nr_pfns pfns (holes included)
+ * needs: a 16-byte struct frag_page per pfn, the pageblocks, and a fixed
+ * FRAG_MEM_ESTIMATE_FIXED for everything that does not grow with memory
+ * (SimGrid, workloads, buffers). A lower bound: clones (predictions) and
+ * long-lived workload records add to it.
+ */
+#define FRAG_MEM_ESTIMATE_FIXED (64ull << 20)
+uint64_t frag_mem_estimate(uint64_t nr_pfns);
+/* The pfns frag_mem_create() allocates page state for: MAX_ORDER-aligned base to the last node's end. */
+uint64_t frag_geometry_span(const struct frag_geometry *g);
+
 /**
  * frag_mem_clone() - a deep copy of @mem: page array, pageblocks, SPBs,
  * zones, PCPs, counters, sysctls, policy options and private state (the

@@ -71,8 +71,23 @@ void frag_snap_apply_sysctl(const struct frag_snap *s, struct frag_sysctl *sysct
 int frag_snap_restore(const struct frag_snap *s, const struct frag_config *cfg, struct frag_mem **mem, char *err,
 		      size_t errlen);
 
-/* Read a whole file, decompressing zstd (by its magic) through `zstd -dc`. */
+/*
+ * frag_memcheck() - -ENOMEM with "@what: ... need about X GiB ..., but this
+ * machine has Y GiB available" in @err when a model of @nr_pfns pfns
+ * (frag_mem_estimate()) would not fit in MemAvailable of /proc/meminfo;
+ * 0 otherwise. FRAGSIM_NO_MEMCHECK=1 skips it; FRAGSIM_MEM_AVAILABLE=BYTES
+ * (K/M/G/T suffix) replaces MemAvailable (tests). core/snap/memcheck.c.
+ */
+int frag_memcheck(uint64_t nr_pfns, const char *what, char *err, size_t errlen);
+
+/* Read a whole file, decompressing zstd (by its magic) through `zstd -dc`;
+ * more than FRAG_SNAP_MAX_TEXT bytes (decompressed) is an error. */
+#define FRAG_SNAP_MAX_TEXT (64ul << 20)
 int frag_snap_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
+/* The same with a limit of @max bytes: beyond it, an error, or with @prefix
+ * the first @max bytes (the rest is not read; zstd is stopped). */
+int frag_snap_read_file_max(const char *path, size_t max, bool prefix, uint8_t **buf, size_t *len, char *err,
+			    size_t errlen);
 uint32_t frag_crc32(uint32_t crc, const void *buf, size_t len);
 
 #endif /* FRAG_SNAP_H */
