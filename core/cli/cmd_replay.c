@@ -100,9 +100,9 @@ static void print_fidelity(const struct frag_replay_result *res)
 	printf("  %-25s %10llu %10llu\n", "total", (unsigned long long)tt, (unsigned long long)tm);
 	printf("  %-25s %10llu %10llu\n", "change_ownership=1", (unsigned long long)res->claim_trace,
 	       (unsigned long long)res->claim_model);
-	printf("  %-25s %10llu %10llu\n", "pcp drain pages", (unsigned long long)res->c[RC_replay_pcpu_drain],
+	printf("  %-25s %10llu %10llu\n", "pcp drain pages", (unsigned long long)res->c[RC_replay_pcpu_drain_pages],
 	       (unsigned long long)res->stats[FRAG_STAT_pcp_drain_pages]);
-	printf("  %-25s %10llu %10llu\n", "pcp refill pages", (unsigned long long)res->c[RC_replay_zone_locked_refill],
+	printf("  %-25s %10llu %10llu\n", "pcp refill pages", (unsigned long long)res->c[RC_replay_zone_locked_refill_pages],
 	       (unsigned long long)res->stats[FRAG_STAT_pcp_refill_pages]);
 	printf("\n");
 }
@@ -322,7 +322,7 @@ int cmd_replay(int argc, char **argv)
 		printf("state_hash: %016llx\n", (unsigned long long)res.hash);
 		static const char *const keys_out[] = { "free_mib", "pageblocks_mixed", "spb_free_now", "compact_stall",
 							"compact_daemon_wake", "pgmigrate_success", "sim_seconds",
-							"wall_seconds", "events_per_sec" };
+							"wall_seconds", "events_per_sec", "events_per_cpu_sec" };
 		for (size_t i = 0; i < sizeof keys_out / sizeof keys_out[0]; i++)
 			for (unsigned m = 0; m < res.nr_metrics; m++)
 				if (!strcmp(res.metrics[m].name, keys_out[i]))

@@ -81,10 +81,10 @@ struct replay {
 	bool interrupted;
 };
 
-static double wall_now(void)
+static double clock_now(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -493,6 +493,35 @@ static int on_alloc(struct replay *r, const struct frag_tev *ev, unsigned cpu)
 	return 0;
 }
 
+/*
+ * A free of a block the trace did not allocate: on a state start the model
+ * has the real machine's blocks at the real pfns (FRAG_OWNER_SNAPSHOT), so
+ * free the one(s) exactly covering [pfn, pfn + 2^order), if there are.
+ * Returns whether the free was handled (released or counted as partial).
+ */
+static bool free_snapshot(struct replay *r, uint64_t pfn, unsigned order, unsigned cpu)
+{
+	uint64_t end = pfn + (1ull << order);
+	struct frag_pfn_info pi;
+	for (uint64_t p = pfn; p < end; p += 1ull << pi.order) {
+		if (frag_pfn_info(r->mem, p, &pi) || pi.state != PFN_ALLOCATED || pi.owner.id != FRAG_OWNER_SNAPSHOT)
+			return false;
+		if (pi.head_pfn != p || p + (1ull << pi.order) > end) {
+			if (p == pfn && pi.order > order) {
+				r->res->c[RC_replay_free_snapshot_partial]++;
+				return true;
+			}
+			return false;
+		}
+	}
+	for (uint64_t p = pfn; p < end; p += 1ull << pi.order) {
+		frag_pfn_info(r->mem, p, &pi);
+		frag_free_pages(r->mem, cpu, p, pi.order);
+	}
+	r->res->c[RC_replay_free_snapshot]++;
+	return true;
+}
+
 static void on_free(struct replay *r, uint64_t pfn, unsigned order, unsigned cpu)
 {
 	uint64_t *c = r->res->c;
@@ -517,6 +546,18 @@ static void on_free(struct replay *r, uint64_t pfn, unsigned order, unsigned cpu
 		}
 	}
 	if (!s || s->order < order) {
+		if (free_snapshot(r, pfn, order, cpu))
+			return;
+		if (r->o->snap) {
+			/* why the state cannot take it: where the model has that pfn */
+			struct frag_pfn_info pi;
+			if (!frag_pfn_info(r->mem, pfn, &pi)) {
+				if (pi.state == PFN_FREE || pi.state == PFN_PCP)
+					c[RC_replay_free_unknown_model_free]++;
+				else if (pi.state == PFN_ALLOCATED && pi.owner.id == FRAG_OWNER_REPLAY)
+					c[RC_replay_free_unknown_model_replay]++;
+			}
+		}
 		if (order == NR_PAGE_ORDERS - 1)
 			c[RC_replay_free_grow]++;
 		else
@@ -575,10 +616,14 @@ static int on_event(const struct frag_tev *ev, void *arg)
 		break;
 	case TEV_PCPU_DRAIN:
 		c[RC_replay_pcpu_drain]++;
+		c[RC_replay_pcpu_drain_pages] += ev->order < 32 ? 1ull << ev->order : 0;
 		break;
 	case TEV_ZONE_LOCKED:
 		c[RC_replay_zone_locked]++;
-		c[RC_replay_zone_locked_refill] += ev->percpu_refill != 0;
+		if (ev->percpu_refill) {
+			c[RC_replay_zone_locked_refill]++;
+			c[RC_replay_zone_locked_refill_pages] += ev->order < 32 ? 1ull << ev->order : 0;
+		}
 		break;
 	case TEV_EXTFRAG:
 		c[RC_replay_extfrag_trace]++;
@@ -690,6 +735,7 @@ static void build_metrics(struct replay *r, double wall)
 	add_metric(&b, "sim_seconds", (double)res->trace_ns / 1e9, "s");
 	add_metric(&b, "wall_seconds", wall, "s");
 	add_metric(&b, "events_per_sec", res->events_per_sec, "1/s");
+	add_metric(&b, "events_per_cpu_sec", res->events_per_cpu_sec, "1/s");
 	struct rusage ru;
 	if (!getrusage(RUSAGE_SELF, &ru))
 		add_metric(&b, "peak_rss_mib", (double)ru.ru_maxrss / 1024, "MiB");
@@ -801,10 +847,10 @@ int frag_replay(const struct frag_config *cfg_in, const struct frag_replay_opts 
 	r->next_vmstat = VMSTAT_INTERVAL_NS;
 	r->next_epoch = FRAG_TIME_NEVER;
 
-	double w0 = wall_now();
+	double w0 = clock_now(CLOCK_MONOTONIC), c0 = clock_now(CLOCK_PROCESS_CPUTIME_ID);
 	char terr[1024] = "";
 	int tret = frag_trace_read(o->trace, on_event, r, &res->info, terr, sizeof terr);
-	double wall = wall_now() - w0;
+	double wall = clock_now(CLOCK_MONOTONIC) - w0, cpu = clock_now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	if (tret && !r->started) {
 		/* nothing replayed: a bad trace (or a sink that would not open) */
 		snprintf(err, errlen, "%s", r->fail[0] ? r->fail : terr);
@@ -833,6 +879,7 @@ int frag_replay(const struct frag_config *cfg_in, const struct frag_replay_opts 
 	res->trace_ns = r->now;
 	res->wall_seconds = wall;
 	res->events_per_sec = wall > 0 ? (double)res->c[RC_replay_events] / wall : 0;
+	res->events_per_cpu_sec = cpu > 0 ? (double)res->c[RC_replay_events] / cpu : 0;
 	res->c[RC_replay_live_blocks] = r->nr_live;
 	collect_epoch(r, r->now);
 	for (int i = 0; i < NR_FRAG_STATS; i++)

@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@
 
 #ifdef FRAG_HAVE_TRACECMD
 #include <trace-cmd.h>
+/* Exported by libtracecmd but declared only in its private header (trace-cmd-private.h, 1.3). */
+extern off64_t tracecmd_get_cpu_file_size(struct tracecmd_input *handle, int cpu);
+extern int tracecmd_cpus(struct tracecmd_input *handle);
 #endif
 
 const char *const frag_tev_names[NR_TEV_TYPES] = {
@@ -65,6 +70,11 @@ bool frag_trace_have_dat(void)
 	return true;
 }
 
+static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct frag_trace_info *info, char *err,
+			    size_t errlen);
+static sigjmp_buf dat_jmp;
+static volatile sig_atomic_t dat_reading;
+
 struct dat_ev {
 	int id;                              /* tep event id, -1 if absent */
 	struct tep_format_field *pfn, *order, *gfp, *mt, *refill;
@@ -74,7 +84,11 @@ struct dat_ev {
 struct dat_ctx {
 	struct tep_handle *tep;
 	struct dat_ev ev[TEV_EXTFRAG + 1];
-	int compaction_lo, compaction_hi;    /* not used: compaction ids are looked up per record */
+	int nr_cpus;
+	unsigned long long *first_off, *last_off;   /* per CPU: file offsets of the first and last record */
+	bool bad_id;                         /* a record of no known event: corrupt data */
+	unsigned long long bad_ts;
+	int bad_cpu;
 	frag_tev_fn fn;
 	void *arg;
 	struct frag_trace_info *info;
@@ -95,13 +109,24 @@ static int dat_cb(struct tracecmd_input *h, struct tep_record *rec, int cpu, voi
 	(void)h;
 	int id = tep_data_type(c->tep, rec);
 	struct frag_tev ev = { .ts_ns = rec->ts, .cpu = cpu, .mt = -1 };
+	if (cpu >= 0 && cpu < c->nr_cpus) {
+		if (!c->first_off[cpu])
+			c->first_off[cpu] = rec->offset;
+		c->last_off[cpu] = rec->offset;
+	}
 	int t;
 	for (t = 0; t <= TEV_EXTFRAG; t++)
 		if (c->ev[t].id == id)
 			break;
 	if (t > TEV_EXTFRAG) {
 		struct tep_event *e = tep_find_event(c->tep, id);
-		ev.type = e && e->system && !strcmp(e->system, "compaction") ? TEV_COMPACTION : TEV_OTHER;
+		if (!e) {
+			c->bad_id = true;
+			c->bad_ts = rec->ts;
+			c->bad_cpu = cpu;
+			return -1;
+		}
+		ev.type = e->system && !strcmp(e->system, "compaction") ? TEV_COMPACTION : TEV_OTHER;
 	} else {
 		const struct dat_ev *d = &c->ev[t];
 		ev.type = (enum frag_tev_type)t;
@@ -138,17 +163,56 @@ static int dat_cb(struct tracecmd_input *h, struct tep_record *rec, int cpu, voi
 		}
 	}
 	ev.pid = tep_data_pid(c->tep, rec);
+	dat_reading = 0;   /* a crash in the replay itself is not the trace's fault */
 	c->ret = deliver(c->info, c->fn, c->arg, &ev);
+	dat_reading = 1;
 	return c->ret;
+}
+
+/*
+ * libtracecmd 1.3 trusts sub-buffer page headers: a garbled commit or
+ * timestamp field crashes it (SIGSEGV in kbuffer). A corrupt file must be
+ * an error naming the file, so reading runs under a handler that jumps back
+ * out; the handle is then abandoned (the process reports and exits).
+ */
+
+static void dat_crash(int sig)
+{
+	if (dat_reading)
+		siglongjmp(dat_jmp, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static int read_dat(const char *path, frag_tev_fn fn, void *arg, struct frag_trace_info *info, char *err,
 		    size_t errlen)
 {
+	struct sigaction sa = { .sa_handler = dat_crash }, old_segv, old_bus;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	if (sigsetjmp(dat_jmp, 1)) {
+		dat_reading = 0;
+		sigaction(SIGSEGV, &old_segv, NULL);
+		sigaction(SIGBUS, &old_bus, NULL);
+		return tfail(err, errlen, -EIO, "%s: corrupt event data (libtracecmd could not parse a page)", path);
+	}
+	dat_reading = 1;
+	int ret = read_dat_guarded(path, fn, arg, info, err, errlen);
+	dat_reading = 0;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return ret;
+}
+
+static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct frag_trace_info *info, char *err,
+			    size_t errlen)
+{
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	struct tracecmd_input *h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!h)
-		return tfail(err, errlen, -EINVAL, "%s: not a readable trace.dat (corrupt or truncated headers)", path);
+		return tfail(err, errlen, -EINVAL, "%s: not a readable trace.dat (corrupt or truncated)", path);
 	struct dat_ctx c = { .tep = tracecmd_get_tep(h), .fn = fn, .arg = arg, .info = info };
 	static const char *const need[] = { [TEV_ALLOC] = "mm_page_alloc", [TEV_FREE] = "mm_page_free",
 					    [TEV_FREE_BATCHED] = "mm_page_free_batched",
@@ -186,12 +250,46 @@ static int read_dat(const char *path, frag_tev_fn fn, void *arg, struct frag_tra
 				     need[t]);
 		}
 	}
+	c.nr_cpus = tracecmd_cpus(h);
+	c.first_off = calloc((size_t)c.nr_cpus + 1, sizeof(*c.first_off));
+	c.last_off = calloc((size_t)c.nr_cpus + 1, sizeof(*c.last_off));
+	if (!c.first_off || !c.last_off) {
+		free(c.first_off);
+		free(c.last_off);
+		tracecmd_close(h);
+		return tfail(err, errlen, -ENOMEM, "%s: out of memory", path);
+	}
 	int ret = tracecmd_iterate_events(h, NULL, 0, dat_cb, &c);
+	/*
+	 * libtracecmd stops reading a CPU at a sub-buffer page it cannot parse
+	 * and says nothing: the records of every CPU must reach its last page
+	 * (one page of slack for a final page with no events).
+	 */
+	int short_cpu = -1;
+	unsigned long long page = (unsigned long long)tep_get_sub_buffer_size(c.tep);
+	if (!page)
+		page = 4096;
+	for (int cpu = 0; cpu < c.nr_cpus && !c.ret && !c.bad_id; cpu++) {
+		long long size = (long long)tracecmd_get_cpu_file_size(h, cpu);
+		if (size <= 0)
+			continue;
+		unsigned long long start = c.first_off[cpu] / page * page;
+		if (!c.first_off[cpu] || c.last_off[cpu] + 2 * page < start + (unsigned long long)size) {
+			short_cpu = cpu;
+			break;
+		}
+	}
 	tracecmd_close(h);
+	free(c.first_off);
+	free(c.last_off);
+	if (c.bad_id)
+		return tfail(err, errlen, -EIO, "%s: corrupt event data (a record of no known event on cpu %d at %llu ns)",
+			     path, c.bad_cpu, c.bad_ts);
 	if (c.ret)
 		return c.ret;
-	if (ret < 0)
-		return tfail(err, errlen, -EIO, "%s: cannot read the event data (corrupt or truncated)", path);
+	if (ret < 0 || short_cpu >= 0)
+		return tfail(err, errlen, -EIO, "%s: corrupt or truncated event data (cpu %d stops before the end of its "
+						"data)", path, short_cpu);
 	return 0;
 }
 #else

@@ -68,13 +68,21 @@ struct frag_replay_opts {
 	X(replay_free, "frees that released the model block of a traced allocation")                          \
 	X(replay_free_split, "frees of part of a traced block (split_page, THP split): the model block is "   \
 			     "released when all its pages are freed")                                            \
-	X(replay_free_unknown, "frees of blocks allocated before the trace began, skipped")                    \
+	X(replay_free_snapshot, "frees of blocks allocated before the trace began that the start state holds "  \
+				"at the same pfn (a state start): released")                                   \
+	X(replay_free_snapshot_partial, "frees of part of such a block (the model cannot split it), skipped")  \
+	X(replay_free_unknown, "frees of blocks allocated before the trace began that the start state does "   \
+			       "not hold there, skipped")                                                        \
+	X(replay_free_unknown_model_free, "of those, on a state start: the model has the pfn free (buddy or PCP)")\
+	X(replay_free_unknown_model_replay, "of those, on a state start: the model placed a replayed block there")\
 	X(replay_free_grow, "order-10 frees of unknown blocks (lazy zone growth handing memory to the buddy), "\
 			    "skipped")                                                                           \
 	X(replay_free_after_fail, "frees of blocks whose replayed allocation failed, skipped")                 \
 	X(replay_pcpu_drain, "mm_page_pcpu_drain events (counted; the model drains by its own rules)")         \
 	X(replay_zone_locked, "mm_page_alloc_zone_locked events (counted)")                                    \
+	X(replay_pcpu_drain_pages, "pages of mm_page_pcpu_drain events (sum of 2^order)")                      \
 	X(replay_zone_locked_refill, "mm_page_alloc_zone_locked events with percpu_refill=1")                  \
+	X(replay_zone_locked_refill_pages, "pages of those (sum of 2^order)")                                  \
 	X(replay_extfrag_trace, "mm_page_alloc_extfrag events in the trace")                                   \
 	X(replay_compaction_events, "compaction:* events in the trace (counted)")                              \
 	X(replay_other_events, "other events in the trace (counted)")                                          \
@@ -103,6 +111,7 @@ struct frag_replay_result {
 	uint64_t trace_ns;                                /* trace time covered (last - first timestamp) */
 	double wall_seconds;
 	double events_per_sec;                            /* trace events per wall second */
+	double events_per_cpu_sec;                        /* trace events per second of process CPU time */
 	uint64_t stats[NR_FRAG_STATS];                    /* model counters at the end */
 	uint64_t hash;                                    /* frag_mem_hash() of the final machine */
 	uint64_t free_pages;                              /* free pages at the end */
