@@ -705,6 +705,15 @@ static int read_text(const char *path, const uint8_t *magic, size_t nmagic, frag
 			break;
 	}
 	free(l);
+	if (ret < 0 && t.pid) {
+		/* a parse error in decompressed text: was it the stream that broke off? */
+		char sink[65536];
+		while (fread(sink, 1, sizeof sink, t.f) > 0)
+			;
+		if (text_close(&t, false))
+			return tfail(err, errlen, -EIO, "%s: %s stream is corrupt or truncated", path, t.tool);
+		return ret;
+	}
 	bool read_err = ferror(t.f);
 	int bad = text_close(&t, ret != 0);
 	if (ret)
