@@ -43,7 +43,7 @@ static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: fragsim replay TRACE [SCENARIO] [--init-snapshot STATE] [--policy P] [--seed N]\n"
-		"                      [--set KEY=VALUE]... [--out DIR] [--no-grow] [--quiet]\n"
+		"                      [--set KEY=VALUE]... [--out DIR] [--no-grow] [--check N] [--quiet]\n"
 		"       fragsim replay TRACE --count\n"
 		"Replays a real kernel's page allocation trace against a policy: every traced mm_page_alloc is\n"
 		"placed by the policy (same order, gfp_flags, CPU), every traced free releases the block that\n"
@@ -53,6 +53,7 @@ static int usage(FILE *f, int rc)
 		"--no-grow keeps memory the state marks uninitialised (lazy deferred init) out of the buddy; by\n"
 		"default it starts free. Results go to DIR/fragsim.db and DIR/runs/<uid>.h5 (DIR: out/).\n"
 		"Prints a key: value summary and the fidelity table (extfrag events, trace vs replay).\n"
+		"--check N verifies every invariant of the machine every N events and at the end (slow).\n"
 		"--count only reads the trace and prints its event counts. See docs/replay.md.\n");
 	return rc;
 }
@@ -114,6 +115,7 @@ int cmd_replay(int argc, char **argv)
 	char **owned = calloc((size_t)argc + 8, sizeof(char *));
 	unsigned nr_sets = 0, nr_owned = 0;
 	bool quiet = false, count_only = false, grow = true;
+	uint64_t check = 0;
 	int rc = EXIT_USAGE;
 
 	if (!sets || !owned) {
@@ -134,7 +136,7 @@ int cmd_replay(int argc, char **argv)
 		} else if (!strcmp(a, "--no-grow")) {
 			grow = false;
 		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--set") || !strcmp(a, "--out") ||
-			   !strcmp(a, "--init-snapshot")) {
+			   !strcmp(a, "--init-snapshot") || !strcmp(a, "--check")) {
 			if (!val) {
 				cli_error("replay", "%s needs a value", a);
 				goto out;
@@ -142,6 +144,11 @@ int cmd_replay(int argc, char **argv)
 			i++;
 			if (!strcmp(a, "--out")) {
 				out = val;
+			} else if (!strcmp(a, "--check")) {
+				if (!cli_parse_uint(val, 1, 1u << 31, &check)) {
+					cli_error("replay", "--check '%s': expected a number of events", val);
+					goto out;
+				}
 			} else if (!strcmp(a, "--init-snapshot")) {
 				state = val;
 			} else if (!strcmp(a, "--set")) {
@@ -278,6 +285,7 @@ int cmd_replay(int argc, char **argv)
 		.snap = have_snap ? &snap : NULL,
 		.grow_uninit = grow,
 		.sample_period_ns = sc->run.sample_period,
+		.check_every = check,
 		.nr_sinks = 2,
 		.sinks = { { &frag_sink_sqlite, db }, { &frag_sink_h5, h5dir } },
 		.stop = &stop_requested,

@@ -570,6 +570,15 @@ static void on_free(struct replay *r, uint64_t pfn, unsigned order, unsigned cpu
 		release(r, idx, cpu);
 }
 
+/* frag_mem_consistent() (core/mm/consistent.c): every invariant of the machine. */
+static void check(struct replay *r, uint64_t ts)
+{
+	char why[256];
+	if (!r->fail[0] && !frag_mem_consistent(r->mem, why, sizeof why))
+		snprintf(r->fail, sizeof r->fail, "inconsistent machine after the event at %llu ns: %s",
+			 (unsigned long long)ts, why);
+}
+
 static int on_event(const struct frag_tev *ev, void *arg)
 {
 	struct replay *r = arg;
@@ -642,6 +651,8 @@ static int on_event(const struct frag_tev *ev, void *arg)
 		return ret;
 	if (r->any_pending)
 		run_daemons(r);
+	if (r->o->check_every && c[RC_replay_events] % r->o->check_every == 0)
+		check(r, ev->ts_ns);
 	return r->fail[0] ? -EIO : 0;
 }
 
@@ -863,6 +874,8 @@ int frag_replay(const struct frag_config *cfg_in, const struct frag_replay_opts 
 		goto out;
 	}
 
+	if (o->check_every && !tret)
+		check(r, res->info.last_ns);
 	const char *status = "complete";
 	if (r->interrupted) {
 		status = "interrupted";

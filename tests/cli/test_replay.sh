@@ -131,6 +131,10 @@ check "replay: PCP drains and refills counted in pages (4095 drained, 63 zone-lo
 	sh -c "grep -q '^replay_pcpu_drain_pages: ' '$T/r_dat' && grep -q '^replay_zone_locked: 63$' '$T/r_dat' &&
 	       grep -q '^replay_pcpu_drain: 4095$' '$T/r_dat'"
 
+"$FRAGSIM" replay "$DAT" --init-snapshot "$T/s01.state" --check 97 --out "$T/out" >"$T/r_chk" 2>&1
+check "replay: frag_mem_consistent() holds every 97 events and at the end, same result" \
+	sh -c "grep -q '^status: complete$' '$T/r_chk' && grep -q \"^state_hash: \$(sed -n 's/^state_hash: //p' '$T/r_dat')\$\" '$T/r_chk'"
+
 # --- 15-16: results like `fragsim run`: a run row and an HDF5 file
 uid=$(val "$T/r_dat" run)
 if command -v sqlite3 >/dev/null 2>&1; then

@@ -38,6 +38,8 @@ struct frag_replay_opts {
 							  struct page init, PS_UNINIT) start free, zone watermarks
 							  recomputed for the grown zone */
 	uint64_t sample_period_ns;                     /* epochs every this much trace time (0: start and end only) */
+	uint64_t check_every;                          /* frag_mem_consistent() every this many events and at the
+							  end (0: never); a violation fails the replay */
 	unsigned nr_sinks;                             /* sinks to feed (as frag_sim_opts) */
 	struct frag_sim_sink sinks[FRAG_SIM_MAX_SINKS];
 	volatile sig_atomic_t *stop;                   /* set (e.g. by SIGINT) to end early */
