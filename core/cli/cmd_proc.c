@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_proc.c - `fragsim proc buddyinfo|pagetypeinfo|unusable|extfrag STATE` and
+ * cmd_proc.c - `fragsim proc buddyinfo|pagetypeinfo|unusable|extfrag|zoneinfo|vmstat STATE` and
  * `fragsim proc extfrag --buddyinfo FILE [--index unusable|extfrag]`.
  *
  * With a state file (`fragsim snapshot -o STATE`) the state is restored and
@@ -22,7 +22,7 @@
 
 static int usage(FILE *f, int rc)
 {
-	fprintf(f, "usage: fragsim proc buddyinfo|pagetypeinfo|unusable|extfrag|summary STATE\n"
+	fprintf(f, "usage: fragsim proc buddyinfo|pagetypeinfo|unusable|extfrag|zoneinfo|vmstat|summary STATE\n"
 		   "       fragsim proc extfrag --buddyinfo FILE [--index unusable|extfrag]\n"
 		   "The first form prints /proc/buddyinfo, /proc/pagetypeinfo or the debugfs extfrag files of a\n"
 		   "state written by `fragsim snapshot` (summary: the per-zone import table).\n"
@@ -104,6 +104,10 @@ static int proc_state(const char *view, const char *path)
 		frag_show_unusable_index(mem, &out);
 	else if (!strcmp(view, "extfrag"))
 		frag_show_extfrag_index(mem, &out);
+	else if (!strcmp(view, "zoneinfo"))
+		frag_show_zoneinfo(mem, &out);
+	else if (!strcmp(view, "vmstat"))
+		frag_show_vmstat(mem, &out);
 	else
 		cli_snap_summary(&s, mem, stdout);
 	fputs(frag_buf_str(&out), stdout);
@@ -117,13 +121,14 @@ int cmd_proc(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(argc < 2 ? stderr : stdout, argc < 2 ? EXIT_USAGE : 0);
-	static const char *const views[] = { "buddyinfo", "pagetypeinfo", "unusable", "extfrag", "summary" };
+	static const char *const views[] = { "buddyinfo", "pagetypeinfo", "unusable", "extfrag", "zoneinfo", "vmstat",
+						     "summary" };
 	for (size_t v = 0; v < sizeof views / sizeof views[0]; v++)
 		if (!strcmp(argv[1], views[v]) && argc == 3 && argv[2][0] != '-')
 			return proc_state(argv[1], argv[2]);
 	if (!strcmp(argv[1], "extfrag"))
 		return proc_extfrag(argc - 1, argv + 1);
-	cli_error("proc", "unknown view or missing STATE: '%s' (available: buddyinfo, pagetypeinfo, unusable, extfrag, "
+	cli_error("proc", "unknown view or missing STATE: '%s' (available: buddyinfo, pagetypeinfo, unusable, extfrag, zoneinfo, vmstat, "
 			  "summary STATE; extfrag --buddyinfo FILE)", argv[1]);
 	return EXIT_USAGE;
 }

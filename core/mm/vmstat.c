@@ -426,3 +426,84 @@ void frag_show_pageblockinfo(const struct frag_mem *mem, struct frag_buf *out)
 		frag_buf_putc(out, '\n');
 	}
 }
+
+/*
+ * /proc/zoneinfo (mm/vmstat.c zoneinfo_show_print()): per zone, the
+ * watermarks (boost, min/low/high/promo, spanned/present/managed, cma),
+ * protection (lowmem_reserve), the zone counters the model keeps, the
+ * per-CPU pagesets (count/high/batch/high_min/high_max) and start_pfn, in
+ * the kernel's order. Not shown: the per-node stats block, numa_* zone
+ * counters, "vm stats threshold" and node_unreclaimable (no model state).
+ */
+void frag_show_zoneinfo(const struct frag_mem *mem, struct frag_buf *out)
+{
+	for (unsigned i = 0; i < mem->nr_zones; i++) {
+		const struct frag_zone *z = &mem->zones[i];
+		frag_buf_printf(out, "Node %u, zone %8s\n", z->nid, frag_zone_names[z->type]);
+		frag_buf_printf(out, "  pages free     %lld\n", (long long)z->nr_free_pages);
+		frag_buf_printf(out, "        boost    %llu\n", (unsigned long long)z->watermark_boost);
+		static const char *const wn[NR_WMARK] = { "min", "low", "high", "promo" };
+		for (int w = 0; w < NR_WMARK; w++)
+			frag_buf_printf(out, "        %-8s %llu\n", wn[w],
+					(unsigned long long)(z->_watermark[w] + z->watermark_boost));
+		frag_buf_printf(out, "        spanned  %llu\n", (unsigned long long)z->spanned_pages);
+		frag_buf_printf(out, "        present  %llu\n", (unsigned long long)z->present_pages);
+		frag_buf_printf(out, "        managed  %llu\n", (unsigned long long)z->managed_pages);
+		frag_buf_printf(out, "        cma      %llu\n", 0ull);
+		frag_buf_printf(out, "        protection: (");
+		for (int k = 0; k < MAX_NR_ZONES; k++)
+			frag_buf_printf(out, "%s%llu", k ? ", " : "", (unsigned long long)z->lowmem_reserve[k]);
+		frag_buf_printf(out, ")\n");
+		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_pages", (long long)z->nr_free_pages);
+		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_pages_blocks", (long long)z->nr_free_pages_blocks);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_anon", (unsigned long long)z->nr_lru[FRAG_LRU_ANON]);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_active_anon", 0ull);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_file", (unsigned long long)z->nr_lru[FRAG_LRU_FILE]);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_active_file", 0ull);
+		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_cma", (long long)z->nr_free_cma);
+		frag_buf_printf(out, "  pagesets\n");
+		for (unsigned c = 0; c < mem->nr_cpus && z->pcp; c++) {
+			const struct frag_pcp *p = &z->pcp[c];
+			frag_buf_printf(out, "    cpu: %u\n", c);
+			frag_buf_printf(out, "              count:    %d\n", p->count);
+			frag_buf_printf(out, "              high:     %d\n", p->high);
+			frag_buf_printf(out, "              batch:    %d\n", p->batch);
+			frag_buf_printf(out, "              high_min: %d\n", p->high_min);
+			frag_buf_printf(out, "              high_max: %d\n", p->high_max);
+		}
+		frag_buf_printf(out, "  start_pfn:           %llu\n", (unsigned long long)z->zone_start_pfn);
+	}
+}
+
+/*
+ * /proc/vmstat (mm/vmstat.c vmstat_show()): "name value" lines. First the
+ * levels the model keeps (nr_free_pages, the LRU sizes), then every counter
+ * of stat_list.h that is a kernel vmstat item (meaning not marked
+ * "fragsim:"; not the SLUB and tracepoint-named ones below; cma_* only with
+ * CONFIG_CMA, as vmstat_text[]), in stat_list.h order (not vmstat_text[]'s).
+ */
+void frag_show_vmstat(const struct frag_mem *mem, struct frag_buf *out)
+{
+	int64_t nr_free = 0, blocks = 0;
+	uint64_t lru[NR_FRAG_LRU] = { 0 };
+	for (unsigned i = 0; i < mem->nr_zones; i++) {
+		nr_free += mem->zones[i].nr_free_pages;
+		blocks += mem->zones[i].nr_free_pages_blocks;
+		for (int l = 0; l < NR_FRAG_LRU; l++)
+			lru[l] += mem->zones[i].nr_lru[l];
+	}
+	frag_buf_printf(out, "nr_free_pages %lld\n", (long long)nr_free);
+	frag_buf_printf(out, "nr_free_pages_blocks %lld\n", (long long)blocks);
+	frag_buf_printf(out, "nr_zone_inactive_anon %llu\n", (unsigned long long)lru[FRAG_LRU_ANON]);
+	frag_buf_printf(out, "nr_zone_active_anon 0\n");
+	frag_buf_printf(out, "nr_zone_inactive_file %llu\n", (unsigned long long)lru[FRAG_LRU_FILE]);
+	frag_buf_printf(out, "nr_zone_active_file 0\n");
+	for (int s = 0; s < NR_FRAG_STATS; s++) {
+		const char *n = frag_stat_desc[s].name;
+		if (!strncmp(frag_stat_desc[s].help, "fragsim:", 8) || !strcmp(n, "pcp_drain_pages") ||
+		    !strcmp(n, "slab_order_fallback") || (!mem->geo.config_cma && !strncmp(n, "cma_", 4)))
+			continue;
+		frag_buf_printf(out, "%s %llu\n", frag_stat_desc[s].name,
+				(unsigned long long)frag_stat_get(mem, (enum frag_stat)s));
+	}
+}

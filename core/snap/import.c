@@ -220,11 +220,12 @@ static int parse_zoneinfo(const char *path, char *text, struct zi_zone *zz, unsi
 		uint64_t v;
 		if (key_u64(l, "pages free", &v))
 			cur->free = v;
-		else if (key_u64(l, "min", &v))
+		/* "        high     49" (watermark), not "              high:     0" (a pageset) */
+		else if (!strchr(l, ':') && key_u64(l, "min", &v))
 			cur->min = v;
-		else if (key_u64(l, "low", &v))
+		else if (!strchr(l, ':') && key_u64(l, "low", &v))
 			cur->low = v;
-		else if (key_u64(l, "high", &v))
+		else if (!strchr(l, ':') && key_u64(l, "high", &v))
 			cur->high = v;
 		else if (key_u64(l, "spanned", &v))
 			cur->spanned = v;

@@ -183,6 +183,40 @@ check "replay on quick.yaml's machine: complete, no start-state frees, 1488 unkn
 	sh -c "[ $rc = 0 ] && grep -q '^status: complete$' '$T/r_sc' && grep -q '^replay_free_snapshot: 0$' '$T/r_sc' &&
 	       grep -q '^replay_free_unknown: 1488$' '$T/r_sc'"
 
+# --- `fragsim proc zoneinfo|vmstat STATE` (mm/vmstat.c zoneinfo_show_print(), vmstat_show()) on the
+# same state, against the real files of that moment (fixtures: zoneinfo.txt, vmstat.txt).
+"$FRAGSIM" proc zoneinfo "$T/s01.state" >"$T/zi" 2>&1
+# zone_fields FILE ZONE: "name value" of the watermark and size lines and the pageset batch/high_min/high_max
+zone_fields() {
+	awk -v zone="$2" '
+	/^Node/ { cur = $NF; next }
+	cur != zone { next }
+	/^        (min|low|high|promo|spanned|present|managed) / { print $1, $2 }
+	/^              (batch|high_min|high_max):/ { print $1, $2 }' "$1"
+}
+zi_ok=true
+for z in DMA DMA32 Normal; do
+	zone_fields "$T/zi" $z >"$T/zi_$z"
+	zone_fields "$d/zoneinfo.txt" $z >"$T/zr_$z"
+	if ! cmp -s "$T/zi_$z" "$T/zr_$z" || [ ! -s "$T/zi_$z" ]; then
+		zi_ok=false
+		echo "# zone $z differs:"; diff "$T/zr_$z" "$T/zi_$z" | sed 's/^/# /'
+	fi
+done
+check "proc zoneinfo: watermarks, spanned/present/managed and pagesets' batch/high_min/high_max equal the real zoneinfo (DMA, DMA32, Normal)" $zi_ok
+# the fields printed come in the kernel's order: the real Normal section, reduced to the names we print
+names() { awk -v zone="Normal" '/^Node/ { cur = $NF; next } cur == zone { n = $1; sub(":$", "", n); if (n != "cpu") print n }' "$1"; }
+names "$T/zi" >"$T/n_ours"
+names "$d/zoneinfo.txt" | grep -xFf "$T/n_ours" >"$T/n_real"
+check "proc zoneinfo: field names in the kernel's order" cmp -s "$T/n_ours" "$T/n_real"
+"$FRAGSIM" proc vmstat "$T/s01.state" >"$T/vm" 2>&1
+awk '{ print $1 }' "$T/vm" >"$T/vm_names"
+awk '{ print $1 }' "$d/vmstat.txt" >"$T/vm_real"
+check "proc vmstat: every line is a /proc/vmstat item of this kernel (49 names)" \
+	sh -c "[ \$(wc -l < '$T/vm_names') = 49 ] && ! grep -vxFf '$T/vm_real' '$T/vm_names' >/dev/null"
+free_zi=$(awk '/^  pages free/ { s += $3 } END { print s }' "$T/zi")
+check "proc vmstat: nr_free_pages is the zones' pages free ($free_zi)" grep -qx "nr_free_pages $free_zi" "$T/vm"
+
 # --- bad inputs: a clear error naming the file, non-zero exit
 bad() {  # bad DESC FILE EXPECTED_MESSAGE_PART [args]
 	desc=$1

@@ -54,6 +54,9 @@ void frag_show_buddyinfo(const struct frag_mem *mem, struct frag_buf *out);
 void frag_show_pagetypeinfo(const struct frag_mem *mem, struct frag_buf *out);
 void frag_show_unusable_index(const struct frag_mem *mem, struct frag_buf *out);
 void frag_show_extfrag_index(const struct frag_mem *mem, struct frag_buf *out);
+/* /proc/zoneinfo and /proc/vmstat of the model (the fields it keeps, kernel names and order). */
+void frag_show_zoneinfo(const struct frag_mem *mem, struct frag_buf *out);
+void frag_show_vmstat(const struct frag_mem *mem, struct frag_buf *out);
 /* fragsim's own SPB summary, one line per zone, "key value" pairs. */
 void frag_show_spbinfo(const struct frag_mem *mem, struct frag_buf *out);
 /* fragsim's own per-pageblock content summary ("mixed" pageblocks etc.). */
