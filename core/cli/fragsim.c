@@ -133,7 +133,7 @@ static const struct command commands[] = {
 	{ "predict", cmd_predict, "hugetlb pages (2 MiB, 1 GiB) the kernel could allocate at a scenario's end or at 0" },
 	{ "replay", cmd_replay, "replay a real kernel trace (trace.dat, CSV, report text) against a policy: replay TRACE ..." },
 	{ "snapshot", cmd_snapshot, "real machine state: snapshot --kpageflags F --zoneinfo F [--iomem F ...] -o STATE" },
-	{ "proc", cmd_proc, "kernel-format views: proc buddyinfo|pagetypeinfo|extfrag STATE; proc extfrag --buddyinfo F" },
+	{ "proc", cmd_proc, "kernel-format views: proc buddyinfo|pagetypeinfo|extfrag|zoneinfo|vmstat STATE; proc extfrag --buddyinfo F" },
 	{ "compare", cmd_compare, "A/B comparison: compare SCENARIO --policies A,B --seeds N [--jobs J]: table and report" },
 	{ "sweep", cmd_sweep, "parameter sweep: sweep SCENARIO --param KEY=V1,V2|A:B:STEP [--seeds N]: table, plots" },
 	{ "claims", cmd_claims, "run the published claims (scenarios/claims) and print reproduced / not reproduced" },
