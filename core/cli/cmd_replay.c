@@ -103,7 +103,8 @@ static void print_fidelity(const struct frag_replay_result *res)
 	       (unsigned long long)res->claim_model);
 	printf("  %-25s %10llu %10llu\n", "pcp drain pages", (unsigned long long)res->c[RC_replay_pcpu_drain_pages],
 	       (unsigned long long)res->stats[FRAG_STAT_pcp_drain_pages]);
-	printf("  %-25s %10llu %10llu\n", "pcp refill pages", (unsigned long long)res->c[RC_replay_zone_locked_refill_pages],
+	printf("  %-25s %10llu %10llu\n", "pcp refill pages",
+	       (unsigned long long)res->c[RC_replay_zone_locked_refill_pages],
 	       (unsigned long long)res->stats[FRAG_STAT_pcp_refill_pages]);
 	printf("\n");
 }
@@ -135,8 +136,8 @@ int cmd_replay(int argc, char **argv)
 			count_only = true;
 		} else if (!strcmp(a, "--no-grow")) {
 			grow = false;
-		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--set") || !strcmp(a, "--out") ||
-			   !strcmp(a, "--init-snapshot") || !strcmp(a, "--check")) {
+		} else if (!strcmp(a, "--policy") || !strcmp(a, "--seed") || !strcmp(a, "--set") ||
+			   !strcmp(a, "--out") || !strcmp(a, "--init-snapshot") || !strcmp(a, "--check")) {
 			if (!val) {
 				cli_error("replay", "%s needs a value", a);
 				goto out;

@@ -456,9 +456,11 @@ void frag_show_zoneinfo(const struct frag_mem *mem, struct frag_buf *out)
 		frag_buf_printf(out, ")\n");
 		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_pages", (long long)z->nr_free_pages);
 		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_pages_blocks", (long long)z->nr_free_pages_blocks);
-		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_anon", (unsigned long long)z->nr_lru[FRAG_LRU_ANON]);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_anon",
+				(unsigned long long)z->nr_lru[FRAG_LRU_ANON]);
 		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_active_anon", 0ull);
-		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_file", (unsigned long long)z->nr_lru[FRAG_LRU_FILE]);
+		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_inactive_file",
+				(unsigned long long)z->nr_lru[FRAG_LRU_FILE]);
 		frag_buf_printf(out, "      %-12s %llu\n", "nr_zone_active_file", 0ull);
 		frag_buf_printf(out, "      %-12s %lld\n", "nr_free_cma", (long long)z->nr_free_cma);
 		frag_buf_printf(out, "  pagesets\n");

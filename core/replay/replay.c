@@ -417,7 +417,8 @@ static void close_sinks(struct replay *r, const struct frag_run_end *end, char *
 		const struct frag_sink_ops *ops = r->o->sinks[i].ops;
 		if (ops->finish && ops->finish(r->sink_h[i], end) && ret && !*ret) {
 			snprintf(err, errlen, "%s:%s: %s", ops->scheme, r->o->sinks[i].path,
-				 ops->last_error ? ops->last_error(r->sink_h[i]) : "could not record the end of the run");
+				 ops->last_error ? ops->last_error(r->sink_h[i]) :
+						   "could not record the end of the run");
 			*ret = -EIO;
 		}
 		if (ops->close)

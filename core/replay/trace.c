@@ -210,7 +210,8 @@ static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct 
 			    size_t errlen)
 {
 	tracecmd_set_loglevel(TEP_LOG_NONE);
-	struct tracecmd_input *h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	struct tracecmd_input *h =
+		tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!h)
 		return tfail(err, errlen, -EINVAL, "%s: not a readable trace.dat (corrupt or truncated)", path);
 	struct dat_ctx c = { .tep = tracecmd_get_tep(h), .fn = fn, .arg = arg, .info = info };
@@ -227,7 +228,8 @@ static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct 
 			if (t <= TEV_PCPU_DRAIN) {
 				tracecmd_close(h);
 				return tfail(err, errlen, -EINVAL,
-					     "%s: the trace has no format for kmem:%s, which replay needs", path, need[t]);
+					     "%s: the trace has no format for kmem:%s, which replay needs", path,
+					     need[t]);
 			}
 			continue;
 		}
@@ -246,7 +248,8 @@ static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct 
 			   (t == TEV_EXTFRAG && (!d->alloc_order || !d->fb_order || !d->alloc_mt || !d->fb_mt));
 		if (bad) {
 			tracecmd_close(h);
-			return tfail(err, errlen, -EINVAL, "%s: kmem:%s lacks a field replay needs (format differs)", path,
+			return tfail(err, errlen, -EINVAL, "%s: kmem:%s lacks a field replay needs (format differs)",
+				     path,
 				     need[t]);
 		}
 	}
@@ -283,13 +286,15 @@ static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct 
 	free(c.first_off);
 	free(c.last_off);
 	if (c.bad_id)
-		return tfail(err, errlen, -EIO, "%s: corrupt event data (a record of no known event on cpu %d at %llu ns)",
+		return tfail(err, errlen, -EIO,
+			     "%s: corrupt event data (a record of no known event on cpu %d at %llu ns)",
 			     path, c.bad_cpu, c.bad_ts);
 	if (c.ret)
 		return c.ret;
 	if (ret < 0 || short_cpu >= 0)
-		return tfail(err, errlen, -EIO, "%s: corrupt or truncated event data (cpu %d stops before the end of its "
-						"data)", path, short_cpu);
+		return tfail(err, errlen, -EIO,
+			     "%s: corrupt or truncated event data (cpu %d stops before the end of its data)", path,
+			     short_cpu);
 	return 0;
 }
 #else
@@ -681,12 +686,14 @@ static int read_text(const char *path, const uint8_t *magic, size_t nmagic, frag
 		struct frag_tev ev;
 		if (csv) {
 			if (n == 0 || l[n - 1] != '\n') {
-				ret = tfail(err, errlen, -EINVAL, "%s:%llu: truncated line (no newline at the end)", path,
+				ret = tfail(err, errlen, -EINVAL, "%s:%llu: truncated line (no newline at the end)",
+					    path,
 					    (unsigned long long)lineno);
 				break;
 			}
 			if (parse_csv_line(l, &ev)) {
-				ret = tfail(err, errlen, -EINVAL, "%s:%llu: not a ts_ns,cpu,pid,ev,pfn,order,mt,gfp,aux line",
+				ret = tfail(err, errlen, -EINVAL,
+					    "%s:%llu: not a ts_ns,cpu,pid,ev,pfn,order,mt,gfp,aux line",
 					    path, (unsigned long long)lineno);
 				break;
 			}
