@@ -4,7 +4,7 @@
 # everything is present).
 set -eu
 
-PKGS="gcc clang valgrind make meson ninja-build pkg-config python3 libsimgrid-dev libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest python3-pandas python3-matplotlib python3-pil python3-yaml zstd"
+PKGS="gcc clang valgrind make meson ninja-build pkg-config python3 libsimgrid-dev libfyaml-dev libsqlite3-dev sqlite3 libhdf5-dev hdf5-tools python3-h5py python3-numpy python3-pytest python3-pandas python3-matplotlib python3-pil python3-yaml zstd libtraceevent-dev libtracefs-dev libtracecmd-dev xz-utils"
 # Optional: headless Chromium opens the HTML report in tests/python/test_analysis.py
 # (the test is skipped where it cannot be installed); slurm-wlm and munge for
 # tests/cli/test_slurm.sh (a real single-node Slurm; skipped without them).

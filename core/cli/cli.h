@@ -47,6 +47,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);

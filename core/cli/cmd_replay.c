@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_replay.c - `fragsim replay TRACE [SCENARIO] [--init-snapshot STATE]
+ * [--policy P] [--seed N] [--set k=v]... [--out DIR] [--no-grow] [--count]`:
+ * replay a real kernel's page allocation trace (trace-cmd trace.dat, the
+ * capture's CSV, `trace-cmd report` text) against a policy on the machine
+ * of a state file or of a scenario's machine block (frag/replay.h,
+ * docs/replay.md). Writes the run like `fragsim run` (DIR/fragsim.db,
+ * DIR/runs/<uid>.h5) and prints a summary with the fidelity section:
+ * the trace's mm_page_alloc_extfrag events against the model's, by
+ * (fallback, alloc) migratetype pair.
+ *
+ * Exit status: 0 for a complete replay; 1 if it failed (a trace found
+ * corrupt or truncated part-way) or was interrupted; 2 for bad usage or
+ * a bad input (missing, unreadable or unknown trace, missing event
+ * formats, bad scenario or state).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../results/results.h"
+#include "cli.h"
+#include "frag/replay.h"
+#include "frag/scenario.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	if (stop_requested) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	stop_requested = 1;
+}
+
+static int usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"usage: fragsim replay TRACE [SCENARIO] [--init-snapshot STATE] [--policy P] [--seed N]\n"
+		"                      [--set KEY=VALUE]... [--out DIR] [--no-grow] [--check N] [--quiet]\n"
+		"       fragsim replay TRACE --count\n"
+		"Replays a real kernel's page allocation trace against a policy: every traced mm_page_alloc is\n"
+		"placed by the policy (same order, gfp_flags, CPU), every traced free releases the block that\n"
+		"allocation got. TRACE is a trace-cmd trace.dat, the capture's CSV (ts_ns,cpu,pid,ev,...) or\n"
+		"`trace-cmd report` text (xz/zstd compressed text is fine). The machine is the state file STATE\n"
+		"(`fragsim snapshot`; its sysctls apply) or SCENARIO's machine block (its workloads are not run).\n"
+		"--no-grow keeps memory the state marks uninitialised (lazy deferred init) out of the buddy; by\n"
+		"default it starts free. Results go to DIR/fragsim.db and DIR/runs/<uid>.h5 (DIR: out/).\n"
+		"Prints a key: value summary and the fidelity table (extfrag events, trace vs replay).\n"
+		"--check N verifies every invariant of the machine every N events and at the end (slow).\n"
+		"--count only reads the trace and prints its event counts. See docs/replay.md.\n");
+	return rc;
+}
+
+static void print_metric(const char *key, double v)
+{
+	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+		printf("%s: %lld\n", key, (long long)v);
+	else
+		printf("%s: %.6g\n", key, v);
+}
+
+static int count_cb(const struct frag_tev *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	return 0;
+}
+
+static void print_info(const struct frag_trace_info *info)
+{
+	printf("format: %s\nevents: %llu\n", info->format ? info->format : "?", (unsigned long long)info->nr_events);
+	for (int t = 0; t < NR_TEV_TYPES; t++)
+		printf("%s: %llu\n", frag_tev_names[t], (unsigned long long)info->nr_type[t]);
+	printf("trace_seconds: %.6f\n", info->nr_events ? (double)(info->last_ns - info->first_ns) / 1e9 : 0.0);
+	printf("cpus: %d\n", info->max_cpu + 1);
+}
+
+static const char *const mt_names[] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate", "Type5" };
+
+static void print_fidelity(const struct frag_replay_result *res)
+{
+	printf("\nfidelity: mm_page_alloc_extfrag events, trace vs replay\n");
+	printf("  %-12s %-12s %10s %10s\n", "alloc_mt", "fallback_mt", "trace", "replay");
+	uint64_t tt = 0, tm = 0;
+	for (int a = 0; a < MIGRATE_TYPES; a++)
+		for (int f = 0; f < MIGRATE_TYPES; f++) {
+			uint64_t x = res->extfrag_trace[f][a], y = res->extfrag_model[f][a];
+			tt += x;
+			tm += y;
+			if (x || y)
+				printf("  %-12s %-12s %10llu %10llu\n", mt_names[a], mt_names[f], (unsigned long long)x,
+				       (unsigned long long)y);
+		}
+	printf("  %-25s %10llu %10llu\n", "total", (unsigned long long)tt, (unsigned long long)tm);
+	printf("  %-25s %10llu %10llu\n", "change_ownership=1", (unsigned long long)res->claim_trace,
+	       (unsigned long long)res->claim_model);
+	printf("  %-25s %10llu %10llu\n", "pcp drain pages", (unsigned long long)res->c[RC_replay_pcpu_drain_pages],
+	       (unsigned long long)res->stats[FRAG_STAT_pcp_drain_pages]);
+	printf("  %-25s %10llu %10llu\n", "pcp refill pages",
+	       (unsigned long long)res->c[RC_replay_zone_locked_refill_pages],
+	       (unsigned long long)res->stats[FRAG_STAT_pcp_refill_pages]);
+	printf("\n");
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	const char *trace = NULL, *scen = NULL, *state = NULL, *out = "out";
+	struct cli_overrides ov;
+	bool quiet = false, count_only = false, grow = true;
+	uint64_t check = 0;
+	int rc = EXIT_USAGE;
+
+	if (cli_overrides_init(&ov, argc))
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int t = cli_overrides_take(&ov, "replay", a, val);
+		if (t < 0)
+			goto out;
+		if (t > 0) {
+			i++;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			rc = usage(stdout, 0);
+			goto out;
+		} else if (!strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (!strcmp(a, "--count")) {
+			count_only = true;
+		} else if (!strcmp(a, "--no-grow")) {
+			grow = false;
+		} else if (!strcmp(a, "--out") || !strcmp(a, "--init-snapshot") || !strcmp(a, "--check")) {
+			if (!val) {
+				cli_error("replay", "%s needs a value", a);
+				goto out;
+			}
+			i++;
+			if (!strcmp(a, "--out")) {
+				out = val;
+			} else if (!strcmp(a, "--check")) {
+				if (!cli_parse_uint(val, 1, 1u << 31, &check)) {
+					cli_error("replay", "--check '%s': expected a number of events", val);
+					goto out;
+				}
+			} else {
+				state = val;
+			}
+		} else if (a[0] == '-') {
+			cli_error("replay", "unknown option '%s'", a);
+			usage(stderr, 0);
+			goto out;
+		} else if (!trace) {
+			trace = a;
+		} else if (!scen) {
+			scen = a;
+		} else {
+			cli_error("replay", "unexpected argument '%s' (TRACE and SCENARIO already given)", a);
+			goto out;
+		}
+	}
+	if (!trace) {
+		cli_error("replay", "no trace file given");
+		usage(stderr, 0);
+		goto out;
+	}
+	char err[2048];
+	if (count_only) {
+		struct frag_trace_info info;
+		int ret = frag_trace_read(trace, count_cb, NULL, &info, err, sizeof err);
+		if (ret) {
+			cli_error("replay", "%s", err);
+			rc = ret == -EIO ? 1 : EXIT_USAGE;
+			goto out;
+		}
+		printf("trace: %s\n", trace);
+		print_info(&info);
+		rc = 0;
+		goto out;
+	}
+	if (access(trace, R_OK)) {
+		cli_error("replay", "%s: %s", trace, strerror(errno));
+		goto out;
+	}
+	if (!scen && !state) {
+		cli_error("replay", "no machine: give a state file (--init-snapshot STATE) or a SCENARIO");
+		goto out;
+	}
+
+	/* The configuration: SCENARIO, or a built-in one (name replay, an idle workload: the trace is the load). */
+	const char **all = calloc((size_t)ov.nr + 8, sizeof(char *));
+	char *snap_set = NULL;
+	if (!all) {
+		rc = 1;
+		goto out;
+	}
+	unsigned nr_all = 0;
+	if (!scen) {
+		all[nr_all++] = "name=replay";
+		all[nr_all++] = "workloads.trace.type=idle";
+	}
+	for (unsigned i = 0; i < ov.nr; i++)
+		all[nr_all++] = ov.sets[i];
+	if (state) {
+		size_t n = strlen(state) + 32;
+		snap_set = malloc(n);
+		if (!snap_set) {
+			free(all);
+			rc = 1;
+			goto out;
+		}
+		snprintf(snap_set, n, "init.snapshot=%s", state);
+		all[nr_all++] = snap_set;
+	}
+	struct frag_scenario *sc = NULL;
+	int ret = frag_scenario_load(scen, all, nr_all, &sc, err, sizeof err);
+	free(all);
+	if (ret) {
+		cli_error("replay", "%s", err);
+		free(snap_set);
+		goto out;
+	}
+	struct frag_config cfg;
+	struct frag_hole *holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(*holes));
+	struct frag_snap snap;
+	bool have_snap = false;
+	char **keys = NULL, **values = NULL;
+	unsigned nr_params = 0;
+	if (!holes || frag_scenario_config(sc, &cfg, holes, FRAG_SC_CONFIG_HOLES, err, sizeof err)) {
+		cli_error("replay", "%s: %s", scen ? scen : "replay", holes ? err : "out of memory");
+		goto out_sc;
+	}
+	if (sc->init.snapshot[0]) {
+		if (frag_snap_load(sc->init.snapshot, &snap, err, sizeof err)) {
+			cli_error("replay", "%s", err);
+			goto out_sc;
+		}
+		have_snap = true;
+		/* the real machine's sysctls, as `fragsim predict STATE` */
+		frag_snap_apply_sysctl(&snap, &cfg.sysctl);
+	}
+
+	char db[4096], h5dir[4096], h5file[4200];
+	char uid[FRAG_RUN_UID_LEN];
+	snprintf(db, sizeof db, "%s/fragsim.db", out);
+	snprintf(h5dir, sizeof h5dir, "%s/runs", out);
+	if (frag_run_uid_new(uid)) {
+		cli_error("replay", "no randomness for a run id: %s", strerror(errno));
+		rc = 1;
+		goto out_sc;
+	}
+	snprintf(h5file, sizeof h5file, "%s/%s.h5", h5dir, uid);
+	if (frag_scenario_flatten(sc, &keys, &values, &nr_params)) {
+		cli_error("replay", "out of memory");
+		rc = 1;
+		goto out_sc;
+	}
+	char name[FRAG_PARAM_STRLEN + 16];
+	snprintf(name, sizeof name, "%s", sc->run.name);
+	const char *policy = sc->policy ? sc->policy->name : "linux";
+	struct frag_replay_opts o = {
+		.trace = trace,
+		.snap = have_snap ? &snap : NULL,
+		.grow_uninit = grow,
+		.sample_period_ns = sc->run.sample_period,
+		.check_every = check,
+		.nr_sinks = 2,
+		.sinks = { { &frag_sink_sqlite, db }, { &frag_sink_h5, h5dir } },
+		.stop = &stop_requested,
+		.uid = uid,
+		.h5_file = h5file,
+		.scenario_name = name,
+		.scenario_path = scen ? scen : trace,
+		.scenario_hash = sc->hash,
+		.config_json = sc->resolved,
+		.policy = policy,
+		.seed = sc->run.seed,
+		.nr_params = nr_params,
+		.param_keys = (const char *const *)keys,
+		.param_values = (const char *const *)values,
+		.git_rev = FRAGSIM_GIT_REV,
+		.version = FRAGSIM_VERSION,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct frag_replay_result res;
+	ret = frag_replay(&cfg, &o, &res, err, sizeof err);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (ret && !res.status[0]) {
+		cli_error("replay", "%s", err);
+		rc = ret == -ENOMEM || ret == -EIO ? 1 : EXIT_USAGE;
+		goto out_sc;
+	}
+	if (!quiet) {
+		printf("trace: %s\nformat: %s\nmachine: %s\npolicy: %s\nseed: %llu\nrun: %s\nstatus: %s\n", trace,
+		       res.info.format, have_snap ? sc->init.snapshot : scen, policy, (unsigned long long)sc->run.seed,
+		       res.uid, res.status);
+		if (res.message[0])
+			printf("message: %s\n", res.message);
+		for (int t = 0; t < NR_TEV_TYPES; t++)
+			printf("trace.%s: %llu\n", frag_tev_names[t], (unsigned long long)res.info.nr_type[t]);
+		for (int i = 0; i < NR_REPLAY_COUNTERS; i++)
+			printf("%s: %llu\n", frag_replay_counter_names[i], (unsigned long long)res.c[i]);
+		printf("extfrag_replay: %llu\n", (unsigned long long)res.stats[FRAG_STAT_extfrag]);
+		printf("state_hash: %016llx\n", (unsigned long long)res.hash);
+		static const char *const keys_out[] = { "free_mib", "pageblocks_mixed", "spb_free_now", "compact_stall",
+							"compact_daemon_wake", "pgmigrate_success", "sim_seconds",
+							"wall_seconds", "events_per_sec", "events_per_cpu_sec" };
+		for (size_t i = 0; i < sizeof keys_out / sizeof keys_out[0]; i++)
+			for (unsigned m = 0; m < res.nr_metrics; m++)
+				if (!strcmp(res.metrics[m].name, keys_out[i]))
+					print_metric(keys_out[i], res.metrics[m].value);
+		print_fidelity(&res);
+		printf("database: %s\nhdf5: %s\n", db, h5file);
+	}
+	if (ret)
+		cli_error("replay", "%s", err);
+	rc = !ret && !strcmp(res.status, "complete") ? 0 : 1;
+	frag_replay_result_free(&res);
+out_sc:
+	if (keys)
+		frag_scenario_flatten_free(keys, values, nr_params);
+	if (have_snap)
+		frag_snap_free(&snap);
+	free(holes);
+	free(snap_set);
+	frag_scenario_free(sc);
+out:
+	cli_overrides_free(&ov);
+	return rc;
+}
