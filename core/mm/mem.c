@@ -368,6 +368,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	mem->env = cfg->env;
 	mem->geo = *g;
 	mem->check_every = cfg->check_every;
+	mem->fault_inject = cfg->fault_inject;
 	if (g->nr_holes) {
 		mem->holes = calloc(g->nr_holes, sizeof(*mem->holes));
 		if (!mem->holes)

@@ -103,6 +103,8 @@ struct frag_run_opts {
 	uint64_t batch_max_window;     /* engine: longest simulated ns a batch may stretch to reach batch_ops */
 	unsigned alloc_fail_events;    /* engine: failed allocations recorded as events (then only counted) */
 	bool predict_2m;               /* engine: also predict the 2 MiB pool at the end (hugetlb_2m_allocatable) */
+	uint64_t max_ops;              /* engine: after this many allocations + frees, allocations fail without
+					  reaching the allocator and the run ends at the next batch boundary (0 = never) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */
