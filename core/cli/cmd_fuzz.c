@@ -36,6 +36,7 @@
  * iteration I always draws the same scenario; --time only decides how many
  * iterations run. See docs/fuzzing.md.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -556,6 +557,67 @@ static void check_case(const struct fz_opts *o, const struct fz_case *c, struct 
 	check_file(o, file, res);
 }
 
+/*
+ * A scenario the loader refused, repaired from its message: the values of
+ * the workload it names back to their defaults (then the workload dropped),
+ * the sysctl/thp/policy key it names dropped. false when the message names
+ * nothing to repair. Deterministic: the message depends on the scenario only.
+ */
+static bool repair_case(struct fz_case *c, const char *msg)
+{
+	const char *w = strstr(msg, "workload w");
+	if (w) {
+		unsigned i = (unsigned)atoi(w + 10);
+		for (unsigned k = 0; k < c->nr_wl; k++) {
+			if (strcmp(c->wl[k].name, "") && (unsigned)atoi(c->wl[k].name + 1) == i) {
+				if (c->wl[k].nr) {
+					c->wl[k].nr = 0;
+				} else if (c->nr_wl > 1) {
+					memmove(&c->wl[k], &c->wl[k + 1], (c->nr_wl - k - 1) * sizeof(c->wl[0]));
+					c->nr_wl--;
+				} else {
+					return false;
+				}
+				return true;
+			}
+		}
+		return false;
+	}
+	struct {
+		const char *prefix;
+		struct fz_kv *kv;
+		unsigned *n;
+	} blocks[] = { { "key sysctl.", c->sys, &c->nr_sys }, { "key thp.", c->thp, &c->nr_thp },
+		       { "key policy.", c->pkv, &c->nr_pkv } };
+	for (unsigned b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+		const char *k = strstr(msg, blocks[b].prefix);
+		if (!k || !*blocks[b].n)
+			continue;
+		k += strlen(blocks[b].prefix);
+		if (b == 2) {   /* key policy.NAME.PARAM */
+			const char *dot = strchr(k, '.');
+			k = dot ? dot + 1 : k;
+		}
+		for (unsigned i = 0; i < *blocks[b].n; i++) {
+			size_t len = strlen(blocks[b].kv[i].key);
+			if (!strncmp(k, blocks[b].kv[i].key, len) && !isalnum((unsigned char)k[len]) && k[len] != '_') {
+				memmove(&blocks[b].kv[i], &blocks[b].kv[i + 1], (*blocks[b].n - i - 1) * sizeof(struct fz_kv));
+				(*blocks[b].n)--;
+				return true;
+			}
+		}
+		if (b == 2) {   /* a policy key not found by name: every policy value back to its default */
+			*blocks[b].n = 0;
+			return true;
+		}
+	}
+	if (strstr(msg, "policy") && c->nr_pkv) {   /* the policy's init() refused its options */
+		c->nr_pkv = 0;
+		return true;
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Shrinking                                                              */
 /* ---------------------------------------------------------------------- */
@@ -955,6 +1017,12 @@ int cmd_fuzz(int argc, char **argv)
 		struct fz_result r = { 0 };
 		draw_case(&c, seed, iter, pols, nr_pols, events);
 		check_case(&o, &c, &r);
+		/* Refused: repair what the message names and try again (a few times). */
+		for (unsigned fix = 0; fix < 6 && r.verdict == FZ_REFUSED && repair_case(&c, r.msg); fix++) {
+			runs += r.runs;
+			r = (struct fz_result){ 0 };
+			check_case(&o, &c, &r);
+		}
 		runs += r.runs;
 		if (r.verdict == FZ_REFUSED) {
 			refused++;
