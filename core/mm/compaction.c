@@ -912,7 +912,11 @@ static void fast_isolate_freepages(struct compact_control *cc)
 				if (fast_target_allowed(cc, highest))
 					page = highest;
 				cc->free_pfn = highest;
-			} else if (cc->direct_compaction && min_pfn >= z->zone_start_pfn) {
+			} else if (cc->direct_compaction && min_pfn >= z->zone_start_pfn && min_pfn < zone_end_pfn(z)) {
+				/* pfn_valid(min_pfn): once the free scanner has passed the migration
+				 * scanner, distance = free_pfn - migrate_pfn wraps and min_pfn lands near
+				 * 2^63; taking it as the free scanner's position sent isolate_freepages()
+				 * down from there, 2^54 pageblocks: a hang (issue 9: quick.yaml, linux, seed 1, t=134 s). */
 				uint64_t end = pageblock_end_pfn(min_pfn);
 				if (end > zone_end_pfn(z))
 					end = zone_end_pfn(z);
