@@ -587,7 +587,7 @@ static bool repair_case(struct fz_case *c, const char *msg)
 		const char *prefix;
 		struct fz_kv *kv;
 		unsigned *n;
-	} blocks[] = { { "key sysctl.", c->sys, &c->nr_sys }, { "key thp.", c->thp, &c->nr_thp },
+	} blocks[] = { { "sysctl.", c->sys, &c->nr_sys }, { "key thp.", c->thp, &c->nr_thp },
 		       { "key policy.", c->pkv, &c->nr_pkv } };
 	for (unsigned b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
 		const char *k = strstr(msg, blocks[b].prefix);

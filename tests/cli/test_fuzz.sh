@@ -31,7 +31,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 NFIX=$(ls "$FIX"/*.yaml | wc -l)
-PLAN=$((17 + NFIX))
+PLAN=$((18 + NFIX))
 echo "1..$PLAN"
 N=0
 FAILED=0
@@ -93,6 +93,12 @@ for f in "$FIX"/*.yaml; do
 	check "regression scenario $(basename "$f") replays clean" test $rc -eq 0
 	[ $rc -eq 0 ] || sed 's/^/# /' "$T/out" | head -5
 done
+
+# The bug behind pcpbuddy-thp-pcp.yaml: without the order-9 PCP lists the policy is refused up front.
+sed 's/thp_pcp: true/thp_pcp: false/' "$FIX/pcpbuddy-thp-pcp.yaml" >"$T/nothp.yaml"
+"$FRAGSIM" run "$T/nothp.yaml" --out "$T/nothp" --quiet >"$T/out" 2>"$T/err"
+check "pcpbuddy without sysctl.thp_pcp is refused (exit 2) with the reason" \
+	test $? -eq 2 -a -n "$(grep 'order-9 PCP lists, which need CONFIG_TRANSPARENT_HUGEPAGE' "$T/err")"
 
 # --- bad usage ----------------------------------------------------------------
 "$FRAGSIM" fuzz --frobnicate >/dev/null 2>&1
