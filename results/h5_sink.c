@@ -808,6 +808,17 @@ static int h5_open(void **hp, const char *dir, const struct frag_run_info *ri, c
 	int rc;
 
 	*hp = NULL;
+	/*
+	 * No library shutdown at exit: after a write failed (a full disk, ulimit -f) HDF5 keeps the
+	 * file half-closed and its exit handler (H5_term_library -> H5F__close_cb) crashed on it,
+	 * turning a clear error into a segfault. Everything this sink opens it closes itself; the
+	 * call is refused (harmlessly) when the library is already initialised.
+	 */
+	static bool no_atexit;
+	if (!no_atexit) {
+		no_atexit = true;
+		H5dont_atexit();
+	}
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	if (!ri) {
 		frag_results_errf(err, errlen, "h5: no run information");
@@ -857,6 +868,9 @@ static int h5_open(void **hp, const char *dir, const struct frag_run_info *ri, c
 		rc = h5_fail(h, "H5Pcreate");
 		goto fail;
 	}
+	/* H5F_CLOSE_STRONG: H5Fclose() also closes what a failed write left open (a full disk,
+	 * ulimit -f), instead of leaving the file to the library's exit handler, which crashed. */
+	H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
 	h->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
 	H5Pclose(fapl);
 	if (h->file < 0) {

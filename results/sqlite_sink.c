@@ -97,8 +97,12 @@ static int sq_errno(struct sq_sink *s, int rc)
 /* Record a SQLite failure of @what; returns it as -errno. */
 static int sq_fail(struct sq_sink *s, int rc, const char *what)
 {
-	snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, what,
-		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	/* The OS error behind an I/O failure: "disk I/O error (File too large)", "(No space left on device)". */
+	int sys = s->db && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_CANTOPEN) ?
+			  sqlite3_system_errno(s->db) : 0;
+	snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s%s%s", s->path, what,
+		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), sys ? " (" : "", sys ? strerror(sys) : "",
+		 sys ? ")" : "");
 	return sq_errno(s, rc);
 }
 
@@ -656,6 +660,27 @@ static int sq_finish(void *h, const struct frag_run_end *end)
 	return rc;
 }
 
+/* The runs row's end alone (no events, no metrics): the last resort of sq_close() when the full
+ * transaction fails (a full disk has room for a small one more often than for a large one). */
+static int sq_txn_status_only(struct sq_sink *s, const void *arg)
+{
+	const struct frag_run_end *end = arg;
+	char finished[32];
+	sqlite3_stmt *st = NULL;
+	int rc = sq_prepare(s, "UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ?", &st);
+
+	if (rc)
+		return rc;
+	frag_results_utc_now(finished, sizeof finished);
+	bind_text(st, 1, end->status);
+	bind_text(st, 2, end->message);
+	bind_text(st, 3, finished);
+	sqlite3_bind_int64(st, 4, s->run_id);
+	rc = sq_step_done(s, st, "UPDATE runs");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void sq_close(void *h)
 {
 	struct sq_sink *s = h;
@@ -671,7 +696,8 @@ static void sq_close(void *h)
 		else
 			snprintf(msg, sizeof msg, "closed before finish");
 		end.message = msg;
-		sq_transact(s, sq_txn_finish, &end);
+		if (sq_transact(s, sq_txn_finish, &end))
+			sq_transact(s, sq_txn_status_only, &end);
 	}
 	if (s->db) {
 		sqlite3_busy_timeout(s->db, SQ_CLOSE_BUSY_MS);

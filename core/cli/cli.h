@@ -43,6 +43,7 @@ int cli_python_env(const char *cmd, const char **python);
 int cmd_claims(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

@@ -32,9 +32,13 @@
  * as DIR/table.txt and DIR/table.csv, and the HTML report is written to
  * DIR/report (fragsim report).
  *
- * SIGINT/SIGTERM: no new run starts; the running children get the signal
- * (they record themselves as interrupted), compare waits for them, prints
- * the table of what completed and exits 130.
+ * SIGINT/SIGTERM: no new run starts; each running child (in its own
+ * process group, so a terminal's Ctrl-C does not reach it twice) gets one
+ * SIGTERM and records itself as interrupted; compare waits for them,
+ * prints the table of what completed and exits 130. A child whose runner
+ * dies (SIGKILL included) gets SIGTERM (PR_SET_PDEATHSIG). Runs left
+ * 'running' by a killed process are never skipped on resume: only
+ * 'complete' ones are.
  *
  * Exit status: 0 when every run completed, 1 when some failed, 2 for bad
  * usage (also when the first run refuses the scenario or a --set value:
@@ -46,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -166,10 +171,19 @@ static int start_job(struct job *j, const char *scenario, const char *dir, const
 	snprintf(seed, sizeof seed, "%llu", (unsigned long long)j->seed);
 	snprintf(log, sizeof log, "%s/logs/%s.log", dir, j->label);
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* Its own process group: a terminal's Ctrl-C reaches only this runner, which passes
+		 * exactly one SIGTERM on (a second signal would kill the run before it records itself).
+		 * If the runner dies (even by SIGKILL), the run gets SIGTERM and records itself
+		 * interrupted. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(130);
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -840,7 +854,7 @@ static int experiment(int argc, char **argv, bool sweep)
 		printf(", %llu at a time, into %s\n", (unsigned long long)jobs, dbpath);
 	}
 	int next = 0, running = 0, done = nr_skipped, failed = 0;
-	bool usage_abort = false;
+	bool usage_abort = false, forwarded = false;
 	double t_start = now_s();
 	while (done < nr_jobs) {
 		while (!stop_requested && !usage_abort && next < nr_jobs && running < (int)jobs) {
@@ -858,6 +872,13 @@ static int experiment(int argc, char **argv, bool sweep)
 		}
 		if (!running)
 			break;
+		if (stop_requested && !forwarded) {
+			/* SIGINT/SIGTERM: each running child gets one SIGTERM and records itself interrupted. */
+			for (int i = 0; i < next; i++)
+				if (!js[i].skipped && js[i].status < 0 && js[i].pid > 0)
+					kill(js[i].pid, SIGTERM);
+			forwarded = true;
+		}
 		int st;
 		pid_t pid = waitpid(-1, &st, 0);
 		if (pid < 0) {

@@ -179,6 +179,9 @@ int cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A file size limit (ulimit -f, a quota-like full disk) makes writes fail with EFBIG,
+	 * reported by the sinks, instead of killing the process mid-write. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	struct frag_sim_result res;
 	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);

@@ -138,6 +138,7 @@ static const struct command commands[] = {
 	{ "sweep", cmd_sweep, "parameter sweep: sweep SCENARIO --param KEY=V1,V2|A:B:STEP [--seeds N]: table, plots" },
 	{ "claims", cmd_claims, "run the published claims (scenarios/claims) and print reproduced / not reproduced" },
 	{ "merge", cmd_merge, "fold experiment databases (sweep shards) into one: merge SHARD... -o DB" },
+	{ "fuzz", cmd_fuzz, "policy fuzzer: random machines, workloads and parameters, invariants checked, shrunk failures" },
 	{ "report", cmd_report, "HTML report of an experiment: report DB -o DIR [--baseline POLICY]" },
 };
 

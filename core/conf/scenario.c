@@ -67,6 +67,10 @@ const struct frag_param frag_engine_params[] = {
 	FRAG_PARAM("predict_2m", PARAM_BOOL, struct frag_run_opts, predict_2m, 0, 0, 1, "",
 		   "also count the 2 MiB hugetlb pages the final state could give (metric hugetlb_2m_allocatable; "
 		   "slow on large fragmented machines: every page may need direct compaction)"),
+	FRAG_PARAM("max_ops", PARAM_UINT, struct frag_run_opts, max_ops, 0, 0, 1e15, "ops",
+		   "a hard bound on model operations: after this many allocations + frees further allocations fail "
+		   "without reaching the allocator and the run ends (complete) at the next batch boundary "
+		   "(0 = no limit; fragsim fuzz bounds its runs with it)"),
 	FRAG_PARAM_END,
 };
 

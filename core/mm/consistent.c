@@ -495,3 +495,32 @@ void frag_maybe_check(struct frag_mem *mem)
 	(void)mem;
 #endif
 }
+
+bool frag_mem_conserved(const struct frag_mem *mem, char *why, size_t len)
+{
+	for (unsigned i = 0; i < mem->nr_zones; i++) {
+		const struct frag_zone *z = &mem->zones[i];
+		uint64_t free_pages = 0, reserved = 0;
+		for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+			free_pages += z->free_area[o].nr_free << o;
+		for (uint32_t b = 0; b < z->nr_pageblocks; b++)
+			reserved += z->pb[b].nr_reserved;
+		uint64_t alloc = z->nr_alloc[0] + z->nr_alloc[1] + z->nr_alloc[2];
+		if (free_pages + z->nr_pcp_pages + alloc + reserved != z->spanned_pages)
+			return bad(why, len,
+				   "zone %u: pages not conserved: %llu free + %llu PCP + %llu allocated + %llu reserved != "
+				   "%llu spanned",
+				   z->id, (unsigned long long)free_pages, (unsigned long long)z->nr_pcp_pages,
+				   (unsigned long long)alloc, (unsigned long long)reserved,
+				   (unsigned long long)z->spanned_pages);
+		/* Pages set aside at boot (frag_boot_reserve_contig()) left managed_pages but stay allocated. */
+		if (z->managed_pages + reserved > z->spanned_pages ||
+		    z->spanned_pages - reserved - z->managed_pages > alloc)
+			return bad(why, len,
+				   "zone %u: %llu managed + %llu reserved pages of %llu spanned, %llu allocated: free + PCP + "
+				   "allocated != managed + set aside at boot",
+				   z->id, (unsigned long long)z->managed_pages, (unsigned long long)reserved,
+				   (unsigned long long)z->spanned_pages, (unsigned long long)alloc);
+	}
+	return true;
+}

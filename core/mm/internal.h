@@ -365,6 +365,8 @@ struct frag_mem {
 	uint64_t stat[NR_FRAG_STATS];             /* counters, see stat_list.h */
 	uint64_t nr_ops;                          /* alloc + free calls, for check_every */
 	unsigned check_every;                     /* consistency check period (0 = off) */
+	unsigned fault_inject;                    /* frag_config.fault_inject (test-only) */
+	bool fault_fired;                         /* the injected fault happened */
 };
 
 /* ---------------------------------------------------------------------- */

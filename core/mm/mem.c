@@ -381,6 +381,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	mem->geo = *g;
 	mem->check_every = cfg->check_every;
 	mem->compact_cpu = -1;
+	mem->fault_inject = cfg->fault_inject;
 	if (g->nr_holes) {
 		mem->holes = calloc(g->nr_holes, sizeof(*mem->holes));
 		if (!mem->holes)
@@ -549,6 +550,18 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	frag_init_per_zone_wmark_min(mem, mem->min_free_kbytes_user, cfg->sysctl.thp_enabled);
 	vmscan_init(mem, cfg);
 
+	/*
+	 * A policy with PCP hooks (PCPBuddy) keeps whole pageblocks on the owner CPU's order-9 PCP
+	 * list, which exists only with CONFIG_TRANSPARENT_HUGEPAGE (pcp_allowed_order(); NR_PCP_LISTS).
+	 * Without it such blocks broke invariant 4 (found by fragsim fuzz, issue 9).
+	 */
+	if (mem->policy->pcp_refill && !mem->sysctl.thp_pcp) {
+		fail(err, errlen,
+		     "policy %s keeps whole pageblocks on order-9 PCP lists, which need "
+		     "CONFIG_TRANSPARENT_HUGEPAGE: set sysctl.thp_pcp: true", mem->policy->name);
+		ret = -EINVAL;
+		goto out_err;
+	}
 	if (mem->policy->init) {
 		ret = mem->policy->init(mem, mem->policy_priv, mem->policy_opts);
 		if (ret) {

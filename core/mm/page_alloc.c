@@ -1472,6 +1472,11 @@ uint64_t frag_alloc_pages_node(struct frag_mem *mem, unsigned cpu, int nid, unsi
 			frag_count(mem, FRAG_STAT_alloc_fail_costly, 1);
 	} else {
 		prep_new_page(mem, zone, pfn, order, gfp, owner);
+		/* frag_config.fault_inject: the test-only fault fragsim fuzz must find. */
+		if (unlikely(mem->fault_inject) && order == mem->fault_inject - 1 && !mem->fault_fired) {
+			zone->nr_free_pages--;
+			mem->fault_fired = true;
+		}
 	}
 	frag_maybe_check(mem);
 	return pfn;

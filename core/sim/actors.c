@@ -124,9 +124,13 @@ void sim_cpu_actor(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 
-	while (c->heap.n && !s->interrupted && !s->fail[0]) {
+	while (c->heap.n && !s->interrupted && !s->fail[0] && !s->op_limit) {
 		if (s->opts->stop && *s->opts->stop) {
 			s->interrupted = true;
+			break;
+		}
+		if (s->sc->run.max_ops && s->c.allocs + s->c.frees >= s->sc->run.max_ops) {
+			s->op_limit = true;   /* engine.max_ops: every CPU stops at its next batch boundary */
 			break;
 		}
 		uint64_t t0 = c->heap.a[0].t;
@@ -375,7 +379,7 @@ void sim_sampler_actor(int argc, char **argv)
 
 	for (uint64_t t = period; t < s->end; t += period) {
 		sg_actor_sleep_until(ns2s(t));
-		if (s->interrupted || s->fail[0] || (s->opts->stop && *s->opts->stop))
+		if (s->interrupted || s->fail[0] || s->op_limit || (s->opts->stop && *s->opts->stop))
 			break;
 		sim_collect_epoch(s, t);
 		sim_progress(s, t, false);

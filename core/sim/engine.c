@@ -797,6 +797,10 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_policy_daemon = env_wakeup_policy_daemon;
 	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);
 	cfg.check_every = o->check_every;
+	/* FRAGSIM_FUZZ_INJECT=ORDER: the test-only fault of frag_config.fault_inject (docs/fuzzing.md). */
+	const char *inject = getenv("FRAGSIM_FUZZ_INJECT");
+	if (inject && *inject >= '0' && *inject <= '9')
+		cfg.fault_inject = (unsigned)atoi(inject) + 1;
 	if (sc->init.snapshot[0]) {
 		/* init.snapshot: the machine of a real snapshot, the scenario's policy and sysctls. */
 		struct frag_snap snap;
@@ -974,7 +978,12 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	} else if (s->interrupted) {
 		status = "interrupted";
 		snprintf(res->message, sizeof res->message, "interrupted by a signal");
+	} else if (o->check_every && !frag_mem_conserved(s->mem, res->message, sizeof res->message)) {
+		status = "failed";   /* checked runs: conservation at the end (frag_mem_consistent() ran throughout) */
 	} else {
+		if (s->op_limit)
+			snprintf(res->message, sizeof res->message, "engine.max_ops: stopped after %llu operations",
+				 (unsigned long long)(s->c.allocs + s->c.frees));
 		for (unsigned c = 0; c < s->nr_cpus; c++)
 			if (!s->cpus[c].finished) {
 				status = "failed";
@@ -993,7 +1002,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	 * already sampled, and sim_seconds reports the same time.
 	 */
 	uint64_t t_final = s->end;
-	if (strcmp(status, "complete")) {
+	if (strcmp(status, "complete") || s->op_limit) {
 		for (unsigned c = 0; c < s->nr_cpus; c++) {
 			const struct sim_cpu *cpu = &s->cpus[c];
 			if (cpu->heap.n && cpu->heap.a[0].t < t_final)
@@ -1003,6 +1012,8 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 			t_final = s->last_epoch_t;
 	}
 	s->reached = t_final;
+	if (o->state_hash)
+		res->state_hash = frag_mem_hash(s->mem);
 	sim_collect_epoch(s, t_final);
 	sim_progress(s, t_final, true);
 	build_metrics(s, res, wall);

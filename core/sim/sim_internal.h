@@ -128,6 +128,7 @@ struct sim {
 	unsigned reclaim_cpu;        /* CPU that frees reclaimed pages (frag_wl_free_reclaimed()) */
 	uint32_t seq;
 	bool interrupted;
+	bool op_limit;               /* engine.max_ops reached: the CPUs stop (the run is complete) */
 	char fail[256];              /* set when the run fails (e.g. a workload error) */
 	struct sim_counters c;
 	struct sim_hist lat_alloc;   /* every allocation's simulated latency */

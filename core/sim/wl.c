@@ -19,6 +19,7 @@
  * swap_out_page x pages swapped, shrink_object x slab objects scanned) and
  * added to reclaim_ns.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,15 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 
 	if (!res)
 		res = &local;
+	if (s->sc->run.max_ops && s->c.allocs + s->c.frees >= s->sc->run.max_ops) {
+		/* engine.max_ops reached inside a step: the allocation fails without touching the model
+		 * (a hard bound on model operations; the CPUs stop at their batch boundaries). */
+		s->op_limit = true;
+		*res = (struct frag_contig_result){ .pfn = FRAG_PFN_NONE, .reason = CONTIG_REFUSED, .err = -ENOMEM,
+						     .window = FRAG_PFN_NONE, .blocker_pfn = FRAG_PFN_NONE,
+						     .blocker_kind = -1 };
+		return FRAG_PFN_NONE;
+	}
 	snap(s->stats, &a);
 	if (!contig)
 		pfn = frag_alloc_pages_node(s->mem, c->id, nid, order, gfp, &owner);

@@ -229,8 +229,42 @@ static void test_zone_lock_fewer_than_linux(void)
 	CHECK(pcpb_locks * 10 < linux_locks);
 }
 
+/*
+ * PCPBuddy keeps whole owned pageblocks on the owner CPU's order-9 PCP list,
+ * which exists only with CONFIG_TRANSPARENT_HUGEPAGE (pcp_allowed_order(),
+ * NR_PCP_LISTS). Without it (sysctl.thp_pcp = false) frag_mem_create()
+ * refuses the policy with a message instead of building a machine whose
+ * first refill breaks invariant 4 (fragsim fuzz, seed 11 iteration 55).
+ * With it, the first order-0 allocation puts an order-9 block on the PCP.
+ */
+static void test_pcpb_needs_thp_pcp_lists(void)
+{
+	struct frag_config cfg = { 0 };
+	struct frag_mem *mem = NULL;
+	char err[256] = "";
+
+	opts = defaults();
+	frag_geometry_simple(&cfg.geo, 1 * GiB, 1, 1);
+	frag_sysctl_defaults(&cfg.sysctl);
+	cfg.check_every = 1;
+	use_pcpb(&cfg);
+	cfg.sysctl.thp_pcp = false;
+	CHECK_EQ(frag_mem_create(&cfg, &mem, err, sizeof err), -EINVAL);
+	CHECK(mem == NULL);
+	CHECK(strstr(err, "policy pcpbuddy keeps whole pageblocks on order-9 PCP lists") != NULL);
+	CHECK(strstr(err, "sysctl.thp_pcp: true") != NULL);
+
+	cfg.sysctl.thp_pcp = true;
+	CHECK_EQ(frag_mem_create(&cfg, &mem, err, sizeof err), 0);
+	CHECK(frag_alloc_pages(mem, 0, 0, MOV, &(struct frag_owner){ .id = 1 }) != FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, pcpbuddy_phase1_blocks), 1);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_pcpb_params),
+	TAP(test_pcpb_needs_thp_pcp_lists),
 	TAP(test_rmqueue_bulk_phases_0_1),
 	TAP(test_rmqueue_bulk_phases_2_3),
 	TAP(test_pcp_free_to_owner_and_merge),

@@ -167,6 +167,10 @@ struct frag_config {
 	unsigned check_every;                     /* run frag_mem_consistent() every N operations (0 = never;
 						     only in builds with -Dcheck_invariants=true) */
 	uint64_t swap_pages;                      /* swap space in pages (machine.swap), 0 = no swap */
+	unsigned fault_inject;                    /* test-only fault (fragsim fuzz's self-test, docs/fuzzing.md):
+						     N > 0 skews the zone's NR_FREE_PAGES by one page after the
+						     first successful allocation of order N - 1, so that
+						     frag_mem_consistent() fails; 0 = off */
 };
 
 /* Fill @s with the kernel defaults. */
@@ -380,6 +384,14 @@ void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n);
 /* Consistency: check every counter and list against the page array.
  * Returns true when consistent; otherwise writes the first problem to @why. */
 bool frag_mem_consistent(const struct frag_mem *mem, char *why, size_t len);
+/*
+ * frag_mem_conserved() - page conservation, zone by zone: free (buddy) + PCP
+ * + allocated + reserved/absent pages == spanned pages, and the pages a
+ * policy set aside at boot outside managed_pages (spanned - reserved -
+ * managed) are allocated ones, i.e. free + PCP + allocated == managed +
+ * set-aside. false with the zone and the numbers in @why otherwise.
+ */
+bool frag_mem_conserved(const struct frag_mem *mem, char *why, size_t len);
 
 /* Geometry queries. */
 unsigned frag_nr_zones(const struct frag_mem *mem);

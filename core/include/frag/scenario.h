@@ -104,6 +104,8 @@ struct frag_run_opts {
 	unsigned alloc_fail_events;    /* engine: failed allocations recorded as events (then only counted) */
 	bool predict_2m;               /* engine: also predict the 2 MiB pool at the end (hugetlb_2m_allocatable) */
 	bool predict;                  /* engine: predict the 1 GiB pool at the end (hugetlb_1g_allocatable) */
+	uint64_t max_ops;              /* engine: after this many allocations + frees, allocations fail without
+					  reaching the allocator and the run ends at the next batch boundary (0 = never) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */

@@ -46,6 +46,9 @@ struct frag_sim_opts {
 	 * fragmented machine every page needs direct compaction, ~100 pages per
 	 * wall second at 256 GiB (bench/README.md), so runs leave it off. */
 	bool predict_2m;
+	/* Also hash the final machine state (frag_mem_hash(), into
+	 * frag_sim_result.state_hash): fragsim fuzz's replay check. */
+	bool state_hash;
 };
 
 struct frag_sim_result {
@@ -59,6 +62,7 @@ struct frag_sim_result {
 	char *names;                      /* storage for metric names */
 	bool predicted;                   /* @predict holds frag_predict_hugetlb() of the final state */
 	struct frag_predict_result predict;   /* hugetlb pool growth possible at the end (hugetlb_*_allocatable) */
+	uint64_t state_hash;              /* frag_mem_hash() of the final state (with frag_sim_opts.state_hash) */
 };
 
 /**
