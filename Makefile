@@ -58,6 +58,7 @@ $(ASAN_BUILD)/build.ninja: | deps
 sanitize: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		meson test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4
 
 # libFuzzer targets (tests/fuzz/README.md): clang, ASan + UBSan, one meson test each.

@@ -730,6 +730,8 @@ static void free_sim(struct sim *s)
 				sg_sem_destroy(s->nodes[n].kswapd_sem);
 			if (s->nodes[n].kcompactd_sem)
 				sg_sem_destroy(s->nodes[n].kcompactd_sem);
+			if (s->nodes[n].policyd_sem)
+				sg_sem_destroy(s->nodes[n].policyd_sem);
 		}
 	free(s->nodes);
 	free(s->counter_names);

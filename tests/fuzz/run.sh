@@ -28,6 +28,8 @@ for s in "$@"; do
 done
 export TMPDIR="$work/tmp"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# Third-party leaks only (libfyaml), see tests/lsan.supp.
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")/.." && pwd)/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 echo "fuzz $name: ${secs}s, seeds: $(ls "$work/seeds" | wc -l), corpus: $(ls "$work/corpus" | wc -l)"
 "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" -error_exitcode=1 \
