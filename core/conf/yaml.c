@@ -567,6 +567,22 @@ static int read_yaml(struct conf_ctx *ctx, const struct conf_loc *base, const ch
 	int ret = 0;
 
 	*out = NULL;
+	/*
+	 * YAML directives (%YAML, %TAG) have no use in a scenario, and libfyaml
+	 * 0.8's directive scanner can loop for ever on a malformed one (fuzz
+	 * regression tests/fuzz/regressions/scenario/timeout-libfyaml-directive):
+	 * refuse a line that starts with '%' before libfyaml sees it.
+	 */
+	for (size_t i = 0, line = 1; i < len; i++) {
+		if (str[i] == '%' && (i == 0 || str[i - 1] == '\n')) {
+			struct conf_loc loc = *base;
+			loc.line = (base->line > 0 ? base->line - 1 : 0) + (int)line;
+			loc.col = 1;
+			return conf_error(ctx, &loc, NULL, "YAML directives (a line starting with '%%') are not supported");
+		}
+		if (str[i] == '\n')
+			line++;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_discard;

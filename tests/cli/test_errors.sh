@@ -66,6 +66,9 @@ printf 'workloads:\n  a: {type: idle\n' >syntax.yaml
 check "YAML syntax error" "syntax.yaml:3:1: missing comma in flow mapping" run syntax.yaml
 printf '%s\n---\nseed: 1\n' "$wl" >twodocs.yaml
 check "two YAML documents" "twodocs.yaml:2:1: a scenario is one YAML document; a second one starts here" run twodocs.yaml
+printf '%s\n%%YAML 1.2\n' "$wl" >directive.yaml
+check "a YAML directive (libfyaml's directive scanner can loop on a bad one)" \
+	"directive.yaml:2:1: YAML directives (a line starting with '%') are not supported" run directive.yaml
 printf -- '- a\n- b\n' >toplist.yaml
 check "top level is a list" "toplist.yaml:1:1: the top level of a scenario must be a mapping of keys, not a list" \
 	run toplist.yaml

@@ -32,7 +32,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")/.." && pwd)/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 echo "fuzz $name: ${secs}s, seeds: $(ls "$work/seeds" | wc -l), corpus: $(ls "$work/corpus" | wc -l)"
-"$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" -error_exitcode=1 \
+"$exe" -seed=1 -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len="$maxlen" -error_exitcode=1 \
 	-timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
 	"$work/corpus" "$work/seeds" >"$work/log" 2>&1
 rc=$?
