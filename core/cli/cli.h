@@ -37,6 +37,9 @@ int cli_overrides_init(struct cli_overrides *ov, int argc);
 int cli_overrides_take(struct cli_overrides *ov, const char *cmd, const char *opt, const char *val);
 void cli_overrides_free(struct cli_overrides *ov);
 
+/* mkdir -p: create @path and its missing parents; 0 or -errno. */
+int cli_mkdir_p(const char *path);
+
 /* Set up Debian's python3 and the analysis package for @cmd (cmd_report.c). */
 int cli_python_env(const char *cmd, const char **python);
 

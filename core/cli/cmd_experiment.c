@@ -123,23 +123,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0777) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Split "a,b,c" into @out (strdup'ed); the number of items, or -1 on an empty item. */
 static int split_list(const char *s, char ***out)
 {
@@ -418,7 +401,7 @@ static int write_slurm(const char *cmd, int argc, char **argv, const char *scena
 	}
 	exe[n] = 0;
 	snprintf(sdir, sizeof sdir, "%s/slurm", abs_dir);
-	if (mkdir_p(sdir)) {
+	if (cli_mkdir_p(sdir)) {
 		cli_error(cmd, "cannot create %s: %s", sdir, strerror(errno));
 		return 1;
 	}
@@ -826,7 +809,7 @@ static int experiment(int argc, char **argv, bool sweep)
 
 	char logs[4200];
 	snprintf(logs, sizeof logs, "%s/logs", dir);
-	int e = mkdir_p(logs);
+	int e = cli_mkdir_p(logs);
 	if (e) {
 		cli_error(cmd, "cannot create %s: %s", logs, strerror(-e));
 		rc = 1;

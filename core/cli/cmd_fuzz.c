@@ -815,21 +815,6 @@ static int exec_mode(const char *path, unsigned check)
 	return rc;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0777) && errno != EEXIST ? -errno : 0;
-}
-
 static unsigned case_workloads(const struct fz_case *c)
 {
 	return c->nr_wl;
@@ -841,7 +826,7 @@ static int report_failure(const char *out, uint64_t seed, uint64_t iter, const s
 {
 	char dir[4200], path[4400], header[2048];
 	snprintf(dir, sizeof dir, "%s/fail-%llu-%llu", out, (unsigned long long)seed, (unsigned long long)iter);
-	if (mkdir_p(dir)) {
+	if (cli_mkdir_p(dir)) {
 		cli_error("fuzz", "cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -951,7 +936,7 @@ int cmd_fuzz(int argc, char **argv)
 	exe[n] = 0;
 	char work[4200];
 	snprintf(work, sizeof work, "%s/work", out);
-	if (mkdir_p(work)) {
+	if (cli_mkdir_p(work)) {
 		cli_error("fuzz", "cannot create %s: %s", work, strerror(errno));
 		return 1;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -225,4 +226,19 @@ void cli_overrides_free(struct cli_overrides *ov)
 	ov->owned = NULL;
 	ov->sets = NULL;
 	ov->nr = ov->nr_owned = 0;
+}
+
+int cli_mkdir_p(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(buf, 0777) && errno != EEXIST ? -errno : 0;
 }
