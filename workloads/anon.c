@@ -380,7 +380,7 @@ static uint64_t anon_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint6
 	const struct anon_opts *o = frag_wl_opts(wl);
 	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (wl_timers_due(&c->timers, until)) {
+	while (wl_timers_due(&c->timers, until) && !frag_wl_stopped(wl)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		unsigned kind = t.kind & 0xf;
 		struct proc *pr = kind == T_ARRIVE ? NULL : &c->procs[t.arg];

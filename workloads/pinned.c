@@ -134,7 +134,7 @@ static uint64_t pin_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64
 	struct pin_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
-	while (wl_timers_due(&c->timers, until)) {
+	while (wl_timers_due(&c->timers, until) && !frag_wl_stopped(wl)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		if (t.kind == T_UNPIN) {
 			unpin(wl, slot, t.arg);

@@ -131,7 +131,7 @@ static uint64_t burst_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint
 	const struct burst_opts *o = frag_wl_opts(wl);
 	struct burst_cpu *c = frag_wl_cpu_priv(wl, slot);
 
-	while (wl_timers_due(&c->timers, until)) {
+	while (wl_timers_due(&c->timers, until) && !frag_wl_stopped(wl)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
 		if (t.kind == T_RELEASE) {
 			release(wl, slot);

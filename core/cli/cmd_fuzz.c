@@ -63,6 +63,7 @@ extern const struct frag_param frag_sysctl_params[];
 #define FZ_MAX_WL 6
 #define FZ_MAX_HOLES 4
 #define FZ_MIB (1024ull * 1024)
+#define FUZZ_EVENTS_PER_OP 16   /* engine.max_events per engine.max_ops in a drawn scenario */
 
 struct fz_kv {
 	char key[64];
@@ -88,7 +89,7 @@ struct fz_hole {
 struct fz_case {
 	uint64_t seed;
 	uint64_t duration_ms;
-	uint64_t max_ops;
+	uint64_t max_ops;           /* engine.max_ops; engine.max_events is FUZZ_EVENTS_PER_OP times it */
 	uint64_t memory_mib;
 	unsigned nodes, cpus;
 	bool flat;
@@ -394,7 +395,10 @@ static int write_case(const struct fz_case *c, const char *path, const char *hea
 	fprintf(f, "name: fuzz\nduration: %llums\nseed: %llu\nsample_period: %llums\n",
 		(unsigned long long)c->duration_ms, (unsigned long long)c->seed,
 		(unsigned long long)(c->duration_ms > 1 ? c->duration_ms / 2 : 1));
-	fprintf(f, "engine:\n  max_ops: %llu\n", (unsigned long long)c->max_ops);
+	/* Events bound too (16 per operation): a storm of events that allocate nothing, such as arrivals
+	 * dropped at max_procs, never moves max_ops. */
+	fprintf(f, "engine:\n  max_ops: %llu\n  max_events: %llu\n", (unsigned long long)c->max_ops,
+		(unsigned long long)c->max_ops * FUZZ_EVENTS_PER_OP);
 	fprintf(f, "machine:\n  memory: %lluM\n  nodes: %u\n  cpus: %u\n  layout: %s\n",
 		(unsigned long long)c->memory_mib, c->nodes, c->cpus, c->flat ? "flat" : "pc");
 	if (c->movable_mib)

@@ -71,6 +71,10 @@ const struct frag_param frag_engine_params[] = {
 		   "a hard bound on model operations: after this many allocations + frees further allocations fail "
 		   "without reaching the allocator and the run ends (complete) at the next batch boundary "
 		   "(0 = no limit; fragsim fuzz bounds its runs with it)"),
+	FRAG_PARAM("max_events", PARAM_UINT, struct frag_run_opts, max_events, 0, 0, 1e15, "events",
+		   "a hard bound on workload events (arrivals, touches, exits, frees; also those that allocate "
+		   "nothing, such as arrivals dropped at max_procs): after this many the workloads stop and the run "
+		   "ends (complete) at the next batch boundary (0 = no limit; fragsim fuzz bounds its runs with it)"),
 	FRAG_PARAM_END,
 };
 

@@ -983,7 +983,10 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	} else if (o->check_every && !frag_mem_conserved(s->mem, res->message, sizeof res->message)) {
 		status = "failed";   /* checked runs: conservation at the end (frag_mem_consistent() ran throughout) */
 	} else {
-		if (s->op_limit)
+		if (s->event_limit)
+			snprintf(res->message, sizeof res->message, "engine.max_events: stopped after %llu events",
+				 (unsigned long long)s->c.wl_events);
+		else if (s->op_limit)
 			snprintf(res->message, sizeof res->message, "engine.max_ops: stopped after %llu operations",
 				 (unsigned long long)(s->c.allocs + s->c.frees));
 		for (unsigned c = 0; c < s->nr_cpus; c++)

@@ -103,6 +103,7 @@ struct sim_counters {
 	uint64_t alloc_failures;
 	uint64_t frees;
 	uint64_t events;             /* workload steps */
+	uint64_t wl_events;          /* events the workloads handled (frag_wl_at(): timer expiries, kept or dropped) */
 	uint64_t wakeups;            /* SimGrid wake-ups of CPU actors */
 	uint64_t daemon_wakeups;
 	uint64_t extfrag[3][3];      /* mm_page_alloc_extfrag by [alloc_migratetype][fallback_migratetype] */
@@ -128,7 +129,8 @@ struct sim {
 	unsigned reclaim_cpu;        /* CPU that frees reclaimed pages (frag_wl_free_reclaimed()) */
 	uint32_t seq;
 	bool interrupted;
-	bool op_limit;               /* engine.max_ops reached: the CPUs stop (the run is complete) */
+	bool op_limit;               /* engine.max_ops or max_events reached: the CPUs stop (the run is complete) */
+	bool event_limit;            /* it was engine.max_events (the message says which) */
 	char fail[256];              /* set when the run fails (e.g. a workload error) */
 	struct sim_counters c;
 	struct sim_hist lat_alloc;   /* every allocation's simulated latency */

@@ -111,9 +111,25 @@ uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot)
 
 void frag_wl_at(struct frag_wl *wl, unsigned slot, uint64_t t)
 {
+	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
 	if (c->now < t)
 		c->now = t;
+	/*
+	 * engine.max_events: every event a workload handles counts, also the
+	 * ones that allocate nothing (an arrival dropped at max_procs, a packet
+	 * dropped): a storm of them is bounded although max_ops never moves.
+	 */
+	if (++s->c.wl_events == s->sc->run.max_events && s->sc->run.max_events) {
+		s->op_limit = true;
+		s->event_limit = true;
+	}
+}
+
+bool frag_wl_stopped(const struct frag_wl *wl)
+{
+	const struct sim *s = wl->sim;
+	return s->op_limit || s->fail[0] || s->interrupted || (s->opts->stop && *s->opts->stop);
 }
 
 void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)

@@ -324,6 +324,7 @@ static void test_resolved_json(void)
 		"    \"predict\": true,\n"
 		"    \"predict_2m\": false,\n"
 		"    \"max_ops\": 0,\n"
+		"    \"max_events\": 0,\n"
 		"    \"costs\": {\n"
 		"      \"alloc_base\": 150,\n"
 		"      \"free_base\": 100,\n"
@@ -607,7 +608,7 @@ static const struct bad_case bad_cases[] = {
 	  ":2:1: key duraton: unknown key 'duraton'; valid keys: name, duration, seed, sample_period, engine, machine, "
 	  "init, sysctl, thp, policy, workloads, include, sweep, x-*" },
 	{ WL "init: {snap: a.state}\n", ":2:8: key init.snap: unknown key 'snap'; valid keys: snapshot" },
-	{ WL "engine: {batch: 1ms}\n", ":2:10: key engine.batch: unknown key 'batch'; valid keys: batch_window, batch_ops, batch_max_window, alloc_fail_events, predict, predict_2m, max_ops, costs" },
+	{ WL "engine: {batch: 1ms}\n", ":2:10: key engine.batch: unknown key 'batch'; valid keys: batch_window, batch_ops, batch_max_window, alloc_fail_events, predict, predict_2m, max_ops, max_events, costs" },
 	{ WL "machine:\n  memroy: 4G\n", ":3:3: key machine.memroy: unknown key 'memroy'; valid keys: memory, nodes, "
 					 "cpus, layout, movable, config_cma, "
 					 "swap, holes" },

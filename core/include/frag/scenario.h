@@ -106,6 +106,8 @@ struct frag_run_opts {
 	bool predict;                  /* engine: predict the 1 GiB pool at the end (hugetlb_1g_allocatable) */
 	uint64_t max_ops;              /* engine: after this many allocations + frees, allocations fail without
 					  reaching the allocator and the run ends at the next batch boundary (0 = never) */
+	uint64_t max_events;           /* engine: after this many workload events (frag_wl_at()), the steps stop and
+					  the run ends at the next batch boundary (0 = never) */
 };
 
 /* Simulated CPU time of each operation (docs/costs.md); all in ns. */

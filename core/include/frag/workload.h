@@ -225,6 +225,9 @@ uint64_t frag_wl_now(const struct frag_wl *wl, unsigned slot);
 /* The workload handles an event due at @t on @slot: the CPU clock moves to @t
  * if it is behind (it may be ahead: earlier work took simulated time). */
 void frag_wl_at(struct frag_wl *wl, unsigned slot, uint64_t t);
+/* The run is ending (engine.max_ops / max_events reached, a failure, a
+ * signal): a step stops handling events and returns. */
+bool frag_wl_stopped(const struct frag_wl *wl);
 
 /* The registry (workloads/registry.c, generated from workloads/workloads.def). */
 const struct frag_workload_ops *frag_workload_find(const char *name);
