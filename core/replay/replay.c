@@ -47,6 +47,12 @@ struct slot {
 	uint32_t next_free;     /* free-list link when unused */
 };
 
+/* A cell of the map: the key and slot + 1 (0 = empty). */
+struct map_cell {
+	uint64_t pfn;
+	uint32_t v;
+};
+
 struct replay {
 	const struct frag_replay_opts *o;
 	struct frag_replay_result *res;
@@ -55,7 +61,8 @@ struct replay {
 	/* the map */
 	struct slot *slots;
 	uint32_t nr_slots, cap_slots, free_head;
-	uint32_t *hash;          /* slot + 1, 0 = empty */
+	struct map_cell *hash;   /* open addressing by trace pfn */
+	uint64_t live_order[NR_PAGE_ORDERS];   /* live slots by order: a free skips orders with none */
 	uint64_t hash_mask;
 	uint64_t nr_live;
 	/* time */
@@ -103,17 +110,17 @@ static inline uint64_t hash_pfn(uint64_t pfn)
 static int map_grow(struct replay *r)
 {
 	uint64_t ncap = r->hash_mask ? (r->hash_mask + 1) * 2 : 1u << 16;
-	uint32_t *nh = calloc(ncap, sizeof(*nh));
+	struct map_cell *nh = calloc(ncap, sizeof(*nh));
 	if (!nh)
 		return -ENOMEM;
 	for (uint64_t i = 0; r->hash && i <= r->hash_mask; i++) {
-		uint32_t v = r->hash[i];
-		if (!v)
+		struct map_cell x = r->hash[i];
+		if (!x.v)
 			continue;
-		uint64_t h = hash_pfn(r->slots[v - 1].trace_pfn) & (ncap - 1);
-		while (nh[h])
+		uint64_t h = hash_pfn(x.pfn) & (ncap - 1);
+		while (nh[h].v)
 			h = (h + 1) & (ncap - 1);
-		nh[h] = v;
+		nh[h] = x;
 	}
 	free(r->hash);
 	r->hash = nh;
@@ -121,13 +128,14 @@ static int map_grow(struct replay *r)
 	return 0;
 }
 
-/* The hash position of @pfn's slot, or of the empty cell where it would go. */
+/* The hash position of @pfn's slot, or of the empty cell where it would go.
+ * The key is in the cell: a probe reads consecutive cells, not the slots. */
 static inline uint64_t map_pos(const struct replay *r, uint64_t pfn)
 {
 	uint64_t h = hash_pfn(pfn) & r->hash_mask;
 	for (;;) {
-		uint32_t v = r->hash[h];
-		if (!v || r->slots[v - 1].trace_pfn == pfn)
+		const struct map_cell *x = &r->hash[h];
+		if (!x->v || x->pfn == pfn)
 			return h;
 		h = (h + 1) & r->hash_mask;
 	}
@@ -135,7 +143,7 @@ static inline uint64_t map_pos(const struct replay *r, uint64_t pfn)
 
 static inline struct slot *map_find(const struct replay *r, uint64_t pfn, uint32_t *idx)
 {
-	uint32_t v = r->hash[map_pos(r, pfn)];
+	uint32_t v = r->hash[map_pos(r, pfn)].v;
 	if (!v)
 		return NULL;
 	*idx = v - 1;
@@ -162,7 +170,7 @@ static int map_insert(struct replay *r, uint64_t pfn, uint32_t *idx)
 		i = r->nr_slots++;
 	}
 	r->slots[i] = (struct slot){ .trace_pfn = pfn, .model_pfn = FRAG_PFN_NONE, .next_free = UINT32_MAX };
-	r->hash[map_pos(r, pfn)] = i + 1;
+	r->hash[map_pos(r, pfn)] = (struct map_cell){ .pfn = pfn, .v = i + 1 };
 	r->nr_live++;
 	*idx = i;
 	return 0;
@@ -172,19 +180,19 @@ static int map_insert(struct replay *r, uint64_t pfn, uint32_t *idx)
 static void map_remove(struct replay *r, uint32_t idx)
 {
 	uint64_t h = map_pos(r, r->slots[idx].trace_pfn);
-	r->hash[h] = 0;
+	r->hash[h].v = 0;
 	uint64_t j = h;
 	for (;;) {
 		j = (j + 1) & r->hash_mask;
-		uint32_t v = r->hash[j];
-		if (!v)
+		struct map_cell x = r->hash[j];
+		if (!x.v)
 			break;
-		uint64_t k = hash_pfn(r->slots[v - 1].trace_pfn) & r->hash_mask;
-		/* move v to h unless its home k lies cyclically in (h, j] */
+		uint64_t k = hash_pfn(x.pfn) & r->hash_mask;
+		/* move x to h unless its home k lies cyclically in (h, j] */
 		if ((h <= j) ? (h < k && k <= j) : (h < k || k <= j))
 			continue;
-		r->hash[h] = v;
-		r->hash[j] = 0;
+		r->hash[h] = x;
+		r->hash[j].v = 0;
 		h = j;
 	}
 	r->slots[idx].next_free = r->free_head;
@@ -460,6 +468,7 @@ static void release(struct replay *r, uint32_t idx, unsigned cpu)
 	struct slot *s = &r->slots[idx];
 	if (s->model_pfn != FRAG_PFN_NONE)
 		frag_free_pages(r->mem, cpu, s->model_pfn, s->order);
+	r->live_order[s->order]--;
 	map_remove(r, idx);
 }
 
@@ -489,6 +498,7 @@ static int on_alloc(struct replay *r, const struct frag_tev *ev, unsigned cpu)
 	struct slot *s = &r->slots[idx];   /* after the allocation: daemons do not insert, but be safe */
 	s->order = (uint8_t)ev->order;
 	s->model_pfn = pfn;
+	r->live_order[s->order]++;
 	if (pfn == FRAG_PFN_NONE)
 		c[RC_replay_alloc_fail]++;
 	return 0;
@@ -540,6 +550,8 @@ static void on_free(struct replay *r, uint64_t pfn, unsigned order, unsigned cpu
 		/* A part of a larger traced block (split_page(), a split THP)? */
 		s = NULL;
 		for (unsigned o = order + 1; o < NR_PAGE_ORDERS && !s; o++) {
+			if (!r->live_order[o])
+				continue;   /* no live traced block of that order */
 			uint64_t base = pfn & ~((1ull << o) - 1);
 			struct slot *b = map_find(r, base, &idx);
 			if (b && b->order == o)

@@ -95,11 +95,25 @@ struct dat_ctx {
 	int ret;
 };
 
+static bool dat_native;   /* the file's byte order is the host's: fields are read in place */
+
+/* A numeric field of @rec (tep_read_number_field(), inline when the byte order allows). */
 static unsigned long long rdf(struct tep_format_field *f, struct tep_record *rec)
 {
 	unsigned long long v = 0;
-	if (f)
-		tep_read_number_field(f, rec->data, &v);
+	if (!f)
+		return 0;
+	if (dat_native && f->offset >= 0 && f->offset + f->size <= rec->size) {
+		const unsigned char *p = (const unsigned char *)rec->data + f->offset;
+		switch (f->size) {
+		case 1: return *p;
+		case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+		case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
+		case 8: { uint64_t x; memcpy(&x, p, 8); return x; }
+		default: break;
+		}
+	}
+	tep_read_number_field(f, rec->data, &v);
 	return v;
 }
 
@@ -215,6 +229,7 @@ static int read_dat_guarded(const char *path, frag_tev_fn fn, void *arg, struct 
 	if (!h)
 		return tfail(err, errlen, -EINVAL, "%s: not a readable trace.dat (corrupt or truncated)", path);
 	struct dat_ctx c = { .tep = tracecmd_get_tep(h), .fn = fn, .arg = arg, .info = info };
+	dat_native = tep_is_file_bigendian(c.tep) == tep_is_local_bigendian(c.tep);
 	static const char *const need[] = { [TEV_ALLOC] = "mm_page_alloc", [TEV_FREE] = "mm_page_free",
 					    [TEV_FREE_BATCHED] = "mm_page_free_batched",
 					    [TEV_PCPU_DRAIN] = "mm_page_pcpu_drain",
