@@ -167,6 +167,89 @@ uint64_t vmscan_zone_reclaimable_pages(const struct frag_mem *mem, unsigned zone
 }
 
 /* ---------------------------------------------------------------------- */
+/* Restored LRU pages (FRAG_OWNER_SNAPSHOT)                               */
+/* ---------------------------------------------------------------------- */
+
+uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum frag_lru lru)
+{
+	uint64_t nr = 0;
+	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU)
+		return 0;
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++)
+		if (mem->zones[zi].nid == nid)
+			nr += mem->zones[zi].nr_restored_lru[lru];
+	return nr;
+}
+
+/*
+ * The LRU of a restored machine: a snapshot says which pages are on an LRU
+ * (KPF_LRU), not in which order, so the list order is the node's pfn order
+ * and the cold end is a per-node, per-list cursor (restored_lru_cursor)
+ * that walks the node's pfns upward from its start and wraps at its end.
+ * Each call continues where the last one stopped, as shrink_inactive_list()
+ * continues from the new tail of the inactive list; isolate_lru_folios()
+ * scans until @nr_to_scan pages (a folio counts 2^order pages, so the last
+ * one may overshoot). shrink_folio_list() then:
+ *  - file folios are clean (the model has no dirty pages or writeback):
+ *    __remove_mapping() and the folio is freed (free_unref_folios() on the
+ *    reclaiming CPU: frag_free_pages(@cpu));
+ *  - anonymous folios need a swap slot (folio_alloc_swap()); without one
+ *    the folio is kept (activate_locked), not split: a large folio is
+ *    reclaimed whole or not at all;
+ *  - nothing is referenced: no folio_check_references() second chance,
+ *    no active list (the state has no KPF_ACTIVE/KPF_REFERENCED).
+ * Pageblocks without LRU pages are skipped whole (pb->nr_lru). The walk
+ * covers the node at most once per call.
+ */
+uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned nid, enum frag_lru lru,
+				  uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	uint64_t scanned = 0, freed = 0;
+
+	if (nr_scanned)
+		*nr_scanned = 0;
+	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU || cpu >= mem->nr_cpus ||
+	    !frag_restored_lru_pages(mem, nid, lru))
+		return 0;
+	struct frag_node *node = &mem->nodes[nid];
+	uint64_t start = node->start_pfn, end = node->end_pfn, span = end - start, walked = 0;
+	uint64_t pfn = node->restored_lru_cursor[lru];
+	if (pfn < start || pfn >= end)
+		pfn = start;
+
+	while (scanned < nr_to_scan && walked < span) {
+		struct frag_zone *z = pfn_to_zone(mem, pfn);
+		uint64_t step = 1;
+		if (!z || !pfn_to_pb(z, pfn)->nr_lru) {
+			step = ((pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1) - pfn;   /* to the next pageblock */
+		} else {
+			const struct frag_page *pg = &z->pages[pfn_to_idx(z, pfn)];
+			if (pg->state != PG_TAIL && pg->state != PG_HOLE && pg->state != PG_RESERVED)
+				step = 1ull << pg->order;
+			if (pg->state == PG_ALLOC && pg->next == FRAG_OWNER_SNAPSHOT &&
+			    lru_of(page_kind(pg), page_owner_flags(pg)) == (unsigned)lru) {
+				unsigned order = pg->order;
+				scanned += step;
+				if (lru == FRAG_LRU_FILE || !frag_swap_alloc(mem, step)) {
+					FRAG_BUG_ON(frag_free_pages(mem, cpu, pfn, order));
+					freed += step;
+				}
+			}
+		}
+		if (step > end - pfn)
+			step = end - pfn;
+		walked += step;
+		pfn += step;
+		if (pfn >= end)
+			pfn = start;
+	}
+	node->restored_lru_cursor[lru] = pfn;
+	if (nr_scanned)
+		*nr_scanned = scanned;
+	return freed;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Shrinkers (shrink_slab)                                                */
 /* ---------------------------------------------------------------------- */
 
