@@ -198,18 +198,21 @@ uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum 
  *    reclaimed whole or not at all;
  *  - nothing is referenced: no folio_check_references() second chance,
  *    no active list (the state has no KPF_ACTIVE/KPF_REFERENCED).
- * Pageblocks without LRU pages are skipped whole (pb->nr_lru). The walk
- * covers the node at most once per call.
+ * Pageblocks without LRU pages are skipped whole (pb->nr_lru). A call
+ * walks the node at most once and stops as soon as it has looked at as
+ * many pages as the list held when it began (the whole list once).
  */
 uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned nid, enum frag_lru lru,
 				  uint64_t nr_to_scan, uint64_t *nr_scanned)
 {
-	uint64_t scanned = 0, freed = 0;
+	uint64_t scanned = 0, freed = 0, unseen;
 
 	if (nr_scanned)
 		*nr_scanned = 0;
-	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU || cpu >= mem->nr_cpus ||
-	    !frag_restored_lru_pages(mem, nid, lru))
+	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU || cpu >= mem->nr_cpus)
+		return 0;
+	unseen = frag_restored_lru_pages(mem, nid, lru);
+	if (!unseen)
 		return 0;
 	struct frag_node *node = &mem->nodes[nid];
 	uint64_t start = node->start_pfn, end = node->end_pfn, span = end - start, walked = 0;
@@ -217,7 +220,7 @@ uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned n
 	if (pfn < start || pfn >= end)
 		pfn = start;
 
-	while (scanned < nr_to_scan && walked < span) {
+	while (scanned < nr_to_scan && unseen && walked < span) {
 		struct frag_zone *z = pfn_to_zone(mem, pfn);
 		uint64_t step = 1;
 		if (!z || !pfn_to_pb(z, pfn)->nr_lru) {
@@ -230,6 +233,7 @@ uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned n
 			    lru_of(page_kind(pg), page_owner_flags(pg)) == (unsigned)lru) {
 				unsigned order = pg->order;
 				scanned += step;
+				unseen -= step;
 				if (lru == FRAG_LRU_FILE || !frag_swap_alloc(mem, step)) {
 					FRAG_BUG_ON(frag_free_pages(mem, cpu, pfn, order));
 					freed += step;
@@ -238,6 +242,8 @@ uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned n
 		}
 		if (step > end - pfn)
 			step = end - pfn;
+		if (step > span - walked)
+			step = span - walked;
 		walked += step;
 		pfn += step;
 		if (pfn >= end)
