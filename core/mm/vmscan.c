@@ -198,7 +198,12 @@ uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum 
  *    reclaimed whole or not at all;
  *  - nothing is referenced: no folio_check_references() second chance,
  *    no active list (the state has no KPF_ACTIVE/KPF_REFERENCED).
- * Pageblocks without LRU pages are skipped whole (pb->nr_lru). A call
+ * Pageblocks without LRU pages are skipped whole (pb->nr_lru), and so are
+ * isolated ones: a range under alloc_contig_range() keeps its LRU pages on
+ * cc->migratepages, off the LRU (isolate_migratepages_range()), and the
+ * model's contig.c holds them by pfn, so reclaim must not free them
+ * underneath it (a migration target allocation may enter direct reclaim).
+ * The rest of such a range is skipped too (a simplification). A call
  * walks the node at most once and stops as soon as it has looked at as
  * many pages as the list held when it began (the whole list once).
  */
@@ -223,7 +228,7 @@ uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned n
 	while (scanned < nr_to_scan && unseen && walked < span) {
 		struct frag_zone *z = pfn_to_zone(mem, pfn);
 		uint64_t step = 1;
-		if (!z || !pfn_to_pb(z, pfn)->nr_lru) {
+		if (!z || !pfn_to_pb(z, pfn)->nr_lru || (pfn_to_pb(z, pfn)->flags & PB_MIGRATE_ISOLATE)) {
 			step = ((pfn | (PAGEBLOCK_NR_PAGES - 1)) + 1) - pfn;   /* to the next pageblock */
 		} else {
 			const struct frag_page *pg = &z->pages[pfn_to_idx(z, pfn)];

@@ -207,6 +207,41 @@ static void test_shrink_restored_lru_anon_needs_swap(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * A pageblock under isolation (alloc_contig_range() in progress: its LRU
+ * pages are on cc->migratepages, off the LRU) is skipped: with pageblock
+ * 0x1000 isolated, 32 pages come from the 0x1200 block (the order-4 folio
+ * and 0x1220-0x122f). Once the isolation is undone, the next scan finishes
+ * the list (0x1230-0x123f), wraps at the node's end and takes 0x1000-0x100f.
+ */
+static void test_shrink_restored_lru_skips_isolated(void)
+{
+	struct frag_mem *mem = restore_default(0);
+	uint64_t scanned = 0, unmovable = 0;
+	CHECK(mem);
+	if (!mem)
+		return;
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	CHECK_EQ(set_migratetype_isolate(mem, z, 0x1000, PB_ISOLATE_MODE_OTHER, &unmovable), 0);
+	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 32, &scanned), 32);
+	CHECK_EQ(scanned, 32);
+	CHECK(allocated(mem, 0x1000));
+	CHECK(allocated(mem, 0x10ff));
+	CHECK(!allocated(mem, 0x1210));
+	CHECK(!allocated(mem, 0x122f));
+	CHECK(allocated(mem, 0x1230));
+	CHECK_CONSISTENT(mem);
+	unset_migratetype_isolate(mem, z, 0x1000);
+	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 32, &scanned), 32);
+	CHECK(!allocated(mem, 0x123f));
+	CHECK(!allocated(mem, 0x100f));
+	CHECK(allocated(mem, 0x1010));
+	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 0x1010);
+	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 304 - 64);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static uint64_t shrink_restored(void *arg, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan, uint64_t *nr_scanned)
 {
 	return frag_shrink_restored_lru(arg, 0, nid, lru, nr_to_scan, nr_scanned);
@@ -298,6 +333,7 @@ int main(void)
 		TAP(test_restore_nr_restored_lru),
 		TAP(test_shrink_restored_lru_file_pfn_order),
 		TAP(test_shrink_restored_lru_anon_needs_swap),
+		TAP(test_shrink_restored_lru_skips_isolated),
 		TAP(test_try_to_free_pages_restored_lru),
 		TAP(test_predict_hugetlb_reclaims_restored),
 	};
