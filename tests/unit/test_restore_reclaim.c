@@ -6,8 +6,10 @@
  * shrink_inactive_list() -> shrink_folio_list(), and the prediction clones
  * of core/mm/predict.c that use it.
  *
- * The restored LRU has no order in a snapshot; the model's is node pfn order
- * from a per-node cursor that wraps (the cold end is the cursor).
+ * The restored LRU has no order in a snapshot; the model's is pfn order
+ * interleaved over the node's pageblocks, from a per-node cursor that wraps:
+ * position k is pfn (k % nb) * 512 + k / nb here (node pageblocks 0..39,
+ * nb = 40), i.e. page 0 of every pageblock, then page 1 of every pageblock...
  *
  * The synthetic machine (pfns), one node:
  *
@@ -112,14 +114,17 @@ static void test_restore_nr_restored_lru(void)
 }
 
 /*
- * shrink_inactive_list() -> isolate_lru_folios() from the cursor, in pfn
- * order; shrink_folio_list() drops every clean file folio. A folio counts
- * its 2^order pages and the scan stops once nr_to_scan pages were looked at
- * (the last folio may overshoot); the next call starts where this one
- * stopped; anonymous, slab and free pages are not on the file list; a call
- * ends once it has looked at the whole list (the pages it held at the start).
+ * shrink_inactive_list() -> isolate_lru_folios() from the cursor, in the
+ * interleaved order; shrink_folio_list() drops every clean file folio. A
+ * folio counts its 2^order pages where its head is met and the scan stops
+ * once nr_to_scan pages were looked at (the last folio may overshoot); the
+ * next call starts where this one stopped; anonymous, slab and free pages
+ * are not on the file list; a call ends once it has looked at the whole list
+ * (the pages it held at the start). File pages by page offset in their
+ * pageblock: pb 8 (0x1000) has them at 0-255, pb 9 (0x1200) the order-4
+ * folio at 16 and pages at 32-63.
  */
-static void test_shrink_restored_lru_file_pfn_order(void)
+static void test_shrink_restored_lru_file_interleaved(void)
 {
 	struct frag_mem *mem = restore_default(0);
 	CHECK(mem);
@@ -128,36 +133,40 @@ static void test_shrink_restored_lru_file_pfn_order(void)
 	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
 	uint64_t scanned = 0, pgfree0 = frag_stat_get(mem, FRAG_STAT_pgfree);
 
-	/* 1. 32 pages: 0x1000-0x101f, freed to CPU 0's PCP list */
-	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 32, &scanned), 32);
-	CHECK_EQ(scanned, 32);
+	/* 1. 32 pages: offsets 0-15 of pb 8 (0x1000-0x100f), then offset 16:
+	 *    0x1010 and the order-4 folio at 0x1210: 33 looked at and freed */
+	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 32, &scanned), 33);
+	CHECK_EQ(scanned, 33);
 	CHECK(!allocated(mem, 0x1000));
-	CHECK(!allocated(mem, 0x101f));
-	CHECK(allocated(mem, 0x1020));
-	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 304 - 32);
-	CHECK_EQ(z->nr_restored_lru[FRAG_LRU_FILE], 304 - 32);
-	CHECK_EQ(z->nr_lru[FRAG_LRU_ANON], 256);
-	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_pgfree) - pgfree0, 32);
-	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 0x1020);
-	CHECK_CONSISTENT(mem);
-
-	/* 2. 230 pages: 0x1020-0x10ff (224), past A and S, then the order-4
-	 *    folio whole: 240 looked at and freed, the cursor after the folio */
-	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 230, &scanned), 240);
-	CHECK_EQ(scanned, 240);
-	CHECK(!allocated(mem, 0x10ff));
-	CHECK(allocated(mem, 0x1100));   /* anonymous: not on the file list */
-	CHECK(allocated(mem, 0x1200));   /* slab */
+	CHECK(!allocated(mem, 0x1010));
+	CHECK(allocated(mem, 0x1011));
 	CHECK(!allocated(mem, 0x121f));
 	CHECK(allocated(mem, 0x1220));
-	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 0x1220);
-	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 32);
+	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 304 - 33);
+	CHECK_EQ(z->nr_restored_lru[FRAG_LRU_FILE], 304 - 33);
+	CHECK_EQ(z->nr_lru[FRAG_LRU_ANON], 256);
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_pgfree) - pgfree0, 33);
+	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 16 * 40 + 9 + 1);
 	CHECK_CONSISTENT(mem);
 
-	/* 3. 100 pages: the last 32 are the whole list */
-	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 100, &scanned), 32);
-	CHECK_EQ(scanned, 32);
-	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 0x1240);
+	/* 2. 230 pages: offsets 17-31 of pb 8 (15), 32-63 of pb 8 and pb 9 (64),
+	 *    then pb 8 alone from offset 64 to 214 (151): 0x10d6 is the last */
+	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 230, &scanned), 230);
+	CHECK_EQ(scanned, 230);
+	CHECK(!allocated(mem, 0x123f));
+	CHECK(!allocated(mem, 0x10d6));
+	CHECK(allocated(mem, 0x10d7));
+	CHECK(allocated(mem, 0x1100));   /* anonymous: not on the file list */
+	CHECK(allocated(mem, 0x1200));   /* slab */
+	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 214 * 40 + 8 + 1);
+	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 41);
+	CHECK_CONSISTENT(mem);
+
+	/* 3. 100 pages: the last 41 (0x10d7-0x10ff) are the whole list */
+	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 100, &scanned), 41);
+	CHECK_EQ(scanned, 41);
+	CHECK(!allocated(mem, 0x10ff));
+	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 255 * 40 + 8 + 1);
 	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 0);
 	CHECK_EQ(frag_restored_lru_pages(mem, 0, FRAG_LRU_FILE), 0);
 
@@ -211,8 +220,9 @@ static void test_shrink_restored_lru_anon_needs_swap(void)
  * A pageblock under isolation (alloc_contig_range() in progress: its LRU
  * pages are on cc->migratepages, off the LRU) is skipped: with pageblock
  * 0x1000 isolated, 32 pages come from the 0x1200 block (the order-4 folio
- * and 0x1220-0x122f). Once the isolation is undone, the next scan finishes
- * the list (0x1230-0x123f), wraps at the node's end and takes 0x1000-0x100f.
+ * at offset 16, then 0x1220-0x122f at offsets 32-47). Once the isolation is
+ * undone, the next scan resumes at offset 47: offsets 48-63 of both blocks
+ * (0x1030-0x103f, 0x1230-0x123f); pb 8's offsets 0-47 wait for the wrap.
  */
 static void test_shrink_restored_lru_skips_isolated(void)
 {
@@ -234,9 +244,11 @@ static void test_shrink_restored_lru_skips_isolated(void)
 	unset_migratetype_isolate(mem, z, 0x1000);
 	CHECK_EQ(frag_shrink_restored_lru(mem, 0, 0, FRAG_LRU_FILE, 32, &scanned), 32);
 	CHECK(!allocated(mem, 0x123f));
-	CHECK(!allocated(mem, 0x100f));
-	CHECK(allocated(mem, 0x1010));
-	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 0x1010);
+	CHECK(!allocated(mem, 0x1030));
+	CHECK(!allocated(mem, 0x103f));
+	CHECK(allocated(mem, 0x102f));
+	CHECK(allocated(mem, 0x1040));
+	CHECK_EQ(mem->nodes[0].restored_lru_cursor[FRAG_LRU_FILE], 63 * 40 + 9 + 1);
 	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 304 - 64);
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
@@ -253,7 +265,8 @@ static uint64_t shrink_restored(void *arg, unsigned nid, enum frag_lru lru, uint
  * priority pages (the size as reclaim leaves it) from DEF_PRIORITY down
  * until SWAP_CLUSTER_MAX (32) are reclaimed: 304 >> 12..9 = 0, 304 >> 8 = 1,
  * 303 >> 7 = 2, 301 >> 6 = 4, 297 >> 5 = 9, 288 >> 4 = 18: 34 pages,
- * 0x1000-0x1021, counted in pgscan_direct and pgsteal_direct.
+ * 0x1000-0x1011 and the order-4 folio at 0x1210 (offsets 0-17), counted in
+ * pgscan_direct and pgsteal_direct.
  */
 static void test_try_to_free_pages_restored_lru(void)
 {
@@ -265,8 +278,10 @@ static void test_try_to_free_pages_restored_lru(void)
 	mem->env.arg = mem;
 	mem->env.shrink_lru = shrink_restored;
 	CHECK_EQ(try_to_free_pages(mem, 0, 0, GFP_KERNEL), 34);
-	CHECK(!allocated(mem, 0x1021));
-	CHECK(allocated(mem, 0x1022));
+	CHECK(!allocated(mem, 0x1011));
+	CHECK(allocated(mem, 0x1012));
+	CHECK(!allocated(mem, 0x121f));
+	CHECK(allocated(mem, 0x1220));
 	CHECK_EQ(z->nr_lru[FRAG_LRU_FILE], 304 - 34);
 	CHECK_EQ(z->nr_lru[FRAG_LRU_ANON], 256);
 	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_pgsteal_direct), 34);
@@ -293,8 +308,8 @@ static struct frag_mem *restore_full(uint8_t cls, unsigned nr)
  * page cache in direct reclaim (alloc_buddy_hugetlb_folio() -> slowpath ->
  * __alloc_pages_direct_reclaim()). DMA32's 16 pageblocks each hold 400 LRU
  * pages and 112 free ones, DMA 7 free pageblocks (0x200-0xfff):
- *   page cache:  7 from DMA + 11 from DMA32 (compaction into the free pages
- *                reclaim makes), 2903 pages reclaimed;
+ *   page cache:  7 from DMA + 16 from DMA32 (compaction into the free pages
+ *                reclaim makes), 6655 pages reclaimed;
  *   anonymous (no swap: unreclaimable): 7 + 4 (compaction into the 1792
  *                free pages alone), nothing reclaimed.
  */
@@ -320,8 +335,8 @@ static void test_predict_hugetlb_reclaims_restored(void)
 
 	CHECK(file.restored_lru);
 	CHECK(anon.restored_lru);
-	CHECK_EQ(file.hugetlb_2m_pages, 18);
-	CHECK_EQ(file.reclaimed_2m, 2903);
+	CHECK_EQ(file.hugetlb_2m_pages, 23);
+	CHECK_EQ(file.reclaimed_2m, 6655);
 	CHECK_EQ(anon.hugetlb_2m_pages, 11);
 	CHECK_EQ(anon.reclaimed_2m, 0);
 	CHECK_EQ(file.hugetlb_1g_pages, 0);   /* no 1 GiB range in an 80 MiB machine */
@@ -331,7 +346,7 @@ int main(void)
 {
 	static const struct tap_test tests[] = {
 		TAP(test_restore_nr_restored_lru),
-		TAP(test_shrink_restored_lru_file_pfn_order),
+		TAP(test_shrink_restored_lru_file_interleaved),
 		TAP(test_shrink_restored_lru_anon_needs_swap),
 		TAP(test_shrink_restored_lru_skips_isolated),
 		TAP(test_try_to_free_pages_restored_lru),
