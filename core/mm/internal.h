@@ -271,8 +271,8 @@ struct frag_node {
 	unsigned kswapd_failures;                 /* pgdat->kswapd_failures */
 	unsigned kcompactd_max_order;             /* pgdat->kcompactd_max_order: wakeup_kcompactd() request */
 	enum zone_type kcompactd_highest_zoneidx; /* pgdat->kcompactd_highest_zoneidx */
-	uint64_t restored_lru_cursor[NR_FRAG_LRU]; /* frag_shrink_restored_lru(): the pfn its next scan of
-						      each list starts at (outside the node: its start) */
+	uint64_t restored_lru_cursor[NR_FRAG_LRU]; /* frag_shrink_restored_lru(): the walk position its next
+						      scan of each list starts at (vmscan.c) */
 };
 
 /* include/linux/compaction.h: enum compact_result */

@@ -110,7 +110,8 @@ uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum 
  * frag_shrink_restored_lru() - reclaim restored LRU pages (FRAG_OWNER_SNAPSHOT
  * blocks of list @lru) on node @nid: the env.shrink_lru() contract (struct
  * frag_env) for the pages no workload holds. Looks at up to @nr_to_scan pages
- * in node pfn order from a per-node cursor that wraps (core/mm/vmscan.c),
+ * in pfn order interleaved over the node's pageblocks (page k of every
+ * pageblock before page k + 1) from a per-node cursor that wraps (core/mm/vmscan.c),
  * frees file pages (all clean) and anonymous ones that get a swap slot
  * (frag_swap_alloc()) with frag_free_pages(@cpu); never allocates. Returns
  * the pages freed and sets *@nr_scanned (may be NULL) to the pages looked at.
