@@ -20,7 +20,11 @@
  * restored LRU pages (a state from `fragsim snapshot`): direct reclaim in
  * the slowpath then reclaims those (frag_shrink_restored_lru()), as the
  * real kernel reclaims page cache while the pool grows; pages of workload
- * instances stay unreclaimable on a clone (nothing can tell their owners).
+ * instances stay unreclaimable on a clone (nothing can tell their owners),
+ * although zone_reclaimable_pages() (should_reclaim_retry()) then counts
+ * them too: an overestimate only for the end-of-run prediction of a run
+ * from a snapshot, whose workloads hold LRU pages. No kswapd runs on a
+ * clone: all its reclaim is direct.
  */
 #include <errno.h>
 
