@@ -56,6 +56,10 @@ static void print_prediction(const struct frag_predict_result *pr)
 	if (r->blocker_pfn != FRAG_PFN_NONE)
 		printf("hugetlb_1g_stop_page: %#llx %s\n", (unsigned long long)r->blocker_pfn,
 		       r->blocker_kind >= 0 ? frag_page_kind_names[r->blocker_kind] : "none");
+	if (pr->restored_lru) {
+		printf("hugetlb_2m_reclaimed: %llu\n", (unsigned long long)pr->reclaimed_2m);
+		printf("hugetlb_1g_reclaimed: %llu\n", (unsigned long long)pr->reclaimed_1g);
+	}
 }
 
 int cmd_predict(int argc, char **argv)

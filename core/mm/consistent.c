@@ -61,7 +61,7 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 	uint64_t zs = z->zone_start_pfn, ze = zone_end_pfn(z);
 	int64_t nr_free = 0, nr_cma = 0, nr_ha = 0, nr_blocks = 0;
 	uint64_t nr_pcp = 0, nr_alloc[MIGRATE_PCPTYPES] = { 0 }, nr_kind[NR_PAGE_KINDS] = { 0 };
-	uint64_t nr_lru[NR_FRAG_LRU + 1] = { 0 };
+	uint64_t nr_lru[NR_FRAG_LRU + 1] = { 0 }, nr_restored_lru[NR_FRAG_LRU + 1] = { 0 };
 	uint64_t nr_free_mt[NR_PAGE_ORDERS][MIGRATE_TYPES] = { { 0 } };
 	struct pb_shadow *sh = calloc(z->nr_pageblocks, sizeof(*sh));
 	bool ok = true;
@@ -190,6 +190,8 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 			nr_alloc[pg->mt] += n;
 			nr_kind[page_kind(pg)] += n;
 			nr_lru[lru_of(page_kind(pg), page_owner_flags(pg))] += n;
+			if (pg->next == FRAG_OWNER_SNAPSHOT)
+				nr_restored_lru[lru_of(page_kind(pg), page_owner_flags(pg))] += n;
 		}
 		p += n;
 	}
@@ -352,6 +354,10 @@ static bool check_zone(const struct frag_mem *mem, const struct frag_zone *z, ch
 		if (nr_lru[l] != z->nr_lru[l])
 			ok = bad(why, len, "zone %u: %s LRU pages %llu, counter %llu", z->id, l ? "file" : "anon",
 				 (unsigned long long)nr_lru[l], (unsigned long long)z->nr_lru[l]);
+	for (int l = 0; l < NR_FRAG_LRU && ok; l++)
+		if (nr_restored_lru[l] != z->nr_restored_lru[l])
+			ok = bad(why, len, "zone %u: restored %s LRU pages %llu, counter %llu", z->id, l ? "file" : "anon",
+				 (unsigned long long)nr_restored_lru[l], (unsigned long long)z->nr_restored_lru[l]);
 
 	/* 6. Pageblocks and SPBs. */
 	uint64_t ha_blocks = 0;

@@ -23,6 +23,7 @@
 
 #include "frag/mm.h"
 #include "frag/policy.h"
+#include "frag/restore.h"
 
 #define IDX_NONE UINT32_MAX
 
@@ -235,6 +236,8 @@ struct frag_zone {
 	uint64_t nr_alloc[MIGRATE_PCPTYPES];      /* allocated pages by allocation migratetype */
 	uint64_t nr_kind[NR_PAGE_KINDS];          /* allocated pages by kind */
 	uint64_t nr_lru[NR_FRAG_LRU];             /* NR_ZONE_{IN,}ACTIVE_{ANON,FILE}: OWNER_LRU anon/file pages */
+	uint64_t nr_restored_lru[NR_FRAG_LRU];    /* the part of nr_lru in FRAG_OWNER_SNAPSHOT blocks (restore.c):
+						     what frag_shrink_restored_lru() can reclaim */
 
 	/* compaction.c (struct zone, CONFIG_COMPACTION) */
 	uint64_t compact_cached_free_pfn;         /* where the free scanner restarts (pageblock start) */
@@ -268,6 +271,8 @@ struct frag_node {
 	unsigned kswapd_failures;                 /* pgdat->kswapd_failures */
 	unsigned kcompactd_max_order;             /* pgdat->kcompactd_max_order: wakeup_kcompactd() request */
 	enum zone_type kcompactd_highest_zoneidx; /* pgdat->kcompactd_highest_zoneidx */
+	uint64_t restored_lru_cursor[NR_FRAG_LRU]; /* frag_shrink_restored_lru(): the walk position its next
+						      scan of each list starts at (vmscan.c) */
 };
 
 /* include/linux/compaction.h: enum compact_result */
@@ -799,12 +804,17 @@ static inline unsigned lru_of(unsigned kind, unsigned owner_flags)
 	return kind == KIND_ANON ? FRAG_LRU_ANON : kind == KIND_FILE ? FRAG_LRU_FILE : NR_FRAG_LRU;
 }
 
-/* lruvec_add_folio() / lruvec_del_folio(): zone LRU sizes, from prep_new_page() and free_pages_prepare(). */
-static inline void lru_account(struct frag_zone *z, unsigned kind, unsigned owner_flags, uint64_t nr, int sign)
+/* lruvec_add_folio() / lruvec_del_folio(): zone LRU sizes, from prep_new_page() and free_pages_prepare();
+ * blocks of owner @owner_id FRAG_OWNER_SNAPSHOT also count in nr_restored_lru. */
+static inline void lru_account(struct frag_zone *z, uint32_t owner_id, unsigned kind, unsigned owner_flags,
+			       uint64_t nr, int sign)
 {
 	unsigned lru = lru_of(kind, owner_flags);
-	if (lru < NR_FRAG_LRU)
+	if (lru < NR_FRAG_LRU) {
 		z->nr_lru[lru] += sign > 0 ? nr : -nr;
+		if (owner_id == FRAG_OWNER_SNAPSHOT)
+			z->nr_restored_lru[lru] += sign > 0 ? nr : -nr;
+	}
 }
 
 void vmscan_init(struct frag_mem *mem, const struct frag_config *cfg);

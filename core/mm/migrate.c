@@ -126,7 +126,7 @@ int migrate_block(struct frag_mem *mem, uint64_t pfn, const struct migrate_targe
 	pb_account(nz, new_pfn, nr, CT_ALLOC, mt, owner.flags, +1);
 	nz->nr_alloc[mt] += nr;
 	nz->nr_kind[owner.kind] += nr;
-	lru_account(nz, owner.kind, owner.flags, nr, +1);   /* folio_add_lru() of the new folio */
+	lru_account(nz, owner.id, owner.kind, owner.flags, nr, +1);   /* folio_add_lru() of the new folio */
 
 	/* migrate_folio_done(): the source goes back to the allocator. */
 	free_pages_prepare(z, pfn, order);

@@ -876,7 +876,7 @@ void prep_new_page(struct frag_mem *mem, struct frag_zone *z, uint64_t pfn, unsi
 	pb_account(z, pfn, nr, CT_ALLOC, mt, oflags, +1);
 	z->nr_alloc[mt] += nr;
 	z->nr_kind[kind] += nr;
-	lru_account(z, kind, oflags, nr, +1);
+	lru_account(z, owner ? owner->id : 0, kind, oflags, nr, +1);
 }
 
 /* Undo prep_new_page() accounting for a block about to be freed (or
@@ -889,7 +889,7 @@ void free_pages_prepare(struct frag_zone *z, uint64_t pfn, unsigned order)
 	pb_account(z, pfn, nr, CT_ALLOC, p->mt, page_owner_flags(p), -1);
 	z->nr_alloc[p->mt] -= nr;
 	z->nr_kind[page_kind(p)] -= nr;
-	lru_account(z, page_kind(p), page_owner_flags(p), nr, -1);
+	lru_account(z, p->next, page_kind(p), page_owner_flags(p), nr, -1);
 	p->state = PG_TAIL;
 	p->flags = 0;
 	p->next = p->prev = p->priv = 0;

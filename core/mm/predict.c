@@ -15,7 +15,16 @@
  *  - 1 GiB: alloc_gigantic_folio() -> alloc_contig_pages() (contig.c).
  * Each prediction runs on its own clone of the machine (frag_mem_clone(),
  * no env callbacks: no workload hears of a migration, no daemon is woken),
- * both from the same original state, which is never written.
+ * both from the same original state, which is never written. The one
+ * callback a clone gets is shrink_lru(), and only when the machine holds
+ * restored LRU pages (a state from `fragsim snapshot`): direct reclaim in
+ * the slowpath then reclaims those (frag_shrink_restored_lru()), as the
+ * real kernel reclaims page cache while the pool grows; pages of workload
+ * instances stay unreclaimable on a clone (nothing can tell their owners),
+ * although zone_reclaimable_pages() (should_reclaim_retry()) then counts
+ * them too: an overestimate only for the end-of-run prediction of a run
+ * from a snapshot, whose workloads hold LRU pages. No kswapd runs on a
+ * clone: all its reclaim is direct.
  */
 #include <errno.h>
 
@@ -82,6 +91,32 @@ static uint64_t predict_alloc(void *arg, unsigned nid, unsigned order, gfp_t gfp
 	return pfn;
 }
 
+/* env.shrink_lru() of a clone: its restored LRU pages only, freed on CPU 0 (the allocating CPU). */
+static uint64_t predict_shrink_lru(void *arg, unsigned nid, enum frag_lru lru, uint64_t nr_to_scan,
+				   uint64_t *nr_scanned)
+{
+	return frag_shrink_restored_lru(arg, 0, nid, lru, nr_to_scan, nr_scanned);
+}
+
+static bool has_restored_lru(const struct frag_mem *mem)
+{
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++)
+		if (mem->zones[zi].nr_restored_lru[FRAG_LRU_ANON] + mem->zones[zi].nr_restored_lru[FRAG_LRU_FILE])
+			return true;
+	return false;
+}
+
+/* A clone for one prediction: with predict_shrink_lru() when @mem has restored LRU pages. */
+static int predict_clone(const struct frag_mem *mem, struct frag_mem **out)
+{
+	int ret = frag_mem_clone(mem, NULL, out);
+	if (ret || !has_restored_lru(mem))
+		return ret;
+	(*out)->env.arg = *out;
+	(*out)->env.shrink_lru = predict_shrink_lru;
+	return 0;
+}
+
 /* set_max_huge_pages() growing without limit (or up to @max): pages added. */
 static uint64_t grow_pool(struct frag_mem *m, bool gigantic, uint64_t max, struct frag_contig_result *last)
 {
@@ -95,6 +130,13 @@ static uint64_t grow_pool(struct frag_mem *m, bool gigantic, uint64_t max, struc
 		n++;
 	}
 	return n;
+}
+
+/* LRU pages reclaimed on the clone @m of @mem (its pgsteal counters, copied from @mem). */
+static uint64_t pages_reclaimed(const struct frag_mem *m, const struct frag_mem *mem)
+{
+	return m->stat[FRAG_STAT_pgsteal_direct] + m->stat[FRAG_STAT_pgsteal_kswapd] -
+	       mem->stat[FRAG_STAT_pgsteal_direct] - mem->stat[FRAG_STAT_pgsteal_kswapd];
 }
 
 int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_opts *opts,
@@ -111,20 +153,23 @@ int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_o
 	res->last_1g.window = FRAG_PFN_NONE;
 	res->last_1g.blocker_pfn = FRAG_PFN_NONE;
 	res->last_1g.blocker_kind = -1;
+	res->restored_lru = has_restored_lru(mem);
 	if (!opts->skip_2m) {
-		ret = frag_mem_clone(mem, NULL, &m);
+		ret = predict_clone(mem, &m);
 		if (ret)
 			return ret;
 		res->hugetlb_2m_pages = grow_pool(m, false, opts->max_2m, NULL);
+		res->reclaimed_2m = pages_reclaimed(m, mem);
 		frag_mem_destroy(m);
 	}
 	if (!opts->skip_1g) {
-		ret = frag_mem_clone(mem, NULL, &m);
+		ret = predict_clone(mem, &m);
 		if (ret)
 			return ret;
 		res->hugetlb_1g_pages = grow_pool(m, true, opts->max_1g, &res->last_1g);
 		if (res->last_1g.pfn != FRAG_PFN_NONE)   /* stopped by max_1g, not by a failure */
 			res->last_1g.reason = CONTIG_OK;
+		res->reclaimed_1g = pages_reclaimed(m, mem);
 		frag_mem_destroy(m);
 	}
 	return 0;

@@ -167,6 +167,101 @@ uint64_t vmscan_zone_reclaimable_pages(const struct frag_mem *mem, unsigned zone
 }
 
 /* ---------------------------------------------------------------------- */
+/* Restored LRU pages (FRAG_OWNER_SNAPSHOT)                               */
+/* ---------------------------------------------------------------------- */
+
+uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum frag_lru lru)
+{
+	uint64_t nr = 0;
+	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU)
+		return 0;
+	for (unsigned zi = 0; zi < mem->nr_zones; zi++)
+		if (mem->zones[zi].nid == nid)
+			nr += mem->zones[zi].nr_restored_lru[lru];
+	return nr;
+}
+
+/*
+ * The LRU of a restored machine: a snapshot says which pages are on an LRU
+ * (KPF_LRU), not in which order (LRU age), so the model picks one that does
+ * not favour contiguity: pfn order *interleaved over the node's pageblocks*.
+ * Position k of the walk (0 <= k < nb * pageblock_nr_pages, nb = the
+ * pageblocks the node touches, pb0 its first) is pfn
+ *   ((pb0 + k % nb) << pageblock_order) + k / nb:
+ * page 0 of every pageblock, then page 1 of every pageblock, and so on, so
+ * reclaim empties no pageblock before it has gone round the whole node
+ * (plain pfn order would free whole pageblocks at once and make every
+ * reclaimed page count for a hugepage; measured in docs/validation.md).
+ * The cold end is a per-node, per-list cursor (restored_lru_cursor, the
+ * position k) that wraps: each call continues where the last one stopped,
+ * as shrink_inactive_list() continues from the new tail of the inactive
+ * list; isolate_lru_folios() scans until @nr_to_scan pages (a folio counts
+ * 2^order pages, found at its head's position, so the last one may
+ * overshoot). shrink_folio_list() then:
+ *  - file folios are clean (the model has no dirty pages or writeback):
+ *    __remove_mapping() and the folio is freed (free_unref_folios() on the
+ *    reclaiming CPU: frag_free_pages(@cpu));
+ *  - anonymous folios need a swap slot (folio_alloc_swap()); without one
+ *    the folio is kept (activate_locked), not split: a large folio is
+ *    reclaimed whole or not at all;
+ *  - nothing is referenced: no folio_check_references() second chance,
+ *    no active list (the state has no KPF_ACTIVE/KPF_REFERENCED).
+ * Positions in pageblocks without LRU pages (pb->nr_lru) are passed over,
+ * and so are isolated pageblocks: a range under alloc_contig_range() keeps
+ * its LRU pages on cc->migratepages, off the LRU
+ * (isolate_migratepages_range()), and the model's contig.c holds them by
+ * pfn, so reclaim must not free them underneath it (a migration target
+ * allocation may enter direct reclaim); the rest of such a range is passed
+ * over too (a simplification). A call goes round the node at most once and
+ * stops as soon as it has looked at as many pages as the list held when it
+ * began (the whole list once).
+ */
+uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned nid, enum frag_lru lru,
+				  uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	uint64_t scanned = 0, freed = 0, unseen;
+
+	if (nr_scanned)
+		*nr_scanned = 0;
+	if (nid >= mem->nr_nodes || lru >= NR_FRAG_LRU || cpu >= mem->nr_cpus)
+		return 0;
+	unseen = frag_restored_lru_pages(mem, nid, lru);
+	if (!unseen)
+		return 0;
+	struct frag_node *node = &mem->nodes[nid];
+	uint64_t pb0 = node->start_pfn >> PAGEBLOCK_ORDER;
+	uint64_t nb = ((node->end_pfn - 1) >> PAGEBLOCK_ORDER) - pb0 + 1;
+	uint64_t span = nb * PAGEBLOCK_NR_PAGES, walked = 0;
+	uint64_t k = node->restored_lru_cursor[lru] < span ? node->restored_lru_cursor[lru] : 0;
+
+	while (scanned < nr_to_scan && unseen && walked < span) {
+		uint64_t pfn = ((pb0 + k % nb) << PAGEBLOCK_ORDER) + k / nb;
+		struct frag_zone *z = pfn_to_zone(mem, pfn);
+		const struct frag_pageblock *pb = z ? pfn_to_pb(z, pfn) : NULL;
+		if (pb && pb->nr_lru && !(pb->flags & PB_MIGRATE_ISOLATE) && z->nid == nid) {
+			const struct frag_page *pg = &z->pages[pfn_to_idx(z, pfn)];
+			if (pg->state == PG_ALLOC && pg->next == FRAG_OWNER_SNAPSHOT &&
+			    lru_of(page_kind(pg), page_owner_flags(pg)) == (unsigned)lru) {
+				unsigned order = pg->order;
+				uint64_t n = 1ull << order;
+				scanned += n;
+				unseen -= n;
+				if (lru == FRAG_LRU_FILE || !frag_swap_alloc(mem, n)) {
+					FRAG_BUG_ON(frag_free_pages(mem, cpu, pfn, order));
+					freed += n;
+				}
+			}
+		}
+		k = k + 1 < span ? k + 1 : 0;
+		walked++;
+	}
+	node->restored_lru_cursor[lru] = k;
+	if (nr_scanned)
+		*nr_scanned = scanned;
+	return freed;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Shrinkers (shrink_slab)                                                */
 /* ---------------------------------------------------------------------- */
 

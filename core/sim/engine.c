@@ -207,7 +207,9 @@ static void set_reclaim_cpu(struct sim *s, unsigned nid)
 
 /*
  * env.shrink_lru(): split @nr_to_scan over the instances in proportion to
- * their LRU pages on node @nid, in instance order: instance i gets
+ * their LRU pages on node @nid, in instance order, and the restored pages
+ * of a snapshot start (FRAG_OWNER_SNAPSHOT, frag_shrink_restored_lru()) as
+ * one more participant after the last instance: participant i gets
  * ceil(nr_to_scan * pages_i / total), capped by what is left, so the
  * split is deterministic and asks for no more than @nr_to_scan in all.
  */
@@ -215,23 +217,32 @@ static uint64_t env_shrink_lru(void *arg, unsigned nid, enum frag_lru lru, uint6
 			       uint64_t *nr_scanned)
 {
 	struct sim *s = arg;
-	uint64_t pages[FRAG_SC_MAX_WORKLOADS], total = 0, left = nr_to_scan, reclaimed = 0;
+	uint64_t pages[FRAG_SC_MAX_WORKLOADS + 1], total = 0, left = nr_to_scan, reclaimed = 0;
+	unsigned n = s->nr_wl;
 
 	*nr_scanned = 0;
-	for (unsigned i = 0; i < s->nr_wl; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct frag_wl *wl = &s->wl[i];
 		pages[i] = wl->ops->lru_pages && wl->ops->shrink_lru ? wl->ops->lru_pages(&s->wl[i], nid, lru) : 0;
 		total += pages[i];
 	}
+	pages[n] = frag_restored_lru_pages(s->mem, nid, lru);
+	total += pages[n];
 	if (!total)
 		return 0;
 	set_reclaim_cpu(s, nid);
-	for (unsigned i = 0; i < s->nr_wl && left; i++) {
+	for (unsigned i = 0; i <= n && left; i++) {
 		if (!pages[i])
 			continue;
 		unsigned __int128 share = ((unsigned __int128)nr_to_scan * pages[i] + total - 1) / total;
 		uint64_t ask = share < left ? (uint64_t)share : left, scanned = 0;
-		reclaimed += s->wl[i].ops->shrink_lru(&s->wl[i], nid, lru, ask, &scanned);
+		if (i < n) {
+			reclaimed += s->wl[i].ops->shrink_lru(&s->wl[i], nid, lru, ask, &scanned);
+		} else {
+			uint64_t fr0 = frag_stat_get(s->mem, FRAG_STAT_free_requests);
+			reclaimed += frag_shrink_restored_lru(s->mem, s->reclaim_cpu, nid, lru, ask, &scanned);
+			s->c.frees += frag_stat_get(s->mem, FRAG_STAT_free_requests) - fr0;   /* as frag_wl_free_reclaimed() */
+		}
 		*nr_scanned += scanned;
 		left -= ask;
 	}

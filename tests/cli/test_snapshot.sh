@@ -42,8 +42,8 @@ trap 'rm -rf "$T"' EXIT HUP INT TERM
 SNAPS="hp_dc_1G_a_before hp_pc_1G_a_before"
 # The real 1 GiB hugetlb outcomes right after these snapshots (capture README, section 1).
 real_1g() { case $1 in hp_dc_1G_a_before) echo 11 ;; hp_pc_1G_a_before) echo 7 ;; esac; }
-# 11 per snapshot, 10 bad inputs, 2 for the scenario run, 2 for the compaction regression
-echo "1..$((11 * 2 + 10 + 2 + 2))"
+# 11 per snapshot, 10 bad inputs, 2 + 2 for the scenario runs, 2 for the compaction regression
+echo "1..$((11 * 2 + 10 + 2 + 2 + 2))"
 
 N=0
 FAILED=0
@@ -210,6 +210,38 @@ check "run with init.snapshot completes" grep -q '^status: complete' "$T/run.txt
 # quick.yaml's own machine has 2 GiB: more than 20 GiB free means the 24 GiB snapshot was used
 check "the run started from the snapshot's memory (free_mib > 20000)" \
 	awk '/^free_mib:/ { f = $2 } END { exit !(f > 20000) }' "$T/run.txt"
+
+# ---- a run from a page-cache-filled snapshot reclaims the restored cache ----
+# hp_pc_1G_a_before holds 13 GiB of page cache and 5 GiB free; 64 processes x
+# 128 MiB of anonymous memory per CPU need more. The engine's env_shrink_lru()
+# asks the restored pages (frag_shrink_restored_lru()), so the run completes
+# without OOM kills, and the end-of-run 1 GiB prediction (its clone reclaims
+# restored pages too, alloc_contig_range() ranges excepted) finishes.
+cat > "$T/press.yaml" <<'EOF_SC'
+name: press
+duration: 1s
+seed: 1
+machine:
+  memory: 2G
+  nodes: 1
+  cpus: 2
+policy:
+  name: linux
+workloads:
+  apps:
+    type: anon
+    cpus: all
+    arrival: exp(20ms)
+    size: 128M
+    lifetime: 1000s
+EOF_SC
+"$FRAGSIM" run "$T/press.yaml" --set init.snapshot="$T/hp_pc_1G_a_before.state" --out "$T/press" --no-progress \
+	> "$T/press.txt" 2> "$T/err"
+check "run from hp_pc_1G under anon pressure completes without OOM kills (and predicts 1 GiB)" \
+	awk '/^status: complete/ { c = 1 } /^oom_kill: 0$/ { o = 1 } /^hugetlb_1g_allocatable:/ { p = 1 }
+	     END { exit !(c && o && p) }' "$T/press.txt"
+check "run from hp_pc_1G: more than 1 000 000 restored page-cache pages reclaimed" \
+	awk '/^pgsteal_(direct|kswapd):/ { n += $2 } END { exit !(n > 1000000) }' "$T/press.txt"
 
 # ---- regression: predict on 40_before_compact_memory ---------------------
 # Direct compaction for a 2 MiB page once let the scanners cross: free_pfn -

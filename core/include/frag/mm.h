@@ -550,6 +550,9 @@ struct frag_predict_result {
 	uint64_t hugetlb_2m_pages;    /* pages the 2 MiB pool grew by before the first failure */
 	uint64_t hugetlb_1g_pages;    /* pages the 1 GiB pool grew by before the first failure */
 	struct frag_contig_result last_1g;   /* the 1 GiB attempt that failed (reason CONTIG_OK: none failed) */
+	uint64_t reclaimed_2m;        /* restored LRU pages direct reclaim freed while growing the 2 MiB pool */
+	uint64_t reclaimed_1g;        /* the same while growing the 1 GiB pool */
+	bool restored_lru;            /* the machine holds restored LRU pages: the clones reclaim them */
 };
 
 /**
@@ -564,9 +567,12 @@ struct frag_predict_result {
  * node_alloc_noretry). 1 GiB, separately from the same original state:
  * alloc_gigantic_folio() -> alloc_contig_pages() with GFP_HIGHUSER |
  * __GFP_COMP | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_THISNODE
- * (frag_alloc_pool_huge_folio(), from CPU 0). The clone has no shrinkers
- * and no LRU reclaim callback, so direct reclaim frees nothing: the counts
- * are what compaction and migration can do with the memory as it is. The
+ * (frag_alloc_pool_huge_folio(), from CPU 0). The clone has no shrinkers;
+ * its only callback is shrink_lru() when @mem holds restored LRU pages (a
+ * state from `fragsim snapshot`): direct reclaim then reclaims those
+ * (frag_shrink_restored_lru(), frag/restore.h) and nothing else. Without
+ * restored pages direct reclaim frees nothing: the counts are what
+ * compaction and migration can do with the memory as it is. The
  * policy's hooks apply as to any request (hugetlb-boot hands out its free
  * boot pages first). Returns 0 or what frag_mem_clone() returned.
  */

@@ -103,4 +103,20 @@ int frag_restore_infer_pageblocks(const struct frag_restore_input *in, uint8_t *
 int frag_mem_restore(const struct frag_config *cfg, const struct frag_restore_input *in, struct frag_mem **out,
 		     char *err, size_t errlen);
 
+/* Pages of list @lru on node @nid in FRAG_OWNER_SNAPSHOT blocks (0 for a bad @nid/@lru). */
+uint64_t frag_restored_lru_pages(const struct frag_mem *mem, unsigned nid, enum frag_lru lru);
+
+/**
+ * frag_shrink_restored_lru() - reclaim restored LRU pages (FRAG_OWNER_SNAPSHOT
+ * blocks of list @lru) on node @nid: the env.shrink_lru() contract (struct
+ * frag_env) for the pages no workload holds. Looks at up to @nr_to_scan pages
+ * in pfn order interleaved over the node's pageblocks (page k of every
+ * pageblock before page k + 1) from a per-node cursor that wraps (core/mm/vmscan.c),
+ * frees file pages (all clean) and anonymous ones that get a swap slot
+ * (frag_swap_alloc()) with frag_free_pages(@cpu); never allocates. Returns
+ * the pages freed and sets *@nr_scanned (may be NULL) to the pages looked at.
+ */
+uint64_t frag_shrink_restored_lru(struct frag_mem *mem, unsigned cpu, unsigned nid, enum frag_lru lru,
+				  uint64_t nr_to_scan, uint64_t *nr_scanned);
+
 #endif /* FRAG_RESTORE_H */
