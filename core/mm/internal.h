@@ -573,6 +573,9 @@ static inline void pb_account_one(struct frag_zone *z, struct frag_pageblock *pb
 		spb->nr_pcp_pages += (uint32_t)d;
 		break;
 	case CT_ALLOC:
+		/* An allocation is accounted by its gfp migratetype, never ISOLATE/CMA/HIGHATOMIC: a
+		 * wrong one would write past these arrays into the SPB list links. */
+		FRAG_BUG_ON((unsigned)mt >= MIGRATE_PCPTYPES);
 		pb->nr_alloc[mt] = (uint16_t)(pb->nr_alloc[mt] + d);
 		spb->nr_alloc_pages[mt] += (uint32_t)d;
 		if (owner_flags & (OWNER_LRU | OWNER_MOVABLE_OPS))
