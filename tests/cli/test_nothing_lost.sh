@@ -46,8 +46,8 @@ ok() { N=$((N + 1)); echo "ok $N - $1"; }
 not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
 q() { sqlite3 "$1/fragsim.db" "$2"; }
-# Wait (up to 20 s) until the SQL query on database dir $1 prints a number >= $3.
-wait_rows() { i=0; while [ "$(q "$1" "$2" 2>/dev/null || echo 0)" -lt "$3" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; }
+# Wait (up to 90 s: an ASan build on a loaded machine is slow to start and to stop) until the SQL query on database dir $1 prints a number >= $3.
+wait_rows() { i=0; while [ "$(q "$1" "$2" 2>/dev/null || echo 0)" -lt "$3" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done; }
 # h5py opens every HDF5 file of the runs with status $2 in dir $1 and prints their status attributes.
 h5_status() {
 	"$PY" - "$1" "$2" <<'EOF'
@@ -151,6 +151,7 @@ check "runner SIGKILLed: its children recorded themselves interrupted" \
 	test "$(q "$T/k" "select count(*) from runs where status='interrupted'")" -eq 2
 check "runner SIGKILLed: nothing claims to be complete" \
 	test "$(q "$T/k" "select count(*) from runs where status in ('complete', 'running')")" -eq 0
+q "$T/k" "select policy, seed, status, message from runs" | sed 's/^/# /'
 "$FRAGSIM" sweep "$Q" $SWEEP_ARGS --set duration=20s >"$T/out" 2>"$T/err"
 check "sweep resumed after the kill completes every point" \
 	test $? -eq 0 -a "$(q "$T/k" "select count(*) from runs where status='complete'")" -eq 2
