@@ -19,6 +19,7 @@
 
 #include "frag/restore.h"
 #include "helpers.h"
+#include "restore_helpers.h"
 
 #define START 0x1ull
 #define END   0x3000ull
@@ -27,45 +28,23 @@ static uint8_t ps[END - START];
 
 static void set(uint64_t s, uint64_t e, uint8_t v)
 {
-	memset(&ps[s - START], v, e - s);
+	rs_set(ps, START, s, e, v);
 }
 
 static void build_input(struct frag_restore_input *in)
 {
-	set(START, END, PS_FREE);
-	set(0x1, 0x10, PS_RESERVED);
-	set(0x9f, 0x100, PS_HOLE);
+	rs_input_init(in, ps, START, END);
 	set(0x1000, 0x1003, PS_KERNEL);
 	set(0x1010, 0x1200, PS_SLAB);
 	set(0x1200, 0x1201, PS_HUGETLB);
 	set(0x1201, 0x1400, PS_HUGETLB | FRAG_PS_TAIL);
 	set(0x1800, 0x1a00, PS_PCP);
 	set(0x1a00, 0x1a10, PS_FILE);
-	memset(in, 0, sizeof(*in));
-	in->start_pfn = START;
-	in->end_pfn = END;
-	in->ps = ps;
-	in->nr_cpus = 2;
-	in->nr_zones = 2;
-	in->zone[0] = (struct frag_restore_zone){ .type = ZONE_DMA, .start_pfn = START, .end_pfn = 0x1000 };
-	in->zone[1] = (struct frag_restore_zone){ .type = ZONE_DMA32, .start_pfn = 0x1000, .end_pfn = END };
-	for (int i = 0; i < 2; i++)
-		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-			in->zone[i].nr_blocks[mt] = -1;
 }
 
 static struct frag_mem *restore(const struct frag_restore_input *in)
 {
-	struct frag_config cfg = { 0 };
-	struct frag_mem *mem = NULL;
-	char err[512];
-
-	frag_sysctl_defaults(&cfg.sysctl);
-	if (frag_mem_restore(&cfg, in, &mem, err, sizeof err)) {
-		printf("# frag_mem_restore: %s\n", err);
-		return NULL;
-	}
-	return mem;
+	return rs_restore(in, 0, 0);
 }
 
 static void info(struct frag_mem *mem, uint64_t pfn, struct frag_pfn_info *i)
