@@ -40,6 +40,9 @@ void cli_overrides_free(struct cli_overrides *ov);
 /* mkdir -p: create @path and its missing parents; 0 or -errno. */
 int cli_mkdir_p(const char *path);
 
+/* Copy the string @src into @dst of @len bytes, cut to fit (messages read back from files). */
+void cli_copy_msg(char *dst, size_t len, const char *src);
+
 /* Set up Debian's python3 and the analysis package for @cmd (cmd_report.c). */
 int cli_python_env(const char *cmd, const char **python);
 

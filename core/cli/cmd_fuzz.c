@@ -460,7 +460,7 @@ static void last_line(const char *path, char *buf, size_t len)
 	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = 0;
 		if (line[0] && !sanitizer_noise(line))
-			snprintf(buf, len, "%s", line);
+			cli_copy_msg(buf, len, line);
 	}
 	fclose(f);
 }
@@ -514,7 +514,7 @@ static enum fz_verdict exec_one(const struct fz_opts *o, const char *file, uint6
 	}
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 	if (code == EXIT_USAGE) {
-		snprintf(res->msg, sizeof res->msg, "%s", err_line);
+		cli_copy_msg(res->msg, sizeof res->msg, err_line);
 		return FZ_REFUSED;
 	}
 	FILE *f = fopen(outf, "r");
@@ -523,11 +523,11 @@ static enum fz_verdict exec_one(const struct fz_opts *o, const char *file, uint6
 	while (f && fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "status: ", 8))
-			snprintf(status, sizeof status, "%s", line + 8);
+			cli_copy_msg(status, sizeof status, line + 8);
 		else if (!strncmp(line, "hash: ", 6))
 			*hash = strtoull(line + 6, NULL, 16);
 		else if (!strncmp(line, "message: ", 9))
-			snprintf(res->msg, sizeof res->msg, "%s", line + 9);
+			cli_copy_msg(res->msg, sizeof res->msg, line + 9);
 	}
 	if (f)
 		fclose(f);
@@ -562,8 +562,10 @@ static void check_case(const struct fz_opts *o, const struct fz_case *c, struct 
 	snprintf(file, sizeof file, "%s/current.yaml", o->work);
 	if (write_case(c, file, NULL)) {
 		res->verdict = FZ_FAIL;
+		char m[4400];
 		snprintf(res->kind, sizeof res->kind, "io");
-		snprintf(res->msg, sizeof res->msg, "%s: %s", file, strerror(errno));
+		snprintf(m, sizeof m, "%s: %s", file, strerror(errno));
+		cli_copy_msg(res->msg, sizeof res->msg, m);
 		return;
 	}
 	check_file(o, file, res);

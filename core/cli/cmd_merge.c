@@ -79,7 +79,8 @@ static int versions(sqlite3 *db, const char *db_name, int64_t *stats, int64_t *s
 static int copy_file(const char *from, const char *to)
 {
 	char tmp[4400];
-	snprintf(tmp, sizeof tmp, "%s.merge-tmp", to);
+	if (snprintf(tmp, sizeof tmp, "%s.merge-tmp", to) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -errno;
@@ -109,12 +110,12 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-/* The directory part of @path ("." if none), into @out. */
+/* The directory part of @path ("." if none), into @out (cut to @len: paths are below PATH_MAX). */
 static void dir_of(const char *path, char *out, size_t len)
 {
 	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	snprintf(out, len, "%s", dirname(tmp));
+	cli_copy_msg(tmp, sizeof tmp, path);
+	cli_copy_msg(out, len, dirname(tmp));
 }
 
 /* Copy the HDF5 files of the runs just merged (temp table merged(uid)) that @dst lacks. */

@@ -228,6 +228,15 @@ void cli_overrides_free(struct cli_overrides *ov)
 	ov->nr = ov->nr_owned = 0;
 }
 
+void cli_copy_msg(char *dst, size_t len, const char *src)
+{
+	if (!len)
+		return;
+	size_t n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 int cli_mkdir_p(const char *path)
 {
 	char buf[4096];

@@ -261,7 +261,10 @@ static int parse_zoneinfo(const char *path, char *text, struct zi_zone *zz, unsi
 				return sfail(err, errlen, "%s:%u: too many zones", path, lineno);
 			cur = &zz[n++];
 			memset(cur, 0, sizeof(*cur));
-			snprintf(cur->name, sizeof cur->name, "%s", name);
+			if (strlen(name) >= sizeof cur->name)
+				return sfail(err, errlen, "%s:%u: zone name '%s' too long (the kernel's are DMA, DMA32, "
+					     "Normal, Movable, Device)", path, lineno, name);
+			memcpy(cur->name, name, strlen(name) + 1);
 			cur->line = lineno;
 			continue;
 		}

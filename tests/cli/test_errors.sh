@@ -205,6 +205,9 @@ check "zones not adjacent" "zi-gap.txt:17: zone DMA32 starts at pfn 0x2000, not 
 sed 's/^Node 0, zone    DMA32/Node 1, zone    DMA32/' "$ZI" >zi-node.txt
 check "two-node zoneinfo" "zi-node.txt:17: node 1: only one-node machines can be imported" \
 	snap --kpageflags "$KPF" --zoneinfo zi-node.txt
+sed 's/^Node 0, zone    DMA32/Node 0, zone    DMA32withaverylongname/' "$ZI" >zi-name.txt
+check "zone name longer than any kernel zone" "zi-name.txt:17: zone name 'DMA32withaverylongname' too long (the kernel's are DMA, DMA32, Normal, Movable, Device)" \
+	snap --kpageflags "$KPF" --zoneinfo zi-name.txt
 printf 'zz\n' >iomem-bad.txt
 check "not an iomem" "iomem-bad.txt:1: expected \"START-END : NAME\"" \
 	snap --kpageflags "$KPF" --zoneinfo "$ZI" --iomem iomem-bad.txt
