@@ -35,6 +35,7 @@
 #include <math.h>
 
 #include "wl_util.h"
+#include "frag/hugemem.h"
 
 struct anon_opts {
 	struct frag_dist arrival;      /* ns between process arrivals on a CPU */
@@ -207,7 +208,7 @@ static void lru_push(struct anon_lru *l, struct lru_ent e)
 			l->head = 0;
 		} else {
 			l->cap = l->cap ? l->cap * 2 : 1024;
-			l->a = realloc(l->a, (size_t)l->cap * sizeof(*l->a));
+			l->a = frag_hugemem_realloc(l->a, (size_t)l->cap * sizeof(*l->a));
 			if (!l->a) {
 				fprintf(stderr, "fragsim: out of memory (anon LRU)\n");
 				abort();
@@ -248,7 +249,7 @@ static void lru_add(struct frag_wl *wl, uint32_t cookie)
 		uint32_t cap = p->gen_cap ? p->gen_cap : 1024;
 		while (cap <= cookie)
 			cap *= 2;
-		p->gen = realloc(p->gen, (size_t)cap * sizeof(*p->gen));
+		p->gen = frag_hugemem_realloc(p->gen, (size_t)cap * sizeof(*p->gen));
 		if (!p->gen) {
 			fprintf(stderr, "fragsim: out of memory (anon LRU)\n");
 			abort();
@@ -269,6 +270,13 @@ static void proc_exit(struct frag_wl *wl, unsigned slot, struct proc *pr)
 	struct anon_priv *p = frag_wl_priv(wl);
 	struct anon_cpu *c = frag_wl_cpu_priv(wl, slot);
 	for (uint32_t i = 0; i < pr->nr_blocks; i++) {
+		/* Prefetch: the block entries 8 ahead, the struct pages of the blocks 4 ahead. */
+		if (i + 8 < pr->nr_blocks) {
+			__builtin_prefetch(&p->blocks.b[pr->blocks[i + 8]], 1);
+			__builtin_prefetch(&p->gen[pr->blocks[i + 8]], 1);
+		}
+		if (i + 4 < pr->nr_blocks)
+			frag_wl_prefetch(wl, p->blocks.b[pr->blocks[i + 4]].pfn);
 		uint32_t cookie = pr->blocks[i];
 		struct wl_block *b = &p->blocks.b[cookie];
 		if (b->tag == TAG_PAGE) {

@@ -25,6 +25,7 @@
 #include <math.h>
 
 #include "wl_util.h"
+#include "frag/hugemem.h"
 
 struct pc_opts {
 	struct frag_dist file_size;   /* bytes per new file */
@@ -204,7 +205,7 @@ static uint32_t new_file(struct pc_priv *p, uint64_t pages)
 	} else {
 		if (p->nr_files == p->cap_files) {
 			p->cap_files = p->cap_files ? p->cap_files * 2 : 1024;
-			p->files = realloc(p->files, p->cap_files * sizeof(*p->files));
+			p->files = frag_hugemem_realloc(p->files, p->cap_files * sizeof(*p->files));
 		}
 		f = p->nr_files++;
 		p->files[f].gen = 0;

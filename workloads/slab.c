@@ -33,6 +33,7 @@
 #include <math.h>
 
 #include "wl_util.h"
+#include "frag/hugemem.h"
 
 struct slab_opts {
 	uint64_t object_size;          /* bytes */
@@ -73,6 +74,7 @@ struct slab {
 	uint32_t next_partial;    /* partial list link */
 	uint32_t prev_partial;
 	bool on_partial;
+	uint8_t nid;              /* node of its page (slab pages never move): object_unused() needs no block lookup */
 };
 
 struct slab_priv {
@@ -184,8 +186,8 @@ static struct slab *new_slab_desc(struct slab_priv *p, uint32_t *idx)
 	} else {
 		if (p->nr_slabs == p->cap_slabs) {
 			p->cap_slabs = p->cap_slabs ? p->cap_slabs * 2 : 256;
-			p->slabs = realloc(p->slabs, p->cap_slabs * sizeof(*p->slabs));
-			p->obj_next = realloc(p->obj_next, (size_t)p->cap_slabs * p->max_objects * sizeof(uint32_t));
+			p->slabs = frag_hugemem_realloc(p->slabs, p->cap_slabs * sizeof(*p->slabs));
+			p->obj_next = frag_hugemem_realloc(p->obj_next, (size_t)p->cap_slabs * p->max_objects * sizeof(uint32_t));
 			if (!p->slabs || !p->obj_next) {
 				fprintf(stderr, "fragsim: out of memory (slab workload)\n");
 				abort();
@@ -247,7 +249,8 @@ static bool allocate_slab(struct frag_wl *wl, unsigned slot, uint32_t *out)
 	struct slab *s = new_slab_desc(p, &idx);
 	wl_blocks_set(&p->blocks, cookie, pfn, order, slot, 0, idx);
 	uint32_t nobj = order == p->order ? p->objects : p->min_objects_per;
-	*s = (struct slab){ .cookie = cookie, .inuse = 0, .free_head = 0, .next_partial = NONE, .prev_partial = NONE };
+	*s = (struct slab){ .cookie = cookie, .inuse = 0, .free_head = 0, .next_partial = NONE, .prev_partial = NONE,
+			    .nid = (uint8_t)frag_wl_pfn_nid(wl, pfn) };
 	uint32_t *next = &p->obj_next[(size_t)idx * p->max_objects];
 	for (uint32_t k = 0; k < nobj; k++)
 		next[k] = k + 1 < nobj ? k + 1 : NONE;
@@ -322,8 +325,7 @@ enum { T_ALLOC = 0, T_FREE = 1, T_UNUSED = 2 };
 static void object_unused(struct frag_wl *wl, uint32_t i, uint32_t k)
 {
 	struct slab_priv *p = frag_wl_priv(wl);
-	unsigned nid = frag_wl_pfn_nid(wl, p->blocks.b[p->slabs[i].cookie].pfn);
-	struct unused_lru *l = &p->unused[nid];
+	struct unused_lru *l = &p->unused[p->slabs[i].nid];
 
 	if (l->n == l->cap) {
 		if (l->head > l->cap / 2) {
@@ -332,7 +334,7 @@ static void object_unused(struct frag_wl *wl, uint32_t i, uint32_t k)
 			l->head = 0;
 		} else {
 			l->cap = l->cap ? l->cap * 2 : 1024;
-			l->a = realloc(l->a, (size_t)l->cap * sizeof(*l->a));
+			l->a = frag_hugemem_realloc(l->a, (size_t)l->cap * sizeof(*l->a));
 			if (!l->a) {
 				fprintf(stderr, "fragsim: out of memory (slab unused list)\n");
 				abort();

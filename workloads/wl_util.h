@@ -17,6 +17,7 @@
 #include "frag/mm.h"
 #include "frag/workload.h"
 #include "rng.h"
+#include "frag/hugemem.h"
 
 /* ---------------------------------------------------------------------- */
 /* Held blocks                                                            */
@@ -64,7 +65,7 @@ static inline uint32_t wl_blocks_get(struct wl_blocks *t)
 	}
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->b = realloc(t->b, (size_t)t->cap * sizeof(*t->b));
+		t->b = frag_hugemem_realloc(t->b, (size_t)t->cap * sizeof(*t->b));
 		if (!t->b) {
 			fprintf(stderr, "fragsim: out of memory (workload block table)\n");
 			abort();
@@ -153,8 +154,9 @@ struct wl_timer {
 #define WL_TIMER_BUCKETS (64 - WL_TIMER_SHIFT + 1)
 
 struct wl_tbucket {
-	struct wl_timer *a;
-	uint32_t n, cap;
+	struct wl_timer *a;  /* entries */
+	uint32_t n, cap;     /* entries used, allocated */
+	uint64_t min;        /* earliest t among the entries (radix buckets; valid when n > 0) */
 };
 
 struct wl_timers {
@@ -170,7 +172,7 @@ static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 {
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 8;
-		b->a = realloc(b->a, (size_t)b->cap * sizeof(*b->a));
+		b->a = frag_hugemem_realloc(b->a, (size_t)b->cap * sizeof(*b->a));
 		if (!b->a) {
 			fprintf(stderr, "fragsim: out of memory (workload timers)\n");
 			abort();
@@ -222,7 +224,10 @@ static inline void wl_timers_place(struct wl_timers *h, struct wl_timer x)
 		return;
 	}
 	unsigned i = 64 - (unsigned)__builtin_clzll(k ^ h->lastk);
-	wl_tbucket_add(&h->b[i], x);
+	struct wl_tbucket *b = &h->b[i];
+	if (!b->n || x.t < b->min)
+		b->min = x.t;
+	wl_tbucket_add(b, x);
 	h->used |= 1ull << (i - 1);
 }
 
@@ -242,11 +247,7 @@ static inline void wl_timers_settle(struct wl_timers *h)
 		return;
 	unsigned i = 1 + (unsigned)__builtin_ctzll(h->used);   /* the first non-empty bucket */
 	struct wl_tbucket *b = &h->b[i];
-	uint64_t min = b->a[0].t;
-	for (uint32_t k = 1; k < b->n; k++)
-		if (b->a[k].t < min)
-			min = b->a[k].t;
-	h->lastk = min >> WL_TIMER_SHIFT;
+	h->lastk = b->min >> WL_TIMER_SHIFT;
 	h->used &= ~(1ull << (i - 1));
 	/* Every entry shares the bits above i-1 with lastk: it moves below i. */
 	uint32_t n = b->n;

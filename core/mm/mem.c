@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "frag/hugemem.h"
 
 void frag_init_per_zone_wmark_min(struct frag_mem *mem, bool user_set, bool thp_enabled);
 int frag_policy_setup(struct frag_mem *mem, const struct frag_config *cfg, char *err, size_t errlen);
@@ -393,7 +394,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 	/* Page array covering every node, from a MAX_ORDER-aligned base (frag_geometry_span()). */
 	mem->base_pfn = g->node[0].start_pfn & ~((1ull << MAX_PAGE_ORDER) - 1);
 	mem->end_pfn = mem->base_pfn + frag_geometry_span(g);
-	mem->pages = calloc(mem->end_pfn - mem->base_pfn, sizeof(struct frag_page));
+	mem->pages = frag_hugemem_calloc(mem->end_pfn - mem->base_pfn, sizeof(struct frag_page));
 	if (!mem->pages)
 		goto enomem;
 	/* Gaps between nodes, and pfns below the first node, are absent. */
@@ -482,7 +483,7 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 			mem->zone_map[last] = ZONE_MAP_MIXED;
 	}
 
-	mem->pageblocks = calloc(nr_pb, sizeof(*mem->pageblocks));
+	mem->pageblocks = frag_hugemem_calloc(nr_pb, sizeof(*mem->pageblocks));
 	mem->spbs = calloc(nr_spb, sizeof(*mem->spbs));
 	mem->pcps = calloc((size_t)mem->nr_zones * mem->nr_cpus, sizeof(*mem->pcps));
 	if (!mem->pageblocks || !mem->spbs || !mem->pcps)

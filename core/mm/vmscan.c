@@ -144,6 +144,15 @@ int frag_pfn_nid(const struct frag_mem *mem, uint64_t pfn)
 	return z ? (int)z->nid : -1;
 }
 
+void frag_prefetch_page(const struct frag_mem *mem, uint64_t pfn)
+{
+	const struct frag_zone *z = pfn_to_zone(mem, pfn);
+	if (!z)
+		return;
+	__builtin_prefetch(&z->pages[pfn_to_idx(z, pfn)], 1);
+	__builtin_prefetch(pfn_to_pb(z, pfn), 1);
+}
+
 /*
  * zone_reclaimable_pages(): file LRU pages, plus anonymous ones while swap
  * has room; a zone with neither counts its free pages (6.18: so that zones

@@ -389,6 +389,11 @@ unsigned frag_wl_nr_nodes(const struct frag_wl *wl)
 	return wl->sim->nr_nodes;
 }
 
+void frag_wl_prefetch(const struct frag_wl *wl, uint64_t pfn)
+{
+	frag_prefetch_page(wl->sim->mem, pfn);
+}
+
 unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn)
 {
 	int nid = frag_pfn_nid(wl->sim->mem, pfn);

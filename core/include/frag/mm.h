@@ -443,6 +443,13 @@ uint64_t frag_swap_used_pages(const struct frag_mem *mem);
 uint64_t frag_node_lru_pages(const struct frag_mem *mem, unsigned nid, enum frag_lru lru);
 /* The node of @pfn, or -1 outside the machine's zones. */
 int frag_pfn_nid(const struct frag_mem *mem, uint64_t pfn);
+/*
+ * A hint, no effect on the model: the caller will soon free or look up
+ * @pfn, so start loading its struct page and pageblock into the host's
+ * cache (loops over many blocks, such as a process exit, hide the memory
+ * latency of the next ones behind the current one). Any pfn is accepted.
+ */
+void frag_prefetch_page(const struct frag_mem *mem, uint64_t pfn);
 
 /*
  * kswapd's loop (vmscan.c kswapd()), one node. The engine's actor owns this

@@ -206,6 +206,8 @@ int frag_wl_swap_free(struct frag_wl *wl, uint64_t nr);
 /* NUMA: the machine's nodes and the node of a pfn (0 outside the machine). */
 unsigned frag_wl_nr_nodes(const struct frag_wl *wl);
 unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn);
+/* A hint: the workload will soon free @pfn (frag_prefetch_page()); no effect on results. */
+void frag_wl_prefetch(const struct frag_wl *wl, uint64_t pfn);
 
 /* A sparse event recorded in the results (events table): @type e.g.
  * "hugetlb_1g", @outcome "ok"/"fail"/a reason, @value e.g. latency in ns. */
