@@ -814,6 +814,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	const char *inject = getenv("FRAGSIM_FUZZ_INJECT");
 	if (inject && *inject >= '0' && *inject <= '9')
 		cfg.fault_inject = (unsigned)atoi(inject) + 1;
+	cfg.host_thp = true;   /* a run touches most of the page array: host THP pays (docs/architecture.md) */
 	if (sc->init.snapshot[0]) {
 		/* init.snapshot: the machine of a real snapshot, the scenario's policy and sysctls. */
 		struct frag_snap snap;

@@ -27,8 +27,10 @@ void frag_hugemem_advise(void *p, size_t len)
 
 void *frag_hugemem_calloc(size_t n, size_t size)
 {
+	if (size && n > SIZE_MAX / size)
+		return NULL;   /* as calloc() would (checked here: sanitizers abort on it) */
 	void *p = calloc(n, size);
-	if (p && size && n <= SIZE_MAX / size)
+	if (p)
 		frag_hugemem_advise(p, n * size);
 	return p;
 }

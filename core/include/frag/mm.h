@@ -171,6 +171,10 @@ struct frag_config {
 						     N > 0 skews the zone's NR_FREE_PAGES by one page after the
 						     first successful allocation of order N - 1, so that
 						     frag_mem_consistent() fails; 0 = off */
+	bool host_thp;                            /* back the page array with host THP (frag/hugemem.h): faster
+						     random access once most of it is in use, but creation faults
+						     in the whole array (16 bytes per simulated page) and takes
+						     longer; fragsim run sets it, the library default is off */
 };
 
 /* Fill @s with the kernel defaults. */
