@@ -234,9 +234,14 @@ static void lru_compact(struct anon_priv *p, unsigned nid)
 	if (l->n - l->head < 2 * p->lru_blocks[nid] + 4096)
 		return;
 	uint32_t k = 0;
-	for (uint32_t i = l->head; i < l->n; i++)
+	for (uint32_t i = l->head; i < l->n; i++) {
+		if (i + 16 < l->n && l->a[i + 16].cookie < p->blocks.n) {   /* random lookups: start them early */
+			__builtin_prefetch(&p->gen[l->a[i + 16].cookie]);
+			__builtin_prefetch(&p->blocks.b[l->a[i + 16].cookie]);
+		}
 		if (lru_valid(p, l->a[i]))
 			l->a[k++] = l->a[i];
+	}
 	l->head = 0;
 	l->n = k;
 }

@@ -252,8 +252,11 @@ static inline void wl_timers_settle(struct wl_timers *h)
 	/* Every entry shares the bits above i-1 with lastk: it moves below i. */
 	uint32_t n = b->n;
 	b->n = 0;
-	for (uint32_t k = 0; k < n; k++)
+	for (uint32_t k = 0; k < n; k++) {
+		if (k + 16 < n)
+			__builtin_prefetch(&b->a[k + 16]);   /* a bucket filled long ago is cold */
 		wl_timers_place(h, b->a[k]);
+	}
 }
 
 static inline struct wl_timer wl_timers_pop(struct wl_timers *h)

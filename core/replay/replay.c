@@ -588,8 +588,8 @@ static void check(struct replay *r, uint64_t ts)
 {
 	char why[256];
 	if (!r->fail[0] && !frag_mem_consistent(r->mem, why, sizeof why))
-		snprintf(r->fail, sizeof r->fail, "inconsistent machine after the event at %llu ns: %s",
-			 (unsigned long long)ts, why);
+		snprintf(r->fail, sizeof r->fail, "inconsistent machine after the event at %llu ns: %.180s",
+			 (unsigned long long)ts, why);   /* %.180s: the message fits r->fail */
 }
 
 static int on_event(const struct frag_tev *ev, void *arg)
@@ -604,7 +604,7 @@ static int on_event(const struct frag_tev *ev, void *arg)
 		r->t0 = ev->ts_ns;
 		int ret = open_sinks(r, err, sizeof err);
 		if (ret) {
-			snprintf(r->fail, sizeof r->fail, "%s", err);
+			snprintf(r->fail, sizeof r->fail, "%.*s", (int)sizeof r->fail - 1, err);
 			return ret;
 		}
 		collect_epoch(r, 0);
