@@ -36,7 +36,8 @@ struct wl_blocks {
 	struct wl_block *b;  /* entries */
 	uint32_t n;          /* entries in use (including free slots) */
 	uint32_t cap;
-	uint32_t free_head;  /* free-slot list through .owner, UINT32_MAX = empty */
+	uint32_t *free;      /* free slots, a stack (the last one released is reused first) */
+	uint32_t nr_free, cap_free;
 	uint64_t live;       /* live blocks */
 	uint64_t live_pages; /* pages held */
 };
@@ -45,22 +46,37 @@ static inline void wl_blocks_init(struct wl_blocks *t)
 {
 	t->b = NULL;
 	t->n = t->cap = 0;
-	t->free_head = UINT32_MAX;
+	t->free = NULL;
+	t->nr_free = t->cap_free = 0;
 	t->live = t->live_pages = 0;
 }
 
 static inline void wl_blocks_free(struct wl_blocks *t)
 {
 	free(t->b);
+	free(t->free);
 	wl_blocks_init(t);
+}
+
+/* The cookie the next wl_blocks_get() returns if it reuses a slot, else UINT32_MAX. */
+static inline uint32_t wl_blocks_next_free(const struct wl_blocks *t)
+{
+	return t->nr_free ? t->free[t->nr_free - 1] : UINT32_MAX;
 }
 
 /* Reserve a slot and return its cookie (the block is filled by the caller). */
 static inline uint32_t wl_blocks_get(struct wl_blocks *t)
 {
-	if (t->free_head != UINT32_MAX) {
-		uint32_t c = t->free_head;
-		t->free_head = t->b[c].owner;
+	if (t->nr_free) {
+		/*
+		 * The free slots are a stack of cookies, not a list through the
+		 * entries: popping one reads no cold entry, and the next one to be
+		 * handed out is prefetched now (its entry is written then).
+		 */
+		uint32_t c = t->free[--t->nr_free];
+		__builtin_prefetch(&t->b[c], 1);
+		if (t->nr_free)
+			__builtin_prefetch(&t->b[t->free[t->nr_free - 1]], 1);
 		return c;
 	}
 	if (t->n == t->cap) {
@@ -86,8 +102,16 @@ static inline void wl_blocks_set(struct wl_blocks *t, uint32_t c, uint64_t pfn, 
 static inline void wl_blocks_unget(struct wl_blocks *t, uint32_t c)
 {
 	t->b[c].pfn = FRAG_PFN_NONE;
-	t->b[c].owner = t->free_head;
-	t->free_head = c;
+	t->b[c].owner = UINT32_MAX;
+	if (t->nr_free == t->cap_free) {
+		t->cap_free = t->cap_free ? t->cap_free * 2 : 1024;
+		t->free = frag_hugemem_realloc(t->free, (size_t)t->cap_free * sizeof(*t->free));
+		if (!t->free) {
+			fprintf(stderr, "fragsim: out of memory (workload block table)\n");
+			abort();
+		}
+	}
+	t->free[t->nr_free++] = c;
 }
 
 /* Free the block with cookie @c through the engine and release its slot. */
@@ -133,25 +157,32 @@ struct wl_timer {
 
 /*
  * Timers: a monotone priority queue (timers are never set before the last
- * one taken), a radix heap on coarse keys k = t >> 16 (65.5 us) in front of
- * a small binary heap on exact times:
+ * one taken), a radix heap of base 16 on coarse keys k = t >> 16 (65.5 us)
+ * in front of a small binary heap on exact times:
  *
  * - `near`, a binary min-heap, holds every timer whose key is at most
  *   `lastk`; they come out in time order;
- * - bucket b[i] (i >= 1) holds the timers whose key differs from lastk first
- *   in bit i-1 (i = 64 - clz(k ^ lastk)); pushes there are O(1) appends;
- * - when `near` runs dry, the first non-empty bucket (one ctz on `used`) is
- *   redistributed around its smallest key, which becomes lastk: its timers
- *   move to lower buckets or into `near`.
+ * - bucket b[l][d] holds the timers whose key agrees with lastk on every
+ *   4-bit digit above digit l and has digit d (> lastk's) at l; pushes
+ *   there are O(1) appends;
+ * - when `near` runs dry, the first non-empty bucket (lowest level, then
+ *   lowest digit: two ctz on the masks) is redistributed around its smallest
+ *   key, which becomes lastk: its timers move to lower levels or into `near`.
+ *   Every other bucket keeps its place (the new lastk agrees with the old
+ *   one on all digits from l up, and the other buckets of level l hold
+ *   larger digits).
  *
- * A timer moves about once per bit of its distance in keys, so dropping the
- * 16 low bits of the ns clock saves the radix heap a dozen moves for the
- * long lifetimes of slab objects, and the low buckets that take most of the
- * traffic stay in cache. Ties come out in a deterministic order (the same
- * operations give the same order), not by (kind, arg).
+ * A timer moves at most once per level it descends, and each move drops a
+ * whole digit (a base-2 radix heap drops about one bit per move: about three
+ * placements per timer on rfc-256g, docs/performance.md). Dropping the 16 low
+ * bits of the ns clock keeps the long lifetimes of slab objects within a few
+ * levels. Ties come out in a deterministic order (the same operations give
+ * the same order), not by (kind, arg).
  */
 #define WL_TIMER_SHIFT 16
-#define WL_TIMER_BUCKETS (64 - WL_TIMER_SHIFT + 1)
+#define WL_TIMER_DIGIT 4
+#define WL_TIMER_LEVELS ((64 - WL_TIMER_SHIFT + WL_TIMER_DIGIT - 1) / WL_TIMER_DIGIT)   /* 12 */
+#define WL_TIMER_RADIX (1u << WL_TIMER_DIGIT)
 
 struct wl_tbucket {
 	struct wl_timer *a;  /* entries */
@@ -162,10 +193,11 @@ struct wl_tbucket {
 struct wl_timers {
 	uint64_t last;                            /* time of the last timer taken */
 	uint64_t lastk;                           /* key of the timers in `near`; buckets hold larger keys */
-	uint64_t used;                            /* bit i-1 set: b[i] is not empty */
 	uint32_t n;                               /* pending timers */
+	uint16_t used_levels;                     /* bit l set: some b[l][*] is not empty */
+	uint16_t used[WL_TIMER_LEVELS];           /* bit d of used[l] set: b[l][d] is not empty */
 	struct wl_tbucket near;                   /* min-heap on t: keys <= lastk */
-	struct wl_tbucket b[WL_TIMER_BUCKETS];    /* b[0] unused */
+	struct wl_tbucket b[WL_TIMER_LEVELS][WL_TIMER_RADIX]; /* b[l][d], d above lastk's digit l */
 };
 
 static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
@@ -223,12 +255,14 @@ static inline void wl_timers_place(struct wl_timers *h, struct wl_timer x)
 		wl_near_push(&h->near, x);
 		return;
 	}
-	unsigned i = 64 - (unsigned)__builtin_clzll(k ^ h->lastk);
-	struct wl_tbucket *b = &h->b[i];
+	unsigned l = (63 - (unsigned)__builtin_clzll(k ^ h->lastk)) / WL_TIMER_DIGIT;
+	unsigned d = (unsigned)(k >> (l * WL_TIMER_DIGIT)) & (WL_TIMER_RADIX - 1);
+	struct wl_tbucket *b = &h->b[l][d];
 	if (!b->n || x.t < b->min)
 		b->min = x.t;
 	wl_tbucket_add(b, x);
-	h->used |= 1ull << (i - 1);
+	h->used[l] |= (uint16_t)(1u << d);
+	h->used_levels |= (uint16_t)(1u << l);
 }
 
 /* Set a timer at @t (clamped to the last time taken: nothing runs in the past). */
@@ -245,11 +279,14 @@ static inline void wl_timers_settle(struct wl_timers *h)
 {
 	if (h->near.n || !h->n)
 		return;
-	unsigned i = 1 + (unsigned)__builtin_ctzll(h->used);   /* the first non-empty bucket */
-	struct wl_tbucket *b = &h->b[i];
+	unsigned l = (unsigned)__builtin_ctz(h->used_levels);   /* the first non-empty bucket */
+	unsigned d = (unsigned)__builtin_ctz(h->used[l]);
+	struct wl_tbucket *b = &h->b[l][d];
 	h->lastk = b->min >> WL_TIMER_SHIFT;
-	h->used &= ~(1ull << (i - 1));
-	/* Every entry shares the bits above i-1 with lastk: it moves below i. */
+	h->used[l] &= (uint16_t)~(1u << d);
+	if (!h->used[l])
+		h->used_levels &= (uint16_t)~(1u << l);
+	/* Every entry agrees with the new lastk on the digits from l up: it moves below level l. */
 	uint32_t n = b->n;
 	b->n = 0;
 	for (uint32_t k = 0; k < n; k++) {
@@ -292,8 +329,9 @@ static inline bool wl_timers_due(struct wl_timers *h, uint64_t now)
 
 static inline void wl_timers_free(struct wl_timers *h)
 {
-	for (unsigned i = 0; i < WL_TIMER_BUCKETS; i++)
-		free(h->b[i].a);
+	for (unsigned l = 0; l < WL_TIMER_LEVELS; l++)
+		for (unsigned d = 0; d < WL_TIMER_RADIX; d++)
+			free(h->b[l][d].a);
 	free(h->near.a);
 	memset(h, 0, sizeof(*h));
 }
