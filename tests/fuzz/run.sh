@@ -28,6 +28,9 @@ for s in "$@"; do
 done
 export TMPDIR="$work/tmp"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+# libfyaml has no frame pointers: the fast unwinder stops inside it and the
+# suppressions in tests/lsan.supp (by libfyaml function) would not match.
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 # Third-party leaks only (libfyaml), see tests/lsan.supp.
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")/.." && pwd)/lsan.supp}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
