@@ -157,32 +157,25 @@ struct wl_timer {
 
 /*
  * Timers: a monotone priority queue (timers are never set before the last
- * one taken), a radix heap of base 16 on coarse keys k = t >> 16 (65.5 us)
- * in front of a small binary heap on exact times:
+ * one taken), a radix heap on coarse keys k = t >> 16 (65.5 us) in front of
+ * a small binary heap on exact times:
  *
  * - `near`, a binary min-heap, holds every timer whose key is at most
  *   `lastk`; they come out in time order;
- * - bucket b[l][d] holds the timers whose key agrees with lastk on every
- *   4-bit digit above digit l and has digit d (> lastk's) at l; pushes
- *   there are O(1) appends;
- * - when `near` runs dry, the first non-empty bucket (lowest level, then
- *   lowest digit: two ctz on the masks) is redistributed around its smallest
- *   key, which becomes lastk: its timers move to lower levels or into `near`.
- *   Every other bucket keeps its place (the new lastk agrees with the old
- *   one on all digits from l up, and the other buckets of level l hold
- *   larger digits).
+ * - bucket b[i] (i >= 1) holds the timers whose key differs from lastk first
+ *   in bit i-1 (i = 64 - clz(k ^ lastk)); pushes there are O(1) appends;
+ * - when `near` runs dry, the first non-empty bucket (one ctz on `used`) is
+ *   redistributed around its smallest key, which becomes lastk: its timers
+ *   move to lower buckets or into `near`.
  *
- * A timer moves at most once per level it descends, and each move drops a
- * whole digit (a base-2 radix heap drops about one bit per move: about three
- * placements per timer on rfc-256g, docs/performance.md). Dropping the 16 low
- * bits of the ns clock keeps the long lifetimes of slab objects within a few
- * levels. Ties come out in a deterministic order (the same operations give
- * the same order), not by (kind, arg).
+ * A timer moves about once per bit of its distance in keys, so dropping the
+ * 16 low bits of the ns clock saves the radix heap a dozen moves for the
+ * long lifetimes of slab objects, and the low buckets that take most of the
+ * traffic stay in cache. Ties come out in a deterministic order (the same
+ * operations give the same order), not by (kind, arg).
  */
 #define WL_TIMER_SHIFT 16
-#define WL_TIMER_DIGIT 4
-#define WL_TIMER_LEVELS ((64 - WL_TIMER_SHIFT + WL_TIMER_DIGIT - 1) / WL_TIMER_DIGIT)   /* 12 */
-#define WL_TIMER_RADIX (1u << WL_TIMER_DIGIT)
+#define WL_TIMER_BUCKETS (64 - WL_TIMER_SHIFT + 1)
 
 struct wl_tbucket {
 	struct wl_timer *a;  /* entries */
@@ -193,11 +186,10 @@ struct wl_tbucket {
 struct wl_timers {
 	uint64_t last;                            /* time of the last timer taken */
 	uint64_t lastk;                           /* key of the timers in `near`; buckets hold larger keys */
+	uint64_t used;                            /* bit i-1 set: b[i] is not empty */
 	uint32_t n;                               /* pending timers */
-	uint16_t used_levels;                     /* bit l set: some b[l][*] is not empty */
-	uint16_t used[WL_TIMER_LEVELS];           /* bit d of used[l] set: b[l][d] is not empty */
 	struct wl_tbucket near;                   /* min-heap on t: keys <= lastk */
-	struct wl_tbucket b[WL_TIMER_LEVELS][WL_TIMER_RADIX]; /* b[l][d], d above lastk's digit l */
+	struct wl_tbucket b[WL_TIMER_BUCKETS];    /* b[0] unused */
 };
 
 static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
@@ -255,14 +247,12 @@ static inline void wl_timers_place(struct wl_timers *h, struct wl_timer x)
 		wl_near_push(&h->near, x);
 		return;
 	}
-	unsigned l = (63 - (unsigned)__builtin_clzll(k ^ h->lastk)) / WL_TIMER_DIGIT;
-	unsigned d = (unsigned)(k >> (l * WL_TIMER_DIGIT)) & (WL_TIMER_RADIX - 1);
-	struct wl_tbucket *b = &h->b[l][d];
+	unsigned i = 64 - (unsigned)__builtin_clzll(k ^ h->lastk);
+	struct wl_tbucket *b = &h->b[i];
 	if (!b->n || x.t < b->min)
 		b->min = x.t;
 	wl_tbucket_add(b, x);
-	h->used[l] |= (uint16_t)(1u << d);
-	h->used_levels |= (uint16_t)(1u << l);
+	h->used |= 1ull << (i - 1);
 }
 
 /* Set a timer at @t (clamped to the last time taken: nothing runs in the past). */
@@ -279,14 +269,11 @@ static inline void wl_timers_settle(struct wl_timers *h)
 {
 	if (h->near.n || !h->n)
 		return;
-	unsigned l = (unsigned)__builtin_ctz(h->used_levels);   /* the first non-empty bucket */
-	unsigned d = (unsigned)__builtin_ctz(h->used[l]);
-	struct wl_tbucket *b = &h->b[l][d];
+	unsigned i = 1 + (unsigned)__builtin_ctzll(h->used);   /* the first non-empty bucket */
+	struct wl_tbucket *b = &h->b[i];
 	h->lastk = b->min >> WL_TIMER_SHIFT;
-	h->used[l] &= (uint16_t)~(1u << d);
-	if (!h->used[l])
-		h->used_levels &= (uint16_t)~(1u << l);
-	/* Every entry agrees with the new lastk on the digits from l up: it moves below level l. */
+	h->used &= ~(1ull << (i - 1));
+	/* Every entry shares the bits above i-1 with lastk: it moves below i. */
 	uint32_t n = b->n;
 	b->n = 0;
 	for (uint32_t k = 0; k < n; k++) {
@@ -329,9 +316,8 @@ static inline bool wl_timers_due(struct wl_timers *h, uint64_t now)
 
 static inline void wl_timers_free(struct wl_timers *h)
 {
-	for (unsigned l = 0; l < WL_TIMER_LEVELS; l++)
-		for (unsigned d = 0; d < WL_TIMER_RADIX; d++)
-			free(h->b[l][d].a);
+	for (unsigned i = 0; i < WL_TIMER_BUCKETS; i++)
+		free(h->b[i].a);
 	free(h->near.a);
 	memset(h, 0, sizeof(*h));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_wl_timers.c - the workloads' timer queue (workloads/wl_util.h), a
- * base-16 radix heap in front of a binary heap, against a plain reference:
+ * radix heap in front of a binary heap, against a plain reference:
  * every pop is the earliest pending timer, clamping to the last time taken,
  * ties, far-future timers across all levels, and the same operations giving
  * the same order.
