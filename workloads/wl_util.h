@@ -19,6 +19,22 @@
 #include "rng.h"
 #include "frag/hugemem.h"
 
+/*
+ * Double the capacity of the array *@a of @elem-byte entries (to @first
+ * when empty), on host THP once large (frag/hugemem.h); out of memory ends
+ * the process with a message naming @what.
+ */
+static inline void *wl_grow(void *a, uint32_t *cap, uint32_t first, size_t elem, const char *what)
+{
+	*cap = *cap ? *cap * 2 : first;
+	a = frag_hugemem_realloc(a, (size_t)*cap * elem);
+	if (!a) {
+		fprintf(stderr, "fragsim: out of memory (%s)\n", what);
+		abort();
+	}
+	return a;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Held blocks                                                            */
 /* ---------------------------------------------------------------------- */
@@ -79,14 +95,8 @@ static inline uint32_t wl_blocks_get(struct wl_blocks *t)
 			__builtin_prefetch(&t->b[t->free[t->nr_free - 1]], 1);
 		return c;
 	}
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 1024;
-		t->b = frag_hugemem_realloc(t->b, (size_t)t->cap * sizeof(*t->b));
-		if (!t->b) {
-			fprintf(stderr, "fragsim: out of memory (workload block table)\n");
-			abort();
-		}
-	}
+	if (t->n == t->cap)
+		t->b = wl_grow(t->b, &t->cap, 1024, sizeof(*t->b), "workload block table");
 	return t->n++;
 }
 
@@ -103,14 +113,8 @@ static inline void wl_blocks_unget(struct wl_blocks *t, uint32_t c)
 {
 	t->b[c].pfn = FRAG_PFN_NONE;
 	t->b[c].owner = UINT32_MAX;
-	if (t->nr_free == t->cap_free) {
-		t->cap_free = t->cap_free ? t->cap_free * 2 : 1024;
-		t->free = frag_hugemem_realloc(t->free, (size_t)t->cap_free * sizeof(*t->free));
-		if (!t->free) {
-			fprintf(stderr, "fragsim: out of memory (workload block table)\n");
-			abort();
-		}
-	}
+	if (t->nr_free == t->cap_free)
+		t->free = wl_grow(t->free, &t->cap_free, 1024, sizeof(*t->free), "workload block table");
 	t->free[t->nr_free++] = c;
 }
 
@@ -194,14 +198,8 @@ struct wl_timers {
 
 static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 {
-	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 8;
-		b->a = frag_hugemem_realloc(b->a, (size_t)b->cap * sizeof(*b->a));
-		if (!b->a) {
-			fprintf(stderr, "fragsim: out of memory (workload timers)\n");
-			abort();
-		}
-	}
+	if (b->n == b->cap)
+		b->a = wl_grow(b->a, &b->cap, 8, sizeof(*b->a), "workload timers");
 	b->a[b->n++] = x;
 }
 
