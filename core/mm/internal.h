@@ -368,6 +368,7 @@ struct frag_mem {
 	unsigned nr_shrinkers;
 
 	uint64_t stat[NR_FRAG_STATS];             /* counters, see stat_list.h */
+	uint64_t priced_gen;                      /* changes of FRAG_STAT_PRICED_LIST counters (frag_priced_gen()) */
 	uint64_t nr_ops;                          /* alloc + free calls, for check_every */
 	unsigned check_every;                     /* consistency check period (0 = off) */
 	unsigned fault_inject;                    /* frag_config.fault_inject (test-only) */
@@ -381,6 +382,8 @@ struct frag_mem {
 static inline void frag_count(struct frag_mem *mem, enum frag_stat s, uint64_t n)
 {
 	mem->stat[s] += n;
+	if (frag_stat_priced(s))
+		mem->priced_gen++;
 }
 
 static inline uint64_t frag_now(const struct frag_mem *mem)

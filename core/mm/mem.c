@@ -632,7 +632,12 @@ const uint64_t *frag_stats(const struct frag_mem *mem)
 void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n)
 {
 	if (s < NR_FRAG_STATS)
-		mem->stat[s] += n;
+		frag_count(mem, s, n);
+}
+
+uint64_t frag_priced_gen(const struct frag_mem *mem)
+{
+	return mem->priced_gen;
 }
 
 void frag_node_set_kswapd_active(struct frag_mem *mem, unsigned nid, bool active)

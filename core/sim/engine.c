@@ -844,6 +844,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		goto out;
 
 	s->stats = frag_stats(s->mem);
+	s->priced_gen = UINT64_MAX;
 	s->nr_cpus = frag_nr_cpus(s->mem);
 	s->nr_nodes = frag_nr_nodes(s->mem);
 	s->cpus = calloc(s->nr_cpus, sizeof(*s->cpus));

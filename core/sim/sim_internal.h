@@ -109,12 +109,23 @@ struct sim_counters {
 	uint64_t extfrag[3][3];      /* mm_page_alloc_extfrag by [alloc_migratetype][fallback_migratetype] */
 };
 
+/* The model counters whose deltas price an operation (wl.c snap()). */
+struct cost_snap {
+	uint64_t zone_lock, refill, drain, extfrag, slowpath;            /* buddy and PCP work */
+	uint64_t compact_scanned, compact_isolated, migrated;           /* compaction */
+	uint64_t compact_drain, compact_drain_pages;                    /* compaction's PCP drains */
+	uint64_t contig_pageblocks, contig_isolated, contig_migrated;   /* alloc_contig_range() */
+	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
+};
+
 struct sim {
 	const struct frag_scenario *sc;
 	const struct frag_sim_opts *opts;
 	struct frag_costs costs;
 	struct frag_mem *mem;
 	const uint64_t *stats;       /* frag_stats(mem): the model's counters */
+	struct cost_snap priced;     /* the priced counters as of model generation priced_gen (wl.c snap_before()) */
+	uint64_t priced_gen;         /* frag_priced_gen() when `priced` was taken; UINT64_MAX: never */
 	unsigned nr_cpus;
 	struct sim_cpu *cpus;
 	unsigned nr_nodes;

@@ -139,14 +139,6 @@ void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)
 	c->busy_ns += ns;
 }
 
-/* The model counters whose deltas price an operation. */
-struct cost_snap {
-	uint64_t zone_lock, refill, drain, extfrag, slowpath;
-	uint64_t compact_scanned, compact_isolated, migrated, compact_drain, compact_drain_pages;
-	uint64_t contig_pageblocks, contig_isolated, contig_migrated;
-	uint64_t scan, steal, swap, slab;   /* direct reclaim (kswapd never runs inside an allocation) */
-};
-
 static inline void snap(const uint64_t *st, struct cost_snap *cs)
 {
 	cs->zone_lock = st[FRAG_STAT_zone_lock];
@@ -166,6 +158,52 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
 	cs->steal = st[FRAG_STAT_pgsteal_direct];
 	cs->swap = st[FRAG_STAT_pswpout];
 	cs->slab = st[FRAG_STAT_slabs_scanned];
+}
+
+/*
+ * The priced counters before a model call: the engine's copy, taken again
+ * only when the model's priced generation moved since (frag_priced_gen():
+ * most allocations and frees touch no priced counter, so pricing them costs
+ * one comparison instead of two snapshots). The copy stays valid through
+ * the call; nothing inside a model call prices another one.
+ */
+static inline const struct cost_snap *snap_before(struct sim *s, uint64_t gen)
+{
+	if (gen != s->priced_gen) {
+		snap(s->stats, &s->priced);
+		s->priced_gen = gen;
+	}
+	return &s->priced;
+}
+
+/*
+ * After the call: the counters now into *@b and the engine's copy. With
+ * consistency checks on, a call that left the generation alone is checked
+ * to have left every priced counter alone too (a counter missing from
+ * FRAG_STAT_PRICED_LIST would otherwise go unpriced): the run fails.
+ */
+static inline bool snap_after(struct sim *s, uint64_t gen_before, struct cost_snap *b)
+{
+	uint64_t gen = frag_priced_gen(s->mem);
+	if (gen == gen_before) {
+		if (__builtin_expect(s->opts->check_every != 0, 0)) {
+			snap(s->stats, b);
+			if (memcmp(b, &s->priced, sizeof(*b)) && !s->fail[0])
+				snprintf(s->fail, sizeof s->fail,
+					 "a priced model counter changed without advancing frag_priced_gen() "
+					 "(FRAG_STAT_PRICED_LIST in stat_list.h is incomplete)");
+		}
+		return false;
+	}
+	snap(s->stats, b);
+	return true;
+}
+
+/* The slow path's bookkeeping: *@b becomes the engine's copy. */
+static inline void snap_keep(struct sim *s, const struct cost_snap *b)
+{
+	s->priced = *b;
+	s->priced_gen = frag_priced_gen(s->mem);
 }
 
 /* The compaction terms: scanning, isolating, migrating, and the fixed part
@@ -273,7 +311,7 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
 	struct frag_owner owner = { .id = frag_wl_id(wl), .cookie = cookie, .kind = kind, .flags = flags };
-	struct cost_snap a, b;
+	struct cost_snap b;
 	struct frag_contig_result local;
 	uint64_t pfn;
 
@@ -288,23 +326,29 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 						     .blocker_kind = -1 };
 		return FRAG_PFN_NONE;
 	}
-	snap(s->stats, &a);
+	uint64_t gen = frag_priced_gen(s->mem);
+	const struct cost_snap *a = snap_before(s, gen);
 	if (!contig)
 		pfn = frag_alloc_pages_node(s->mem, c->id, nid, order, gfp, &owner);
 	else
 		pfn = frag_alloc_contig_pages_res(s->mem, c->id, order, gfp, &owner, nid, res);
-	snap(s->stats, &b);
 
-	uint64_t cost = s->costs.alloc_base + priced(&s->costs, &a, &b);
-	if (b.compact_scanned != a.compact_scanned)
-		frag_vm_event(s->mem, FRAG_STAT_compact_ns,
-			      priced_compaction(&s->costs, &a, &b) - priced_contig_pages(&s->costs, &a, &b));
-	if (b.scan != a.scan || b.slab != a.slab) {
-		/* Direct reclaim ran in this allocation: its work is the allocating CPU's. */
-		uint64_t reclaim = sim_reclaim_cost(&s->costs, b.scan - a.scan, b.steal - a.steal, b.swap - a.swap,
-						    b.slab - a.slab);
-		cost += reclaim;
-		frag_vm_event(s->mem, FRAG_STAT_reclaim_ns, reclaim);
+	uint64_t cost = s->costs.alloc_base;
+	bool slowpath = false;
+	if (snap_after(s, gen, &b)) {
+		slowpath = b.slowpath != a->slowpath;
+		cost += priced(&s->costs, a, &b);
+		if (b.compact_scanned != a->compact_scanned)
+			frag_vm_event(s->mem, FRAG_STAT_compact_ns,
+				      priced_compaction(&s->costs, a, &b) - priced_contig_pages(&s->costs, a, &b));
+		if (b.scan != a->scan || b.slab != a->slab) {
+			/* Direct reclaim ran in this allocation: its work is the allocating CPU's. */
+			uint64_t reclaim = sim_reclaim_cost(&s->costs, b.scan - a->scan, b.steal - a->steal,
+							    b.swap - a->swap, b.slab - a->slab);
+			cost += reclaim;
+			frag_vm_event(s->mem, FRAG_STAT_reclaim_ns, reclaim);
+		}
+		snap_keep(s, &b);
 	}
 	if ((gfp & __GFP_ZERO) && pfn != FRAG_PFN_NONE)
 		cost += s->costs.clear_page << order;
@@ -317,7 +361,7 @@ static uint64_t wl_alloc(struct frag_wl *wl, unsigned slot, unsigned order, gfp_
 			record_alloc_fail(wl, c, order, gfp, cost);
 	}
 	hist_add(&s->lat_alloc, cost);
-	if (b.slowpath != a.slowpath)
+	if (slowpath)
 		hist_add(&s->lat_stall, cost);
 	if (contig)
 		record_contig(wl, c, order, cost, res);
@@ -346,16 +390,20 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 {
 	struct sim *s = wl->sim;
 	struct sim_cpu *c = slot_cpu(wl, slot);
-	struct cost_snap a, b;
+	struct cost_snap b;
 
-	snap(s->stats, &a);
+	uint64_t gen = frag_priced_gen(s->mem);
+	const struct cost_snap *a = snap_before(s, gen);
 	if (frag_free_pages(s->mem, c->id, pfn, order)) {
 		snprintf(s->fail, sizeof s->fail, "workload %s freed pfn %#llx order %u, which it does not hold",
 			 wl->spec->name, (unsigned long long)pfn, order);
 		return;
 	}
-	snap(s->stats, &b);
-	uint64_t cost = s->costs.free_base + priced(&s->costs, &a, &b);
+	uint64_t cost = s->costs.free_base;
+	if (snap_after(s, gen, &b)) {
+		cost += priced(&s->costs, a, &b);
+		snap_keep(s, &b);
+	}
 	c->now += cost;
 	c->busy_ns += cost;
 	s->c.frees++;

@@ -273,7 +273,9 @@ def complete_rows_under(root):
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Five runs in parallel, each into its own directory:
-    a, b: quick.yaml twice (its seed, 1); seed2: --seed 2;
+    a, b: quick.yaml twice (its seed, 1); checked: once more with --check
+    (invariants checked, and every allocation and free priced in full);
+    seed2: --seed 2;
     linux20, defrag20: quick.yaml for 20 s under linux and linux-defrag (at
     10 s quick.yaml never enters the slowpath nor makes a fragmenting
     fallback, the only places defrag_mode acts, so the two policies give the
@@ -282,6 +284,7 @@ def runs(tmp_path_factory):
     spec = {
         "a": [],
         "b": [],
+        "checked": ["--check", "1000"],
         "seed2": ["--seed", "2"],
         "linux20": ["--set", "duration=20s"],
         "defrag20": ["--set", "duration=20s", "--policy", "linux-defrag"],
@@ -340,6 +343,19 @@ def test_same_seed_same_metrics(runs):
         assert rowa["uid"] != rowb["uid"]
         assert params_of(ca, rowa["id"]) == params_of(cb, rowb["id"])
         assert events_of(ca, rowa["id"]) == events_of(cb, rowb["id"])
+
+
+def test_checked_run_same_metrics(runs):
+    """--check also verifies the engine's pricing shortcut on every allocation
+    and free (core/sim/wl.c snap_after(): a call that did not advance
+    frag_priced_gen() must have left every priced counter alone, else the run
+    fails): the checked run completes with the unchecked run's metrics."""
+    ra, rc = runs["a"], runs["checked"]
+    ra.require_complete()
+    rc.require_complete()
+    with connect(ra.db) as ca, connect(rc.db) as cc:
+        assert _deterministic_metrics(ca) == _deterministic_metrics(cc)
+        assert events_of(ca, one_run(ca)["id"]) == events_of(cc, one_run(cc)["id"])
 
 
 def test_same_seed_same_hdf5(runs):

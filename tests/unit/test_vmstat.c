@@ -1097,6 +1097,47 @@ static void test_frag_show_spbinfo(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * frag_priced_gen(): counting any FRAG_STAT_PRICED_LIST counter advances it,
+ * counting any other counter does not (the engine prices an allocation in
+ * one comparison on that rule: core/sim/wl.c snap_before()). Also through
+ * the allocator: an order-0 allocation served from a filled PCP list and its
+ * free back to the list touch no priced counter; the first allocation (a
+ * PCP refill under the zone lock) does.
+ */
+static void test_frag_priced_gen(void)
+{
+	struct frag_mem *mem = mk_mem(256 * MiB, 1, 1, NULL);
+	unsigned nr_priced = 0;
+	for (unsigned s = 0; s < NR_FRAG_STATS; s++) {
+		uint64_t g = frag_priced_gen(mem), v = frag_stat_get(mem, (enum frag_stat)s);
+		frag_vm_event(mem, (enum frag_stat)s, 1);
+		CHECK_EQ(frag_stat_get(mem, (enum frag_stat)s), v + 1);
+		CHECK_EQ(frag_priced_gen(mem) != g, frag_stat_priced((enum frag_stat)s));
+		nr_priced += frag_stat_priced((enum frag_stat)s);
+	}
+	CHECK_EQ(nr_priced, 18);
+	CHECK(frag_stat_priced(FRAG_STAT_zone_lock) && frag_stat_priced(FRAG_STAT_pgmigrate_success));
+	CHECK(!frag_stat_priced(FRAG_STAT_pgalloc_normal) && !frag_stat_priced(FRAG_STAT_pgfree));
+
+	uint64_t g = frag_priced_gen(mem);
+	uint64_t pfn = frag_alloc_pages(mem, 0, 0, GFP_KERNEL, NULL);
+	CHECK(pfn != FRAG_PFN_NONE);
+	CHECK(frag_priced_gen(mem) != g);   /* rmqueue_bulk(): zone_lock, pcp_refill_pages */
+	g = frag_priced_gen(mem);
+	uint64_t zl = frag_stat_get(mem, FRAG_STAT_zone_lock);
+	uint64_t pfn2 = frag_alloc_pages(mem, 0, 0, GFP_KERNEL, NULL);
+	CHECK(pfn2 != FRAG_PFN_NONE);
+	CHECK_EQ(frag_free_pages(mem, 0, pfn2, 0), 0);
+	CHECK_EQ(frag_priced_gen(mem), g);   /* PCP hit and PCP free: nothing priced */
+	CHECK_EQ(frag_stat_get(mem, FRAG_STAT_zone_lock), zl);
+	CHECK_EQ(frag_free_pages(mem, 0, pfn, 0), 0);
+	frag_drain_all_pages(mem, -1);
+	CHECK(frag_priced_gen(mem) != g);   /* free_pcppages_bulk(): zone_lock, pcp_drain_pages */
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 static const struct tap_test tests[] = {
 	TAP(test_fill_contig_page_info),
 	TAP(test___fragmentation_index),
@@ -1118,6 +1159,7 @@ static const struct tap_test tests[] = {
 	TAP(test_pagetypeinfo_showmixedcount_print),
 	TAP(test_pagetypeinfo_showmixedcount_print_cma_isolate),
 	TAP(test_frag_show_spbinfo),
+	TAP(test_frag_priced_gen),
 };
 
 int main(int argc, char **argv)

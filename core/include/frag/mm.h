@@ -381,6 +381,9 @@ void frag_reset_isolation_suitable(struct frag_mem *mem, unsigned nid);
 uint64_t frag_stat_get(const struct frag_mem *mem, enum frag_stat s);
 /* All counters at once: NR_FRAG_STATS values, live (for cheap deltas). */
 const uint64_t *frag_stats(const struct frag_mem *mem);
+/* A number that changes whenever a FRAG_STAT_PRICED_LIST counter does (stat_list.h):
+ * equal before and after a call means the call left every priced counter unchanged. */
+uint64_t frag_priced_gen(const struct frag_mem *mem);
 /* count_vm_event() for events the callers of the allocator count in the
  * kernel (thp_fault_alloc in the fault handler, htlb_* in hugetlb.c, ...). */
 void frag_vm_event(struct frag_mem *mem, enum frag_stat s, uint64_t n);

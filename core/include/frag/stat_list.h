@@ -17,6 +17,8 @@
 #ifndef FRAG_STAT_LIST_H
 #define FRAG_STAT_LIST_H
 
+#include <stdbool.h>
+
 #define FRAG_STATS_VERSION 1
 
 #define FRAG_STAT_LIST(X)                                                                  \
@@ -161,6 +163,35 @@ enum frag_stat {
 #undef FRAG_STAT_ENUM
 	NR_FRAG_STATS
 };
+
+/*
+ * The counters a cost model prices (core/sim/wl.c: priced(), snap()): the
+ * time an allocation or a free takes in simulated ns is a fixed base plus
+ * these counters' increments times their unit costs. Every change to one of
+ * them advances the model's priced generation (frag_priced_gen()), so the
+ * engine can tell in one comparison that a call did nothing it must price.
+ * A counter the engine prices must be in this list; the engine checks that
+ * in runs with consistency checks on (engine.check_every).
+ */
+#define FRAG_STAT_PRICED_LIST(X)                                                           \
+	X(zone_lock) X(pcp_refill_pages) X(pcp_drain_pages) X(extfrag) X(alloc_slowpath)   \
+	X(compact_migrate_scanned) X(compact_free_scanned) X(compact_isolated)             \
+	X(pgmigrate_success) X(compact_drain) X(compact_drain_pages)                       \
+	X(contig_isolated_pageblocks) X(contig_isolated_pages) X(contig_migrated_pages)    \
+	X(pgscan_direct) X(pgsteal_direct) X(pswpout) X(slabs_scanned)
+
+/* Is @s in FRAG_STAT_PRICED_LIST? (Folds to a constant for a constant @s.) */
+static inline bool frag_stat_priced(enum frag_stat s)
+{
+	switch (s) {
+#define FRAG_STAT_PRICED_CASE(name) case FRAG_STAT_##name:
+	FRAG_STAT_PRICED_LIST(FRAG_STAT_PRICED_CASE)
+#undef FRAG_STAT_PRICED_CASE
+		return true;
+	default:
+		return false;
+	}
+}
 
 struct frag_stat_desc {
 	const char *name;           /* kernel/vmstat-style name */
