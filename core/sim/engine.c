@@ -40,25 +40,6 @@ double sim_wall(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-void hist_add(struct sim_hist *h, uint64_t v)
-{
-	unsigned idx;
-	if (v < HIST_SUB) {
-		idx = (unsigned)v;
-	} else {
-		unsigned lg = 63 - (unsigned)__builtin_clzll(v);       /* >= 4 */
-		unsigned sub = (unsigned)((v >> (lg - 4)) & (HIST_SUB - 1));
-		idx = (lg - 3) * HIST_SUB + sub;
-	}
-	if (idx >= HIST_BUCKETS)
-		idx = HIST_BUCKETS - 1;
-	h->b[idx]++;
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
-}
-
 /* The lower edge of bucket @idx. */
 static uint64_t hist_value(unsigned idx)
 {

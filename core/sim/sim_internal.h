@@ -175,7 +175,25 @@ void sim_collect_epoch(struct sim *s, uint64_t t);
 void sim_progress(struct sim *s, uint64_t t, bool final);
 void sim_sink_event(struct sim *s, const struct frag_event_rec *ev);
 void sim_wake_daemons(struct sim *s);
-void hist_add(struct sim_hist *h, uint64_t v);
+/* Count @v (log-linear buckets: 16 per power of two); inline, it runs on every allocation. */
+static inline void hist_add(struct sim_hist *h, uint64_t v)
+{
+	unsigned idx;
+	if (v < HIST_SUB) {
+		idx = (unsigned)v;
+	} else {
+		unsigned lg = 63 - (unsigned)__builtin_clzll(v);       /* >= 4 */
+		unsigned sub = (unsigned)((v >> (lg - 4)) & (HIST_SUB - 1));
+		idx = (lg - 3) * HIST_SUB + sub;
+	}
+	if (idx >= HIST_BUCKETS)
+		idx = HIST_BUCKETS - 1;
+	h->b[idx]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
 uint64_t hist_quantile(const struct sim_hist *h, double q);
 
 /* wl.c */
