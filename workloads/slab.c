@@ -281,6 +281,8 @@ static bool alloc_object(struct frag_wl *wl, unsigned slot, uint32_t *slab, uint
 		p->empty_slabs--;
 	uint32_t k = s->free_head;
 	s->free_head = p->obj_next[(size_t)i * p->max_objects + k];
+	if (s->free_head != NONE)   /* the next allocation from this slab reads its link */
+		__builtin_prefetch(&p->obj_next[(size_t)i * p->max_objects + s->free_head]);
 	s->inuse++;
 	if (s->free_head == NONE)
 		partial_del(p, i);
@@ -380,15 +382,30 @@ static uint64_t slab_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 	return wl_timers_next(&c->timers);
 }
 
+/*
+ * The next event frees an object or makes it unused: start loading its slab
+ * descriptor and free-list link (random, usually cold) while this event runs.
+ */
+static inline void prefetch_object(const struct slab_priv *p, const struct wl_timer *next)
+{
+	if (!next || next->kind == T_ALLOC || (next->arg >> 12) >= p->nr_slabs)
+		return;
+	uint32_t i = next->arg >> 12, k = next->arg & 0xfff;
+	__builtin_prefetch(&p->slabs[i], 1);
+	__builtin_prefetch(&p->obj_next[(size_t)i * p->max_objects + k], 1);
+}
+
 static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
 {
 	(void)now;   /* every timer due by @until is handled, the one due at @now first */
 	const struct slab_opts *o = frag_wl_opts(wl);
+	const struct slab_priv *p = frag_wl_priv(wl);
 	struct slab_cpu *c = frag_wl_cpu_priv(wl, slot);
 	struct frag_rng *rng = frag_wl_rng(wl, slot);
 
 	while (wl_timers_due(&c->timers, until) && !frag_wl_stopped(wl)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
+		prefetch_object(p, wl_timers_peek(&c->timers));
 		if (t.kind == T_FREE) {
 			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff, false);
 			continue;

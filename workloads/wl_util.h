@@ -290,6 +290,16 @@ static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
 	return x;
 }
 
+/*
+ * The timer the next pop returns when it already sits in `near` (NULL if
+ * the next pop must redistribute a bucket first): for prefetching what the
+ * next event will touch while this one is handled. Changes nothing.
+ */
+static inline const struct wl_timer *wl_timers_peek(const struct wl_timers *h)
+{
+	return h->near.n ? &h->near.a[0] : NULL;
+}
+
 /* Take the earliest timer as the event being handled on @slot (the CPU
  * clock moves to its time). */
 static inline struct wl_timer wl_timers_take(struct frag_wl *wl, unsigned slot, struct wl_timers *h)

@@ -47,6 +47,9 @@ static uint64_t draw_delta(struct frag_rng *rng)
 }
 
 /* Run @ops random operations; pops are written to @out (if not NULL). Returns the failures. */
+/* Pops that wl_timers_peek() could not foresee [0] and foresaw [1]. */
+static unsigned long peeks[2];
+
 static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint32_t *nout)
 {
 	struct wl_timers h = { 0 };
@@ -66,10 +69,16 @@ static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint
 			wl_timers_push(&h, t, i, (uint32_t)seed);
 			r.a[r.n++] = (struct wl_timer){ t < last ? last : t, i, (uint32_t)seed };
 		} else {
+			/* wl_timers_peek(), when it answers, names the timer the pop returns. */
+			const struct wl_timer *pk = wl_timers_peek(&h);
+			struct wl_timer peeked = pk ? *pk : (struct wl_timer){ 0, 0, 0 };
+			peeks[pk != NULL]++;
 			uint32_t m = ref_min(&r);
 			if (wl_timers_next(&h) != r.a[m].t)
 				bad++;
 			struct wl_timer x = wl_timers_pop(&h);
+			if (pk && (peeked.t != x.t || peeked.kind != x.kind || peeked.arg != x.arg))
+				bad++;
 			/* The popped timer is a pending one with the earliest time (ties in any order). */
 			uint32_t j = r.n;
 			for (uint32_t k = 0; k < r.n; k++)
@@ -115,8 +124,12 @@ static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint
 
 static void test_pops_earliest(void)
 {
+	peeks[0] = peeks[1] = 0;
 	for (uint64_t seed = 1; seed <= 6; seed++)
 		CHECK_EQ(exercise(seed, 40000, NULL, NULL), 0);
+	/* Both cases of wl_timers_peek() were met: near empty, and near holding the next timer. */
+	CHECK(peeks[0] > 1000 && peeks[1] > 1000);
+	printf("# peek: %lu pops foreseen, %lu not\n", peeks[1], peeks[0]);
 }
 
 static void test_same_operations_same_order(void)
