@@ -73,16 +73,15 @@ static inline void account_freepages(struct frag_zone *z, int64_t nr, int mt, un
  * (order, type) block count (both modes) and, with SPB lists, the zone's
  * "which SPBs hold such a block" bitmap.
  */
-static inline struct idx_list *free_list_of(struct frag_zone *z, uint32_t idx, unsigned order, int mt)
+static inline struct idx_list *free_list_of(struct frag_zone *z, struct frag_spb *spb, unsigned order, int mt)
 {
 	if (!z->spb_lists)
 		return &z->free_area[order].free_list[mt];
-	return &pfn_to_spb(z, idx_to_pfn(z, idx))->free_list[order][mt];
+	return &spb->free_list[order][mt];
 }
 
-static inline void spb_free_count(struct frag_zone *z, uint32_t idx, unsigned order, int mt, int d)
+static inline void spb_free_count(struct frag_zone *z, struct frag_spb *spb, unsigned order, int mt, int d)
 {
-	struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
 	uint32_t n = spb->nr_free[order][mt];
 	spb->nr_free[order][mt] = n + (uint32_t)d;
 	if (z->spb_lists && (n == 0 || n + (uint32_t)d == 0)) {
@@ -127,6 +126,20 @@ uint32_t free_area_next(const struct frag_zone *z, uint32_t idx, unsigned order,
 	return si == IDX_NONE ? IDX_NONE : z->spb[si].free_list[order][mt].head;
 }
 
+/*
+ * pb_account(CT_FREE) for a free block of @order at @pfn in @spb: a block of
+ * at most pageblock_order lies inside one pageblock (buddy blocks are
+ * naturally aligned), larger ones span several.
+ */
+static inline void free_block_account(struct frag_zone *z, uint64_t pfn, struct frag_spb *spb, unsigned order,
+				      int sign)
+{
+	if (likely(order <= PAGEBLOCK_ORDER))
+		pb_account_one(z, pfn_to_pb(z, pfn), spb, 1u << order, CT_FREE, 0, 0, sign);
+	else
+		pb_account_range(z, pfn, 1ull << order, CT_FREE, 0, 0, sign);
+}
+
 /**
  * __add_to_free_list() - put the free block at @idx of @order on
  * free_list[@mt], at the head or the @tail, and account it.
@@ -135,16 +148,18 @@ void __add_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int m
 {
 	struct frag_page *p = &z->pages[idx];
 	struct frag_free_area *area = &z->free_area[order];
+	uint64_t pfn = idx_to_pfn(z, idx);
+	struct frag_spb *spb = pfn_to_spb(z, pfn);   /* once: the stores below may alias z's fields */
 
 	p->state = PG_BUDDY;
 	p->order = (uint8_t)order;
 	p->mt = (uint8_t)mt;
-	idx_list_add(z->pages, free_list_of(z, idx, order, mt), idx, tail);
-	spb_free_count(z, idx, order, mt, +1);
+	idx_list_add(z->pages, free_list_of(z, spb, order, mt), idx, tail);
+	spb_free_count(z, spb, order, mt, +1);
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
 	account_freepages(z, 1 << order, mt, order);
-	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_FREE, 0, 0, +1);
+	free_block_account(z, pfn, spb, order, +1);
 }
 
 /* __del_page_from_free_list(): unlink and unaccount; the head becomes a tail. */
@@ -153,13 +168,16 @@ void __del_from_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int
 	struct frag_page *p = &z->pages[idx];
 	struct frag_free_area *area = &z->free_area[order];
 
+	uint64_t pfn = idx_to_pfn(z, idx);
+	struct frag_spb *spb = pfn_to_spb(z, pfn);
+
 	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != mt);
-	idx_list_del(z->pages, free_list_of(z, idx, order, mt), idx);
-	spb_free_count(z, idx, order, mt, -1);
+	idx_list_del(z->pages, free_list_of(z, spb, order, mt), idx);
+	spb_free_count(z, spb, order, mt, -1);
 	area->nr_free--;
 	area->nr_free_mt[mt]--;
 	account_freepages(z, -(1 << order), mt, order);
-	pb_account(z, idx_to_pfn(z, idx), 1u << order, CT_FREE, 0, 0, -1);
+	free_block_account(z, pfn, spb, order, -1);
 	p->state = PG_TAIL;
 }
 
@@ -169,14 +187,16 @@ void move_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int ol
 	struct frag_page *p = &z->pages[idx];
 	struct frag_free_area *area = &z->free_area[order];
 
+	struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
+
 	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != old_mt);
-	idx_list_del(z->pages, free_list_of(z, idx, order, old_mt), idx);
-	spb_free_count(z, idx, order, old_mt, -1);
+	idx_list_del(z->pages, free_list_of(z, spb, order, old_mt), idx);
+	spb_free_count(z, spb, order, old_mt, -1);
 	area->nr_free_mt[old_mt]--;
 	account_freepages(z, -(1 << order), old_mt, order);
 	p->mt = (uint8_t)new_mt;
-	idx_list_add(z->pages, free_list_of(z, idx, order, new_mt), idx, true);
-	spb_free_count(z, idx, order, new_mt, +1);
+	idx_list_add(z->pages, free_list_of(z, spb, order, new_mt), idx, true);
+	spb_free_count(z, spb, order, new_mt, +1);
 	area->nr_free_mt[new_mt]++;
 	account_freepages(z, 1 << order, new_mt, order);
 }
