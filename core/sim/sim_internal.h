@@ -126,6 +126,7 @@ struct sim {
 	const uint64_t *stats;       /* frag_stats(mem): the model's counters */
 	struct cost_snap priced;     /* the priced counters as of model generation priced_gen (wl.c snap_before()) */
 	uint64_t priced_gen;         /* frag_priced_gen() when `priced` was taken; UINT64_MAX: never */
+	bool pricing;                /* inside a priced model call (wl.c snap_before() .. snap_after()) */
 	unsigned nr_cpus;
 	struct sim_cpu *cpus;
 	unsigned nr_nodes;

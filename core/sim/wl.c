@@ -165,10 +165,17 @@ static inline void snap(const uint64_t *st, struct cost_snap *cs)
  * only when the model's priced generation moved since (frag_priced_gen():
  * most allocations and frees touch no priced counter, so pricing them costs
  * one comparison instead of two snapshots). The copy stays valid through
- * the call; nothing inside a model call prices another one.
+ * the call because nothing inside a model call prices another one: the
+ * workload callbacks the model makes (reclaim, shrinkers) free through
+ * frag_wl_free_reclaimed(); a nested call fails the run (s->pricing).
  */
 static inline const struct cost_snap *snap_before(struct sim *s, uint64_t gen)
 {
+	if (__builtin_expect(s->pricing, 0) && !s->fail[0])
+		snprintf(s->fail, sizeof s->fail,
+			 "frag_wl_alloc() or frag_wl_free() called from inside an allocation or a free "
+			 "(a workload callback must use frag_wl_free_reclaimed())");
+	s->pricing = true;
 	if (gen != s->priced_gen) {
 		snap(s->stats, &s->priced);
 		s->priced_gen = gen;
@@ -185,6 +192,7 @@ static inline const struct cost_snap *snap_before(struct sim *s, uint64_t gen)
 static inline bool snap_after(struct sim *s, uint64_t gen_before, struct cost_snap *b)
 {
 	uint64_t gen = frag_priced_gen(s->mem);
+	s->pricing = false;
 	if (gen == gen_before) {
 		if (__builtin_expect(s->opts->check_every != 0, 0)) {
 			snap(s->stats, b);
@@ -395,6 +403,7 @@ void frag_wl_free(struct frag_wl *wl, unsigned slot, uint64_t pfn, unsigned orde
 	uint64_t gen = frag_priced_gen(s->mem);
 	const struct cost_snap *a = snap_before(s, gen);
 	if (frag_free_pages(s->mem, c->id, pfn, order)) {
+		s->pricing = false;
 		snprintf(s->fail, sizeof s->fail, "workload %s freed pfn %#llx order %u, which it does not hold",
 			 wl->spec->name, (unsigned long long)pfn, order);
 		return;
