@@ -89,10 +89,10 @@ static inline uint32_t wl_blocks_get(struct wl_blocks *t)
 		 * entries: popping one reads no cold entry, and the next one to be
 		 * handed out is prefetched now (its entry is written then).
 		 */
-		uint32_t c = t->free[--t->nr_free];
+		uint32_t c = t->free[--t->nr_free], next = wl_blocks_next_free(t);
 		__builtin_prefetch(&t->b[c], 1);
-		if (t->nr_free)
-			__builtin_prefetch(&t->b[t->free[t->nr_free - 1]], 1);
+		if (next != UINT32_MAX)
+			__builtin_prefetch(&t->b[next], 1);
 		return c;
 	}
 	if (t->n == t->cap)

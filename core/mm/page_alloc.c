@@ -167,7 +167,6 @@ void __del_from_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int
 {
 	struct frag_page *p = &z->pages[idx];
 	struct frag_free_area *area = &z->free_area[order];
-
 	uint64_t pfn = idx_to_pfn(z, idx);
 	struct frag_spb *spb = pfn_to_spb(z, pfn);
 
@@ -186,7 +185,6 @@ void move_to_free_list(struct frag_zone *z, uint32_t idx, unsigned order, int ol
 {
 	struct frag_page *p = &z->pages[idx];
 	struct frag_free_area *area = &z->free_area[order];
-
 	struct frag_spb *spb = pfn_to_spb(z, idx_to_pfn(z, idx));
 
 	FRAG_BUG_ON(p->state != PG_BUDDY || p->order != order || p->mt != old_mt);
