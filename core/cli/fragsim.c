@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
 
 #include "cli.h"
 
@@ -154,8 +158,55 @@ static void usage(FILE *f)
 	fprintf(f, "\n`fragsim <command> --help` describes a command.\n");
 }
 
+/*
+ * Host THP for malloc()'d memory (docs/performance.md, "Host memory"). The
+ * model's large tables are advised MADV_HUGEPAGE where they are allocated
+ * (frag/hugemem.h), but much of what an event touches is ordinary malloc()
+ * memory: the workloads' per-CPU state and timer sets, per-process block
+ * lists, SimGrid's actors. glibc (>= 2.35) advises everything it takes from
+ * the kernel when the tunable glibc.malloc.hugetlb=1 is set, which makes a
+ * long run several per cent faster on a host whose THP mode is "madvise"
+ * (the default); results do not change. Tunables are read only at process
+ * start, so fragsim adds it to GLIBC_TUNABLES and executes itself again,
+ * once, before doing anything else. Not when GLIBC_TUNABLES already names
+ * it (the user's choice, or the second start), with FRAGSIM_NO_HUGEMEM set,
+ * under AddressSanitizer (its own allocator) or under valgrind (whose
+ * /proc/self/exe is valgrind). A failed exec goes on without it.
+ */
+static void malloc_thp_reexec(char **argv)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)argv;
+	return;
+#else
+	const char *t = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD");
+	if (getenv("FRAGSIM_NO_HUGEMEM") || (t && strstr(t, "glibc.malloc.hugetlb")) || (pre && strstr(pre, "vgpreload")))
+		return;
+#ifdef RUNNING_ON_VALGRIND
+	if (RUNNING_ON_VALGRIND)
+		return;
+#endif
+	size_t len = (t ? strlen(t) + 1 : 0) + sizeof "glibc.malloc.hugetlb=1";
+	char *v = malloc(len);
+	if (!v)
+		return;
+	snprintf(v, len, "%s%sglibc.malloc.hugetlb=1", t ? t : "", t && *t ? ":" : "");
+	if (setenv("GLIBC_TUNABLES", v, 1) == 0) {
+		fflush(NULL);
+		execv("/proc/self/exe", argv);
+		/* Still here: run as we are, with the environment as it was. */
+		if (t)
+			setenv("GLIBC_TUNABLES", t, 1);
+		else
+			unsetenv("GLIBC_TUNABLES");
+	}
+	free(v);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	malloc_thp_reexec(argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -374,6 +374,15 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 		return fail(err, errlen, "sysctl: min_free_kbytes = %llu, must be 0 (automatic) or 128..2^30",
 			    (unsigned long long)cfg->sysctl.min_free_kbytes);
 
+#ifndef FRAG_CHECK_INVARIANTS
+	/* Without frag_maybe_check() a request for checks would silently check nothing. */
+	if (cfg->check_every)
+		return fail(err, errlen,
+			    "check every %u operations: this build has no invariant checks (meson -Dcheck_invariants=false, "
+			    "e.g. the benchmark build of make release); use a default build such as build/",
+			    cfg->check_every);
+#endif
+
 	mem = calloc(1, sizeof(*mem));
 	if (!mem)
 		return -ENOMEM;

@@ -165,7 +165,8 @@ struct frag_config {
 	const void *policy_opts;                  /* the policy's opts struct, NULL = defaults */
 	struct frag_env env;                      /* callbacks */
 	unsigned check_every;                     /* run frag_mem_consistent() every N operations (0 = never;
-						     only in builds with -Dcheck_invariants=true) */
+						     only in builds with -Dcheck_invariants=true, the default;
+						     elsewhere a nonzero value fails frag_mem_create()) */
 	uint64_t swap_pages;                      /* swap space in pages (machine.swap), 0 = no swap */
 	unsigned fault_inject;                    /* test-only fault (fragsim fuzz's self-test, docs/fuzzing.md):
 						     N > 0 skews the zone's NR_FREE_PAGES by one page after the
