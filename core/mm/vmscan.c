@@ -146,11 +146,13 @@ int frag_pfn_nid(const struct frag_mem *mem, uint64_t pfn)
 
 void frag_prefetch_page(const struct frag_mem *mem, uint64_t pfn)
 {
-	const struct frag_zone *z = pfn_to_zone(mem, pfn);
-	if (!z)
+	if (pfn < mem->base_pfn || pfn >= mem->end_pfn)
 		return;
-	__builtin_prefetch(&z->pages[pfn_to_idx(z, pfn)], 1);
-	__builtin_prefetch(pfn_to_pb(z, pfn), 1);
+	/* Each zone's pages[] is a window of mem->pages: no zone lookup for the page. */
+	__builtin_prefetch(&mem->pages[pfn - mem->base_pfn], 1);
+	const struct frag_zone *z = pfn_to_zone(mem, pfn);
+	if (z)
+		__builtin_prefetch(pfn_to_pb(z, pfn), 1);
 }
 
 /*
