@@ -62,8 +62,8 @@ const struct frag_param frag_engine_params[] = {
 	FRAG_PARAM("alloc_fail_events", PARAM_U32, struct frag_run_opts, alloc_fail_events, 10000, 0, 4294967295.0,
 		   "events", "failed allocations recorded one by one as alloc_fail events; later ones are only counted"),
 	FRAG_PARAM("predict", PARAM_BOOL, struct frag_run_opts, predict, 1, 0, 1, "",
-		   "count the 1 GiB hugetlb pages the final state could give (metric hugetlb_1g_allocatable; runs on a "
-		   "clone of the machine after the run, which doubles the peak memory)"),
+		   "count the 1 GiB hugetlb pages the final state could give (metric hugetlb_1g_allocatable; runs on "
+		   "the machine itself after the run, as on a clone: no workload hears of it)"),
 	FRAG_PARAM("predict_2m", PARAM_BOOL, struct frag_run_opts, predict_2m, 0, 0, 1, "",
 		   "also count the 2 MiB hugetlb pages the final state could give (metric hugetlb_2m_allocatable; "
 		   "slow on large fragmented machines: every page may need direct compaction)"),

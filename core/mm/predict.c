@@ -15,7 +15,10 @@
  *  - 1 GiB: alloc_gigantic_folio() -> alloc_contig_pages() (contig.c).
  * Each prediction runs on its own clone of the machine (frag_mem_clone(),
  * no env callbacks: no workload hears of a migration, no daemon is woken),
- * both from the same original state, which is never written. The one
+ * both from the same original state, which is never written; except that
+ * frag_predict_hugetlb_last(), for a caller done with the machine (the end
+ * of a run), runs the 1 GiB prediction on the machine itself, set up as its
+ * clone would be: the same answer without copying the page array. The one
  * callback a clone gets is shrink_lru(), and only when the machine holds
  * restored LRU pages (a state from `fragsim snapshot`): direct reclaim in
  * the slowpath then reclaims those (frag_shrink_restored_lru()), as the
@@ -139,6 +142,39 @@ static uint64_t pages_reclaimed(const struct frag_mem *m, const struct frag_mem 
 	       mem->stat[FRAG_STAT_pgsteal_direct] - mem->stat[FRAG_STAT_pgsteal_kswapd];
 }
 
+static uint64_t pgsteal(const struct frag_mem *m)
+{
+	return m->stat[FRAG_STAT_pgsteal_direct] + m->stat[FRAG_STAT_pgsteal_kswapd];
+}
+
+/* The 1 GiB prediction on @m itself, made to look like a clone of itself
+ * for the duration (predict_clone(): no env callbacks but the restored-LRU
+ * shrink_lru(), no shrinkers, no compaction capture). */
+static void predict_1g_in_place(struct frag_mem *m, const struct frag_predict_opts *opts,
+				struct frag_predict_result *res)
+{
+	struct frag_env env = m->env;
+	unsigned nr_shrinkers = m->nr_shrinkers;
+	int compact_cpu = m->compact_cpu;
+	uint64_t steal = pgsteal(m);
+
+	FRAG_BUG_ON(m->capc);   /* as frag_mem_clone() refuses a machine in direct compaction */
+	m->env = (struct frag_env){ 0 };
+	if (res->restored_lru) {
+		m->env.arg = m;
+		m->env.shrink_lru = predict_shrink_lru;
+	}
+	m->nr_shrinkers = 0;
+	m->compact_cpu = -1;
+	res->hugetlb_1g_pages = grow_pool(m, true, opts->max_1g, &res->last_1g);
+	if (res->last_1g.pfn != FRAG_PFN_NONE)
+		res->last_1g.reason = CONTIG_OK;
+	res->reclaimed_1g = pgsteal(m) - steal;
+	m->env = env;
+	m->nr_shrinkers = nr_shrinkers;
+	m->compact_cpu = compact_cpu;
+}
+
 int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_opts *opts,
 			 struct frag_predict_result *res)
 {
@@ -172,5 +208,21 @@ int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_o
 		res->reclaimed_1g = pages_reclaimed(m, mem);
 		frag_mem_destroy(m);
 	}
+	return 0;
+}
+
+int frag_predict_hugetlb_last(struct frag_mem *mem, const struct frag_predict_opts *opts,
+			      struct frag_predict_result *res)
+{
+	struct frag_predict_opts o = opts ? *opts : (struct frag_predict_opts){ 0 };
+	bool do_1g = !o.skip_1g;
+
+	o.skip_1g = true;   /* the 2 MiB prediction, if asked for, on a clone as usual */
+	int ret = frag_predict_hugetlb(mem, &o, res);
+	if (ret || !do_1g)
+		return ret;
+	if (mem->capc)
+		return -EBUSY;
+	predict_1g_in_place(mem, &o, res);
 	return 0;
 }

@@ -577,19 +577,8 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "spb_free_now", (double)spb.free_now, "count");
 	add_metric(&b, "spb_movable_only", (double)spb.movable_only, "count");
 	add_metric(&b, "spb_tainted_pageblocks", (double)spb.tainted_pageblocks, "count");
-	/* How far the hugetlb pools could grow now, the way the kernel grows
-	 * them (frag_predict_hugetlb(): on clones, with migration and
-	 * compaction); spb_free_now is what needs no migration at all. */
-	bool p2m = s->opts->predict_2m || s->sc->run.predict_2m;
-	bool p1g = s->sc->run.predict;
-	struct frag_predict_opts po = { .skip_2m = !p2m, .skip_1g = !p1g };
-	res->predicted = (p1g || p2m) && !frag_predict_hugetlb(s->mem, &po, &res->predict);
-	if (res->predicted) {
-		if (p1g)
-			add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
-		if (p2m)
-			add_metric(&b, "hugetlb_2m_allocatable", (double)res->predict.hugetlb_2m_pages, "count");
-	}
+	/* The hugetlb prediction's metrics go here; it runs last (below). */
+	unsigned predict_at = b.n;
 
 	struct frag_pageblock_summary pbs;
 	frag_pageblock_summary(s->mem, &pbs);
@@ -665,6 +654,31 @@ static void build_metrics(struct sim *s, struct frag_sim_result *res, double wal
 	add_metric(&b, "events_per_sec", wall > 0 ? ops / wall : 0, "1/s");
 	add_metric(&b, "sim_seconds_per_wall_second", wall > 0 ? ns2s(sim_ns) / wall : 0, "ratio");
 	add_metric(&b, "simgrid_wakeups_per_alloc", s->c.allocs ? (double)s->c.wakeups / s->c.allocs : 0, "ratio");
+	/*
+	 * How far the hugetlb pools could grow now, the way the kernel grows
+	 * them (with migration and compaction); spb_free_now is what needs no
+	 * migration at all. Last, because frag_predict_hugetlb_last() runs the
+	 * 1 GiB prediction on the machine itself (nothing reads it after this;
+	 * a clone would copy the whole page array), the 2 MiB one on a clone.
+	 */
+	bool p2m = s->opts->predict_2m || s->sc->run.predict_2m;
+	bool p1g = s->sc->run.predict;
+	struct frag_predict_opts po = { .skip_2m = !p2m, .skip_1g = !p1g };
+	res->predicted = (p1g || p2m) && !frag_predict_hugetlb_last(s->mem, &po, &res->predict);
+	if (res->predicted) {
+		unsigned n0 = b.n;
+		if (p1g)
+			add_metric(&b, "hugetlb_1g_allocatable", (double)res->predict.hugetlb_1g_pages, "count");
+		if (p2m)
+			add_metric(&b, "hugetlb_2m_allocatable", (double)res->predict.hugetlb_2m_pages, "count");
+		/* Into their place among the SPB metrics (the order of the rows and the summary). */
+		struct frag_metric moved[2];
+		unsigned k = b.n - n0;
+		memcpy(moved, &b.m[n0], k * sizeof(*moved));
+		memmove(&b.m[predict_at + k], &b.m[predict_at], (n0 - predict_at) * sizeof(*b.m));
+		memcpy(&b.m[predict_at], moved, k * sizeof(*moved));
+	}
+
 	struct rusage ru;
 	if (!getrusage(RUSAGE_SELF, &ru))
 		add_metric(&b, "peak_rss_mib", (double)ru.ru_maxrss / 1024, "MiB");

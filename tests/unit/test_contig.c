@@ -6,7 +6,8 @@
  * __alloc_contig_migrate_range(), test_pages_isolated(),
  * undo_isolate_page_range()), hugetlb pool growth (alloc_pool_huge_folio())
  * and the prediction made on a clone (frag_mem_clone(),
- * frag_predict_hugetlb()).
+ * frag_predict_hugetlb()) or, for the last use of a machine, in place
+ * (frag_predict_hugetlb_last()).
  *
  * The machine is 4 GiB from pfn 0, one node: ZONE_DMA [0, 0x1000), ZONE_DMA32
  * [0x1000, 0x100000). The 1 GiB-aligned windows inside a zone are the three
@@ -417,6 +418,50 @@ static void frag_predict_hugetlb_counts(void)
 	frag_mem_destroy(mem);
 }
 
+/*
+ * frag_predict_hugetlb_last(): the same answer as frag_predict_hugetlb()
+ * (both pools, from the same state), but the 1 GiB pool is grown on the
+ * machine itself: afterwards it holds the two 1 GiB pages, the owners of
+ * the pages migrated for them were told nothing (no env callbacks during
+ * the prediction, as on a clone), and the machine's env is restored.
+ */
+static void frag_predict_hugetlb_last_in_place(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_predict_result ref, pr;
+	struct frag_predict_opts both = { .skip_2m = false };
+
+	SLAB(mem, W1 + 1000);
+	for (uint64_t i = 0; i < 16; i++) {
+		LRU_ANON(mem, W2 + i * 0x3000 + 7);
+		LRU_ANON(mem, W3 + i * 0x2000 + 3);
+	}
+	uint64_t h0 = frag_mem_hash(mem);
+	CHECK_EQ(frag_predict_hugetlb(mem, &both, &ref), 0);
+	CHECK_EQ(frag_mem_hash(mem), h0);
+	CHECK_EQ(stat(mem, FRAG_STAT_contig_alloc_success), 0);
+
+	CHECK_EQ(frag_predict_hugetlb_last(mem, &both, &pr), 0);
+	CHECK_EQ(pr.hugetlb_1g_pages, 2);
+	CHECK_EQ(pr.hugetlb_1g_pages, ref.hugetlb_1g_pages);
+	CHECK_EQ(pr.hugetlb_2m_pages, ref.hugetlb_2m_pages);
+	CHECK_EQ(pr.last_1g.reason, ref.last_1g.reason);
+	CHECK_EQ(pr.last_1g.blocker_pfn, ref.last_1g.blocker_pfn);
+	CHECK_EQ(pr.last_1g.windows_checked, ref.last_1g.windows_checked);
+	CHECK_EQ(pr.reclaimed_1g, ref.reclaimed_1g);
+	CHECK_EQ(pr.restored_lru, ref.restored_lru);
+	/* In place: the pool's pages and the migrations are the machine's now. */
+	CHECK(frag_mem_hash(mem) != h0);
+	CHECK_EQ(stat(mem, FRAG_STAT_contig_alloc_success), 2);
+	CHECK(stat(mem, FRAG_STAT_pgmigrate_success) >= 32);   /* at least the 32 LRU pages of W2 and W3 */
+	CHECK_EQ(page_at(dma32(mem), W2)->state, PG_ALLOC);
+	CHECK_EQ(page_at(dma32(mem), W3)->state, PG_ALLOC);
+	CHECK_EQ(M.n, 0);
+	CHECK(mem->env.migrate_folio == rec_migrate && mem->env.arg == &M);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
 /* A fake alloc_pool_huge_folio() target: succeeds @ok times per node, records the tries. */
 struct fake_pool {
 	unsigned left[2];
@@ -491,6 +536,7 @@ static const struct tap_test tests[] = {
 	TAP(alloc_contig_pages_ascending_windows),
 	TAP(frag_mem_clone_leaves_original),
 	TAP(frag_predict_hugetlb_counts),
+	TAP(frag_predict_hugetlb_last_in_place),
 	TAP(alloc_pool_huge_folio_stops_at_first_failure),
 };
 
