@@ -159,7 +159,7 @@ static void usage(FILE *f)
 }
 
 /*
- * Host THP for malloc()'d memory (docs/performance.md, "Host memory"). The
+ * Host THP for malloc()'d memory (docs/architecture.md, "Host memory"). The
  * model's large tables are advised MADV_HUGEPAGE where they are allocated
  * (frag/hugemem.h), but much of what an event touches is ordinary malloc()
  * memory: the workloads' per-CPU state and timer sets, per-process block
