@@ -117,7 +117,9 @@ check "compare: HDF5 of both runs readable" test "$(h5_status "$T/c" interrupted
 
 # --- 4. sweep: SIGINT after the first run, then resume ---------------------
 # (Started directly, not through a shell function: `f &` would give the pid of a subshell.)
-SWEEP_ARGS="--param sysctl.watermark_scale_factor=10,20,30 --seeds 1 --jobs 1 --set duration=10s --no-report"
+# 60 simulated seconds (about 2 s of loop): the SIGINT 0.3 s after a run's row appears must find
+# it still in its loop (with 10 s, 0.35 s of loop, a busy host could let it complete first).
+SWEEP_ARGS="--param sysctl.watermark_scale_factor=10,20,30 --seeds 1 --jobs 1 --set duration=60s --no-report"
 "$FRAGSIM" sweep "$Q" $SWEEP_ARGS --quiet --out "$T/s" >"$T/out" 2>"$T/err" &
 pid=$!
 wait_rows "$T/s" "select count(*) from runs where status='complete'" 1
