@@ -135,16 +135,20 @@ static uint64_t grow_pool(struct frag_mem *m, bool gigantic, uint64_t max, struc
 	return n;
 }
 
-/* LRU pages reclaimed on the clone @m of @mem (its pgsteal counters, copied from @mem). */
-static uint64_t pages_reclaimed(const struct frag_mem *m, const struct frag_mem *mem)
-{
-	return m->stat[FRAG_STAT_pgsteal_direct] + m->stat[FRAG_STAT_pgsteal_kswapd] -
-	       mem->stat[FRAG_STAT_pgsteal_direct] - mem->stat[FRAG_STAT_pgsteal_kswapd];
-}
-
+/* LRU pages reclaimed on @m so far (its pgsteal counters; a clone starts from its original's). */
 static uint64_t pgsteal(const struct frag_mem *m)
 {
 	return m->stat[FRAG_STAT_pgsteal_direct] + m->stat[FRAG_STAT_pgsteal_kswapd];
+}
+
+/* The 1 GiB prediction on @m, whose pgsteal counters stood at @steal before it. */
+static void grow_1g(struct frag_mem *m, const struct frag_predict_opts *opts, struct frag_predict_result *res,
+		    uint64_t steal)
+{
+	res->hugetlb_1g_pages = grow_pool(m, true, opts->max_1g, &res->last_1g);
+	if (res->last_1g.pfn != FRAG_PFN_NONE)   /* stopped by max_1g, not by a failure */
+		res->last_1g.reason = CONTIG_OK;
+	res->reclaimed_1g = pgsteal(m) - steal;
 }
 
 /* The 1 GiB prediction on @m itself, made to look like a clone of itself
@@ -158,7 +162,6 @@ static void predict_1g_in_place(struct frag_mem *m, const struct frag_predict_op
 	int compact_cpu = m->compact_cpu;
 	uint64_t steal = pgsteal(m);
 
-	FRAG_BUG_ON(m->capc);   /* as frag_mem_clone() refuses a machine in direct compaction */
 	m->env = (struct frag_env){ 0 };
 	if (res->restored_lru) {
 		m->env.arg = m;
@@ -166,10 +169,7 @@ static void predict_1g_in_place(struct frag_mem *m, const struct frag_predict_op
 	}
 	m->nr_shrinkers = 0;
 	m->compact_cpu = -1;
-	res->hugetlb_1g_pages = grow_pool(m, true, opts->max_1g, &res->last_1g);
-	if (res->last_1g.pfn != FRAG_PFN_NONE)
-		res->last_1g.reason = CONTIG_OK;
-	res->reclaimed_1g = pgsteal(m) - steal;
+	grow_1g(m, opts, res, steal);
 	m->env = env;
 	m->nr_shrinkers = nr_shrinkers;
 	m->compact_cpu = compact_cpu;
@@ -195,17 +195,14 @@ int frag_predict_hugetlb(const struct frag_mem *mem, const struct frag_predict_o
 		if (ret)
 			return ret;
 		res->hugetlb_2m_pages = grow_pool(m, false, opts->max_2m, NULL);
-		res->reclaimed_2m = pages_reclaimed(m, mem);
+		res->reclaimed_2m = pgsteal(m) - pgsteal(mem);
 		frag_mem_destroy(m);
 	}
 	if (!opts->skip_1g) {
 		ret = predict_clone(mem, &m);
 		if (ret)
 			return ret;
-		res->hugetlb_1g_pages = grow_pool(m, true, opts->max_1g, &res->last_1g);
-		if (res->last_1g.pfn != FRAG_PFN_NONE)   /* stopped by max_1g, not by a failure */
-			res->last_1g.reason = CONTIG_OK;
-		res->reclaimed_1g = pages_reclaimed(m, mem);
+		grow_1g(m, opts, res, pgsteal(mem));
 		frag_mem_destroy(m);
 	}
 	return 0;
