@@ -76,22 +76,9 @@ const char *frag_contig_reason_name(enum frag_contig_reason r)
 	return (unsigned)r < NR_CONTIG_REASONS ? contig_reason_names[r] : "?";
 }
 
-void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_result *r)
+/* Append ", \"failed_windows\": {reason: count, ...}" at @n of @buf. */
+static void failed_windows(char *buf, size_t len, int n, const struct frag_contig_result *r)
 {
-	int n = snprintf(buf, len,
-			 "\"windows\": %u, \"checked\": %u, \"passes\": %u, \"migrated\": %llu, "
-			 "\"isolated_pageblocks\": %llu, \"isolated_pages\": %llu",
-			 r->windows_tried, r->windows_checked, r->passes, (unsigned long long)r->migrated_pages,
-			 (unsigned long long)r->isolated_pageblocks, (unsigned long long)r->isolated_pages);
-	if (r->reason == CONTIG_OK || n < 0 || (size_t)n >= len)
-		return;
-	n += snprintf(buf + n, len - (size_t)n, ", \"err\": %d", r->err);
-	if (r->window != FRAG_PFN_NONE && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ", \"window\": %llu", (unsigned long long)r->window);
-	if (r->blocker_pfn != FRAG_PFN_NONE && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, ", \"blocker_pfn\": %llu, \"blocker_kind\": \"%s\"",
-			      (unsigned long long)r->blocker_pfn,
-			      r->blocker_kind >= 0 ? frag_page_kind_names[r->blocker_kind] : "none");
 	if ((size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, ", \"failed_windows\": {");
 	bool first = true;
@@ -104,6 +91,34 @@ void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_r
 	}
 	if ((size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, "}");
+}
+
+void frag_contig_result_fields(char *buf, size_t len, const struct frag_contig_result *r)
+{
+	int n = snprintf(buf, len,
+			 "\"windows\": %u, \"checked\": %u, \"passes\": %u, \"migrated\": %llu, "
+			 "\"isolated_pageblocks\": %llu, \"isolated_pages\": %llu",
+			 r->windows_tried, r->windows_checked, r->passes, (unsigned long long)r->migrated_pages,
+			 (unsigned long long)r->isolated_pageblocks, (unsigned long long)r->isolated_pages);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (r->reason == CONTIG_OK) {
+		/* A success may come after windows that failed: say why they did. */
+		bool any = false;
+		for (int i = 0; i < NR_CONTIG_REASONS; i++)
+			any |= r->nr_windows_failed[i] != 0;
+		if (any)
+			failed_windows(buf, len, n, r);
+		return;
+	}
+	n += snprintf(buf + n, len - (size_t)n, ", \"err\": %d", r->err);
+	if (r->window != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"window\": %llu", (unsigned long long)r->window);
+	if (r->blocker_pfn != FRAG_PFN_NONE && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", \"blocker_pfn\": %llu, \"blocker_kind\": \"%s\"",
+			      (unsigned long long)r->blocker_pfn,
+			      r->blocker_kind >= 0 ? frag_page_kind_names[r->blocker_kind] : "none");
+	failed_windows(buf, len, n, r);
 }
 
 /* __alloc_contig_verify_gfp_mask() */

@@ -334,6 +334,11 @@ static void alloc_contig_pages_ascending_windows(void)
 	CHECK_EQ(frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r), W2);
 	CHECK_EQ(r.windows_checked, 2);
 	CHECK_EQ(r.nr_windows_failed[CONTIG_UNMOVABLE], 1);
+	/* The event detail of a success says why the windows before it failed. */
+	char detail[512];
+	frag_contig_result_fields(detail, sizeof detail, &r);
+	CHECK(strstr(detail, "\"failed_windows\": {\"unmovable\": 1}") != NULL);
+	CHECK(strstr(detail, "\"err\"") == NULL);
 	CHECK_EQ(frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r), W3);
 	CHECK_EQ(r.passes, 1);
 	CHECK_EQ(frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r), FRAG_PFN_NONE);
