@@ -123,6 +123,7 @@ static int anon_init(struct frag_wl *wl)
 	const struct anon_opts *o = frag_wl_opts(wl);
 	struct anon_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	wl_blocks_owner_table(&p->blocks, wl);
 	p->nr_nodes = frag_wl_nr_nodes(wl);
 	p->lru_pages = calloc(p->nr_nodes, sizeof(*p->lru_pages));
 	p->lru_blocks = calloc(p->nr_nodes, sizeof(*p->lru_blocks));

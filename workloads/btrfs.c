@@ -55,6 +55,7 @@ static int btrfs_init(struct frag_wl *wl)
 	const struct btrfs_opts *o = frag_wl_opts(wl);
 	struct btrfs_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	wl_blocks_owner_table(&p->blocks, wl);
 	if (o->nodesize & (o->nodesize - 1))
 		return frag_wl_error(wl, "nodesize = %llu is not a power of two", (unsigned long long)o->nodesize);
 	double bytes = frag_dist_mean(&o->lifetime) / frag_dist_mean(&o->interval) * (double)o->nodesize *

@@ -73,6 +73,7 @@ static int h1g_init(struct frag_wl *wl)
 	const struct h1g_opts *o = frag_wl_opts(wl);
 	struct h1g_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	wl_blocks_owner_table(&p->blocks, wl);
 	p->held = calloc(o->pages, sizeof(uint32_t));
 	/* Report the counters even when they stay 0. */
 	if (o->page_size == HP_1G) {

@@ -89,6 +89,7 @@ static int pc_init(struct frag_wl *wl)
 	const struct pc_opts *o = frag_wl_opts(wl);
 	struct pc_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	wl_blocks_owner_table(&p->blocks, wl);
 	p->free_head = NONE;
 	p->lru_head = p->lru_tail = NONE;
 	p->limit_pages = (uint64_t)(o->cache_limit * (double)frag_wl_managed_pages(wl));

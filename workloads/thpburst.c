@@ -51,6 +51,7 @@ static int burst_init(struct frag_wl *wl)
 	const struct burst_opts *o = frag_wl_opts(wl);
 	struct burst_priv *p = frag_wl_priv(wl);
 	wl_blocks_init(&p->blocks);
+	wl_blocks_owner_table(&p->blocks, wl);
 	uint64_t pages = (uint64_t)o->count * 512 * frag_wl_nr_slots(wl);
 	if (pages > frag_wl_managed_pages(wl))
 		return frag_wl_error(wl, "count = %u 2 MiB pages on %u CPUs is %.1f GiB, more than the machine's %.1f GiB",

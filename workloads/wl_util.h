@@ -67,6 +67,14 @@ static inline void wl_blocks_init(struct wl_blocks *t)
 	t->live = t->live_pages = 0;
 }
 
+/* Let migration loops prefetch an entry before ops->migrated() updates it
+ * (frag_wl_set_owner_table()): for instances whose owner cookies are this
+ * table's. */
+static inline void wl_blocks_owner_table(struct wl_blocks *t, struct frag_wl *wl)
+{
+	frag_wl_set_owner_table(wl, (void *const *)&t->b, sizeof(*t->b));
+}
+
 static inline void wl_blocks_free(struct wl_blocks *t)
 {
 	free(t->b);

@@ -1301,6 +1301,8 @@ static int migrate_isolated(struct compact_control *cc)
 	int nr_failed = 0;
 
 	for (unsigned i = cc->nr_migrate; i-- > 0;) {
+		if (i >= MIGRATE_PREFETCH_AHEAD)
+			migrate_prefetch_owner(cc->mem, cc->zone, cc->migratepages[i - MIGRATE_PREFETCH_AHEAD]);
 		int rc = migrate_block(cc->mem, cc->migratepages[i], &compaction_target_ops, cc, cc->mode, 0);
 		if (rc == -ENOMEM)
 			return -ENOMEM;

@@ -383,6 +383,8 @@ static int contig_migrate_pages(struct frag_mem *mem, struct contig_cc *cc, stru
 
 	for (unsigned i = cc->nr; i-- > 0;) {
 		uint64_t src = cc->migratepages[i];
+		if (i >= MIGRATE_PREFETCH_AHEAD)
+			migrate_prefetch_owner(mem, cc->zone, cc->migratepages[i - MIGRATE_PREFETCH_AHEAD]);
 		const struct frag_page *p = &cc->zone->pages[src - cc->zone->zone_start_pfn];
 		uint64_t n = 1ull << p->order;
 		if (p->state != PG_ALLOC) {

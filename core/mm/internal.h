@@ -706,6 +706,26 @@ bool migrate_block_movable(const struct frag_page *p, unsigned flags);
 int migrate_block(struct frag_mem *mem, uint64_t pfn, const struct migrate_target_ops *ops, void *arg,
 		  enum migrate_mode mode, unsigned flags);
 
+/* How many sources ahead a migration loop tells the owner (env.prefetch_owner). */
+#define MIGRATE_PREFETCH_AHEAD 4
+
+/*
+ * The allocated block at @pfn of @z will be migrated soon: pass its owner to
+ * env.prefetch_owner(), whose record of the block migrate_folio() updates
+ * (a random entry of the owner's table, the miss of each migration). A hint
+ * only; nothing in the model changes.
+ */
+static inline void migrate_prefetch_owner(const struct frag_mem *mem, const struct frag_zone *z, uint64_t pfn)
+{
+	if (!mem->env.prefetch_owner)
+		return;
+	const struct frag_page *p = &z->pages[pfn - z->zone_start_pfn];
+	if (p->state != PG_ALLOC)
+		return;
+	const struct frag_owner o = { .id = p->next, .cookie = p->prev };
+	mem->env.prefetch_owner(mem->env.arg, &o);
+}
+
 /* A target allocator for callers outside compaction (alloc_contig_range()'s
  * alloc_migration_target()): an ordinary MOVABLE buddy allocation on the
  * node of @cpu, refused if it falls in [avoid_start, avoid_end). */

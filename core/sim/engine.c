@@ -157,6 +157,21 @@ static bool env_migrate_folio(void *arg, const struct frag_owner *owner, uint64_
 	return true;
 }
 
+/* A block will move soon: load the owner's record of it (frag_wl_set_owner_table()). */
+static void env_prefetch_owner(void *arg, const struct frag_owner *owner)
+{
+	const struct sim *s = arg;
+	if (!owner->id || owner->id > s->nr_wl)
+		return;
+	const struct frag_wl *wl = &s->wl[owner->id - 1];
+	if (!wl->owner_table)
+		return;
+	const char *base;
+	memcpy(&base, wl->owner_table, sizeof(base));   /* a typed pointer read as char * */
+	if (base)
+		__builtin_prefetch(base + (size_t)owner->cookie * wl->owner_stride, 1);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Reclaim: the LRU lists and shrinkers of the workload instances         */
 /* ---------------------------------------------------------------------- */
@@ -801,6 +816,7 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	cfg.env.wakeup_kcompactd = env_wakeup_kcompactd;
 	cfg.env.trace = env_trace;
 	cfg.env.migrate_folio = env_migrate_folio;
+	cfg.env.prefetch_owner = env_prefetch_owner;
 	cfg.env.shrink_lru = env_shrink_lru;
 	cfg.env.wakeup_policy_daemon = env_wakeup_policy_daemon;
 	cfg.env.trace_mask = (1u << TRACE_OOM) | (1u << TRACE_EXTFRAG);

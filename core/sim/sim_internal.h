@@ -75,6 +75,9 @@ struct frag_wl {
 	unsigned nr_counters;
 	struct wl_counter counters[32];
 	char *error;                             /* frag_wl_error() message */
+	void *const *owner_table;                /* frag_wl_set_owner_table(): where the base of the table
+						    of records by cookie is kept, NULL if none */
+	size_t owner_stride;                     /* bytes per record */
 };
 
 struct sim_node {

@@ -451,6 +451,12 @@ void frag_wl_prefetch(const struct frag_wl *wl, uint64_t pfn)
 	frag_prefetch_page(wl->sim->mem, pfn);
 }
 
+void frag_wl_set_owner_table(struct frag_wl *wl, void *const *base, size_t stride)
+{
+	wl->owner_table = base;
+	wl->owner_stride = stride;
+}
+
 unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn)
 {
 	/* One node: every answer is 0, without the zone map lookup (a cache miss on

@@ -142,6 +142,10 @@ struct frag_env {
 	 * to refuse: the migration then fails (-EAGAIN) and the block stays. */
 	bool (*migrate_folio)(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
 			      unsigned order);
+	/* A hint, a few migrations ahead: the block @owner owns (id, cookie) will
+	 * be migrated soon, so its record may be loaded now (a prefetch). Must
+	 * change nothing: results are the same with and without it. */
+	void (*prefetch_owner)(void *arg, const struct frag_owner *owner);
 	/* shrink_lru(): reclaim from the environment's list @lru of node @nid
 	 * (shrink_list() -> shrink_inactive_list() -> shrink_folio_list()):
 	 * look at up to @nr_to_scan pages from the cold end (a folio counts its

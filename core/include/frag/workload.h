@@ -208,6 +208,13 @@ unsigned frag_wl_nr_nodes(const struct frag_wl *wl);
 unsigned frag_wl_pfn_nid(const struct frag_wl *wl, uint64_t pfn);
 /* A hint: the workload will soon free @pfn (frag_prefetch_page()); no effect on results. */
 void frag_wl_prefetch(const struct frag_wl *wl, uint64_t pfn);
+/*
+ * The instance keeps one record of @stride bytes per cookie in an array whose
+ * base pointer is stored at @base (read at each use: the array may move when
+ * it grows). Migration loops then prefetch the record of a block a few
+ * migrations before ops->migrated() updates it. A hint; no effect on results.
+ */
+void frag_wl_set_owner_table(struct frag_wl *wl, void *const *base, size_t stride);
 
 /* A sparse event recorded in the results (events table): @type e.g.
  * "hugetlb_1g", @outcome "ok"/"fail"/a reason, @value e.g. latency in ns. */
