@@ -3,8 +3,14 @@
 #ifndef FRAG_CLI_H
 #define FRAG_CLI_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+
+struct frag_config;
+struct frag_hole;
+struct frag_scenario;
 
 /* Exit statuses: 0 ok, 1 failure of the job, 2 bad usage or input. */
 #define EXIT_USAGE 2
@@ -36,6 +42,79 @@ int cli_overrides_init(struct cli_overrides *ov, int argc);
  * another option: 0; a bad value: print the error for @cmd and return -1. */
 int cli_overrides_take(struct cli_overrides *ov, const char *cmd, const char *opt, const char *val);
 void cli_overrides_free(struct cli_overrides *ov);
+
+/* What a command's own option does (struct cli_opt). */
+enum cli_opt_kind {
+	CLI_OPT_TRUE,   /* a flag: *flag = true */
+	CLI_OPT_FALSE,  /* a flag: *flag = false */
+	CLI_OPT_STR,    /* takes a value: *str = it */
+	CLI_OPT_UINT,   /* takes a number in [min, max]: *num = it */
+	CLI_OPT_FN,     /* takes a value that fn() checks and stores */
+};
+
+/* One option of a command's own (a flag, or an option with a value: the next
+ * word); a table of them ends with a NULL name. */
+struct cli_opt {
+	const char *name;       /* "--out", matched exactly */
+	enum cli_opt_kind kind;
+	bool *flag;             /* CLI_OPT_TRUE, CLI_OPT_FALSE */
+	const char **str;       /* CLI_OPT_STR */
+	uint64_t *num;          /* CLI_OPT_UINT, with: */
+	uint64_t min, max;
+	const char *what;       /*   what it counts: "OPT 'VAL': expected a number of <what>" */
+	/* CLI_OPT_FN: check and store @val; 0, or -EINVAL with the error printed for @cmd. */
+	int (*fn)(const char *cmd, const char *val, void *arg);
+	void *arg;              /* CLI_OPT_FN: fn()'s @arg */
+};
+
+/* The command line of run, predict and replay, for cli_parse_args(). */
+struct cli_args {
+	const char *cmd;                /* "run": messages are "fragsim run: ..." */
+	int (*usage)(FILE *f, int rc);  /* prints the command's usage to @f */
+	const struct cli_opt *opts;     /* its own options ({ .name = NULL } alone: none) */
+	const char **pos;               /* where its positional arguments go, in order (those
+	                                 * not given are left as they are) */
+	unsigned nr_pos;                /* how many it takes (at least 1; the first is required) */
+	const char *pos_name;           /* what pos[0] is: "no <pos_name> file given", and with
+	                                 * nr_pos 1 "more than one <pos_name> given ('A' and 'B')" */
+	const char *pos_all;            /* nr_pos > 1: "unexpected argument 'C' (<pos_all> already given)" */
+};
+
+/*
+ * cli_parse_args() - parse @argv[1..@argc) (@argv[0] is the command's name)
+ * for @c into @ov (set up here: cli_overrides_free() it whatever the result)
+ * and the places @c->opts and @c->pos point to. Each word is, in this order
+ * of precedence: an override (cli_overrides_take(): --policy, --seed, --set
+ * and their value), --help or -h, one of @c->opts (with its value, the next
+ * word whatever it looks like), any other word starting with '-' (an unknown
+ * option), or the next positional argument. The first error ends the parse;
+ * the usage goes to stderr after an unknown option and a missing first
+ * positional argument.
+ *
+ * Returns 0 to go on; 1 after --help (usage printed to stdout); -EINVAL after
+ * a usage error (printed as @c->cmd); -ENOMEM if @ov could not be set up
+ * (nothing printed). cli_args_status() is the command's exit status then.
+ */
+int cli_parse_args(const struct cli_args *c, struct cli_overrides *ov, int argc, char **argv);
+
+/* The exit status of a command whose cli_parse_args() returned @ret != 0. */
+static inline int cli_args_status(int ret)
+{
+	return ret > 0 ? 0 : ret == -ENOMEM ? 1 : EXIT_USAGE;
+}
+
+/*
+ * cli_scenario_open() - the scenario of run, predict, replay and fuzz --exec:
+ * frag_scenario_load() of @path (NULL: no file) with the overrides
+ * @sets[@nr_sets], then frag_scenario_config() into @cfg, with the holes
+ * array it points into allocated here (FRAG_SC_CONFIG_HOLES entries).
+ * Returns 0, *sc and *holes to be freed (frag_scenario_free(), free()) once
+ * @cfg is no longer used; or -errno after printing the error for @cmd (a
+ * configuration error reads "PATH: message", with @cmd for PATH when there
+ * is no file), *sc and *holes NULL: the command exits EXIT_USAGE.
+ */
+int cli_scenario_open(const char *cmd, const char *path, const char *const *sets, unsigned nr_sets,
+		      struct frag_scenario **sc, struct frag_config *cfg, struct frag_hole **holes);
 
 /* mkdir -p: create @path and its missing parents; 0 or -errno. */
 int cli_mkdir_p(const char *path);

@@ -789,19 +789,11 @@ static int usage(FILE *f, int rc)
 static int exec_mode(const char *path, unsigned check)
 {
 	char err[2048];
-	struct frag_scenario *sc = NULL;
-	if (frag_scenario_load(path, NULL, 0, &sc, err, sizeof err)) {
-		cli_error("fuzz", "%s", err);
-		return EXIT_USAGE;
-	}
+	struct frag_scenario *sc;
 	struct frag_config cfg;
-	struct frag_hole *holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(*holes));
-	if (!holes || frag_scenario_config(sc, &cfg, holes, FRAG_SC_CONFIG_HOLES, err, sizeof err)) {
-		cli_error("fuzz", "%s: %s", path, holes ? err : "out of memory");
-		free(holes);
-		frag_scenario_free(sc);
+	struct frag_hole *holes;
+	if (cli_scenario_open("fuzz", path, NULL, 0, &sc, &cfg, &holes))
 		return EXIT_USAGE;
-	}
 	struct frag_sim_opts o = { .check_every = check, .state_hash = true };
 	struct frag_sim_result res;
 	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);

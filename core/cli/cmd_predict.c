@@ -62,51 +62,34 @@ static void print_prediction(const struct frag_predict_result *pr)
 	}
 }
 
+/* --at 0|end: @arg is the bool "at the start". */
+static int take_at(const char *cmd, const char *val, void *arg)
+{
+	if (strcmp(val, "0") && strcmp(val, "end")) {
+		cli_error(cmd, "--at '%s': expected 0 or end", val);
+		return -EINVAL;
+	}
+	*(bool *)arg = !strcmp(val, "0");
+	return 0;
+}
+
 int cmd_predict(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct cli_overrides ov;
 	bool at_start = false;
 	int rc = EXIT_USAGE;
+	const struct cli_opt opts[] = {
+		{ "--at", CLI_OPT_FN, .fn = take_at, .arg = &at_start },
+		{ .name = NULL },
+	};
+	const struct cli_args args = {
+		.cmd = "predict", .usage = usage, .opts = opts, .pos = &path, .nr_pos = 1, .pos_name = "scenario",
+	};
 
-	if (cli_overrides_init(&ov, argc))
-		return 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int t = cli_overrides_take(&ov, "predict", a, val);
-		if (t < 0)
-			goto out;
-		if (t > 0) {
-			i++;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			rc = usage(stdout, 0);
-			goto out;
-		} else if (!strcmp(a, "--at")) {
-			if (!val) {
-				cli_error("predict", "%s needs a value", a);
-				goto out;
-			}
-			i++;
-			if (strcmp(val, "0") && strcmp(val, "end")) {
-				cli_error("predict", "--at '%s': expected 0 or end", val);
-				goto out;
-			}
-			at_start = !strcmp(val, "0");
-		} else if (a[0] == '-') {
-			cli_error("predict", "unknown option '%s'", a);
-			usage(stderr, 0);
-			goto out;
-		} else if (!path) {
-			path = a;
-		} else {
-			cli_error("predict", "more than one scenario given ('%s' and '%s')", path, a);
-			goto out;
-		}
-	}
-	if (!path) {
-		cli_error("predict", "no scenario file given");
-		usage(stderr, 0);
+	int ret = cli_parse_args(&args, &ov, argc, argv);
+	if (ret) {
+		rc = cli_args_status(ret);
 		goto out;
 	}
 
@@ -119,7 +102,7 @@ int cmd_predict(int argc, char **argv)
 		rc = cli_snap_open("predict", path, &snap, &mem);
 		if (rc)
 			goto out;
-		int ret = frag_predict_hugetlb(mem, NULL, &pr);
+		ret = frag_predict_hugetlb(mem, NULL, &pr);
 		frag_mem_destroy(mem);
 		frag_snap_free(&snap);
 		if (ret) {
@@ -134,23 +117,17 @@ int cmd_predict(int argc, char **argv)
 	}
 
 	char err[2048];
-	struct frag_scenario *sc = NULL;
-	if (frag_scenario_load(path, ov.sets, ov.nr, &sc, err, sizeof err)) {
-		cli_error("predict", "%s", err);
-		goto out;
-	}
+	struct frag_scenario *sc;
 	struct frag_config cfg;
-	struct frag_hole *holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(*holes));
-	if (!holes || frag_scenario_config(sc, &cfg, holes, FRAG_SC_CONFIG_HOLES, err, sizeof err)) {
-		cli_error("predict", "%s: %s", path, holes ? err : "out of memory");
-		goto out_sc;
-	}
+	struct frag_hole *holes;
+	if (cli_scenario_open("predict", path, ov.sets, ov.nr, &sc, &cfg, &holes))
+		goto out;
 
 	printf("scenario: %s\npolicy: %s\n", sc->run.name, sc->policy ? sc->policy->name : "linux");
 	if (at_start) {
 		struct frag_mem *mem;
 		struct frag_predict_result pr;
-		int ret = frag_memcheck(frag_geometry_span(&cfg.geo), "key machine.memory", err, sizeof err);
+		ret = frag_memcheck(frag_geometry_span(&cfg.geo), "key machine.memory", err, sizeof err);
 		if (!ret)
 			ret = frag_mem_create(&cfg, &mem, err, sizeof err);
 		if (ret) {
@@ -176,7 +153,7 @@ int cmd_predict(int argc, char **argv)
 	sc->run.predict = true;
 	struct frag_sim_opts o = { .nr_sinks = 0, .predict_2m = true };
 	struct frag_sim_result res;
-	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
+	ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
 	if (ret && !res.status[0]) {
 		cli_error("predict", "%s", err);
 		rc = ret == -EINVAL ? EXIT_USAGE : 1;

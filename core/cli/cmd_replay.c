@@ -112,68 +112,36 @@ static void print_fidelity(const struct frag_replay_result *res)
 int cmd_replay(int argc, char **argv)
 {
 	const char *trace = NULL, *scen = NULL, *state = NULL, *out = "out";
+	const char *pos[2] = { NULL, NULL };
 	struct cli_overrides ov;
 	bool quiet = false, count_only = false, grow = true;
 	uint64_t check = 0;
 	int rc = EXIT_USAGE;
+	const struct cli_opt opts[] = {
+		{ "--quiet", CLI_OPT_TRUE, .flag = &quiet },
+		{ "--count", CLI_OPT_TRUE, .flag = &count_only },
+		{ "--no-grow", CLI_OPT_FALSE, .flag = &grow },
+		{ "--out", CLI_OPT_STR, .str = &out },
+		{ "--init-snapshot", CLI_OPT_STR, .str = &state },
+		{ "--check", CLI_OPT_UINT, .num = &check, .min = 1, .max = 1u << 31, .what = "events" },
+		{ .name = NULL },
+	};
+	const struct cli_args args = {
+		.cmd = "replay", .usage = usage, .opts = opts, .pos = pos, .nr_pos = 2, .pos_name = "trace",
+		.pos_all = "TRACE and SCENARIO",
+	};
 
-	if (cli_overrides_init(&ov, argc))
-		return 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int t = cli_overrides_take(&ov, "replay", a, val);
-		if (t < 0)
-			goto out;
-		if (t > 0) {
-			i++;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			rc = usage(stdout, 0);
-			goto out;
-		} else if (!strcmp(a, "--quiet")) {
-			quiet = true;
-		} else if (!strcmp(a, "--count")) {
-			count_only = true;
-		} else if (!strcmp(a, "--no-grow")) {
-			grow = false;
-		} else if (!strcmp(a, "--out") || !strcmp(a, "--init-snapshot") || !strcmp(a, "--check")) {
-			if (!val) {
-				cli_error("replay", "%s needs a value", a);
-				goto out;
-			}
-			i++;
-			if (!strcmp(a, "--out")) {
-				out = val;
-			} else if (!strcmp(a, "--check")) {
-				if (!cli_parse_uint(val, 1, 1u << 31, &check)) {
-					cli_error("replay", "--check '%s': expected a number of events", val);
-					goto out;
-				}
-			} else {
-				state = val;
-			}
-		} else if (a[0] == '-') {
-			cli_error("replay", "unknown option '%s'", a);
-			usage(stderr, 0);
-			goto out;
-		} else if (!trace) {
-			trace = a;
-		} else if (!scen) {
-			scen = a;
-		} else {
-			cli_error("replay", "unexpected argument '%s' (TRACE and SCENARIO already given)", a);
-			goto out;
-		}
-	}
-	if (!trace) {
-		cli_error("replay", "no trace file given");
-		usage(stderr, 0);
+	int ret = cli_parse_args(&args, &ov, argc, argv);
+	if (ret) {
+		rc = cli_args_status(ret);
 		goto out;
 	}
+	trace = pos[0];
+	scen = pos[1];
 	char err[2048];
 	if (count_only) {
 		struct frag_trace_info info;
-		int ret = frag_trace_read(trace, count_cb, NULL, &info, err, sizeof err);
+		ret = frag_trace_read(trace, count_cb, NULL, &info, err, sizeof err);
 		if (ret) {
 			cli_error("replay", "%s", err);
 			rc = ret == -EIO ? 1 : EXIT_USAGE;
@@ -218,24 +186,19 @@ int cmd_replay(int argc, char **argv)
 		snprintf(snap_set, n, "init.snapshot=%s", state);
 		all[nr_all++] = snap_set;
 	}
-	struct frag_scenario *sc = NULL;
-	int ret = frag_scenario_load(scen, all, nr_all, &sc, err, sizeof err);
+	struct frag_scenario *sc;
+	struct frag_config cfg;
+	struct frag_hole *holes;
+	ret = cli_scenario_open("replay", scen, all, nr_all, &sc, &cfg, &holes);
 	free(all);
 	if (ret) {
-		cli_error("replay", "%s", err);
 		free(snap_set);
 		goto out;
 	}
-	struct frag_config cfg;
-	struct frag_hole *holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(*holes));
 	struct frag_snap snap;
 	bool have_snap = false;
 	char **keys = NULL, **values = NULL;
 	unsigned nr_params = 0;
-	if (!holes || frag_scenario_config(sc, &cfg, holes, FRAG_SC_CONFIG_HOLES, err, sizeof err)) {
-		cli_error("replay", "%s: %s", scen ? scen : "replay", holes ? err : "out of memory");
-		goto out_sc;
-	}
 	if (sc->init.snapshot[0]) {
 		if (frag_snap_load(sc->init.snapshot, &snap, err, sizeof err)) {
 			cli_error("replay", "%s", err);

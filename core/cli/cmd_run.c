@@ -79,67 +79,29 @@ int cmd_run(int argc, char **argv)
 	uint64_t check = 0;
 	bool quiet = false, progress = true;
 	int rc = EXIT_USAGE;
+	const struct cli_opt opts[] = {
+		{ "--quiet", CLI_OPT_TRUE, .flag = &quiet },
+		{ "--no-progress", CLI_OPT_FALSE, .flag = &progress },
+		{ "--out", CLI_OPT_STR, .str = &out },
+		{ "--check", CLI_OPT_UINT, .num = &check, .min = 0, .max = 1u << 31, .what = "operations" },
+		{ .name = NULL },
+	};
+	const struct cli_args args = {
+		.cmd = "run", .usage = usage, .opts = opts, .pos = &path, .nr_pos = 1, .pos_name = "scenario",
+	};
 
-	if (cli_overrides_init(&ov, argc))
-		return 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int t = cli_overrides_take(&ov, "run", a, val);
-		if (t < 0)
-			goto out;
-		if (t > 0) {
-			i++;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			rc = usage(stdout, 0);
-			goto out;
-		} else if (!strcmp(a, "--quiet")) {
-			quiet = true;
-		} else if (!strcmp(a, "--no-progress")) {
-			progress = false;
-		} else if (!strcmp(a, "--out") || !strcmp(a, "--check")) {
-			if (!val) {
-				cli_error("run", "%s needs a value", a);
-				goto out;
-			}
-			i++;
-			if (!strcmp(a, "--out")) {
-				out = val;
-			} else if (!cli_parse_uint(val, 0, 1u << 31, &check)) {
-				cli_error("run", "--check '%s': expected a number of operations", val);
-				goto out;
-			}
-		} else if (a[0] == '-') {
-			cli_error("run", "unknown option '%s'", a);
-			usage(stderr, 0);
-			goto out;
-		} else if (!path) {
-			path = a;
-		} else {
-			cli_error("run", "more than one scenario given ('%s' and '%s')", path, a);
-			goto out;
-		}
-	}
-	if (!path) {
-		cli_error("run", "no scenario file given");
-		usage(stderr, 0);
+	int ret = cli_parse_args(&args, &ov, argc, argv);
+	if (ret) {
+		rc = cli_args_status(ret);
 		goto out;
 	}
 
 	char err[2048];
-	struct frag_scenario *sc = NULL;
-	if (frag_scenario_load(path, ov.sets, ov.nr, &sc, err, sizeof err)) {
-		cli_error("run", "%s", err);
-		goto out;
-	}
+	struct frag_scenario *sc;
 	struct frag_config cfg;
-	struct frag_hole *holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(*holes));
-	if (!holes || frag_scenario_config(sc, &cfg, holes, FRAG_SC_CONFIG_HOLES, err, sizeof err)) {
-		cli_error("run", "%s: %s", path, holes ? err : "out of memory");
-		free(holes);
-		frag_scenario_free(sc);
+	struct frag_hole *holes;
+	if (cli_scenario_open("run", path, ov.sets, ov.nr, &sc, &cfg, &holes))
 		goto out;
-	}
 
 	/* Outputs. */
 	char db[4096], h5dir[4096], h5file[4200];
@@ -184,7 +146,7 @@ int cmd_run(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 
 	struct frag_sim_result res;
-	int ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
+	ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	frag_scenario_flatten_free(keys, values, nr_params);

@@ -15,6 +15,7 @@
 #endif
 
 #include "cli.h"
+#include "frag/scenario.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -277,6 +278,113 @@ void cli_overrides_free(struct cli_overrides *ov)
 	ov->owned = NULL;
 	ov->sets = NULL;
 	ov->nr = ov->nr_owned = 0;
+}
+
+/* Apply @o, given the word after it, @val (NULL: none); 1 if @val was taken, 0 if not, or -EINVAL. */
+static int cli_take_opt(const char *cmd, const struct cli_opt *o, const char *val)
+{
+	if (o->kind == CLI_OPT_TRUE || o->kind == CLI_OPT_FALSE) {
+		*o->flag = o->kind == CLI_OPT_TRUE;
+		return 0;
+	}
+	if (!val) {
+		cli_error(cmd, "%s needs a value", o->name);
+		return -EINVAL;
+	}
+	switch (o->kind) {
+	case CLI_OPT_STR:
+		*o->str = val;
+		break;
+	case CLI_OPT_UINT:
+		if (!cli_parse_uint(val, o->min, o->max, o->num)) {
+			cli_error(cmd, "%s '%s': expected a number of %s", o->name, val, o->what);
+			return -EINVAL;
+		}
+		break;
+	case CLI_OPT_FN:
+		if (o->fn(cmd, val, o->arg))
+			return -EINVAL;
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+int cli_parse_args(const struct cli_args *c, struct cli_overrides *ov, int argc, char **argv)
+{
+	unsigned nr_pos = 0;
+
+	if (cli_overrides_init(ov, argc))
+		return -ENOMEM;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const struct cli_opt *o;
+		int t = cli_overrides_take(ov, c->cmd, a, val);
+
+		if (t < 0)
+			return -EINVAL;
+		if (t > 0) {
+			i++;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			c->usage(stdout, 0);
+			return 1;
+		}
+		for (o = c->opts; o->name && strcmp(a, o->name); o++)
+			;
+		if (o->name) {
+			t = cli_take_opt(c->cmd, o, val);
+			if (t < 0)
+				return t;
+			i += t;
+		} else if (a[0] == '-') {
+			cli_error(c->cmd, "unknown option '%s'", a);
+			c->usage(stderr, 0);
+			return -EINVAL;
+		} else if (nr_pos < c->nr_pos) {
+			c->pos[nr_pos++] = a;
+		} else {
+			if (c->nr_pos == 1)
+				cli_error(c->cmd, "more than one %s given ('%s' and '%s')", c->pos_name, c->pos[0], a);
+			else
+				cli_error(c->cmd, "unexpected argument '%s' (%s already given)", a, c->pos_all);
+			return -EINVAL;
+		}
+	}
+	if (!nr_pos) {
+		cli_error(c->cmd, "no %s file given", c->pos_name);
+		c->usage(stderr, 0);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_scenario_open(const char *cmd, const char *path, const char *const *sets, unsigned nr_sets,
+		      struct frag_scenario **sc, struct frag_config *cfg, struct frag_hole **holes)
+{
+	char err[2048];
+	int ret;
+
+	*sc = NULL;
+	*holes = NULL;
+	ret = frag_scenario_load(path, sets, nr_sets, sc, err, sizeof err);
+	if (ret) {
+		cli_error(cmd, "%s", err);
+		return ret;
+	}
+	*holes = calloc(FRAG_SC_CONFIG_HOLES, sizeof(**holes));
+	ret = *holes ? frag_scenario_config(*sc, cfg, *holes, FRAG_SC_CONFIG_HOLES, err, sizeof err) : -ENOMEM;
+	if (ret) {
+		cli_error(cmd, "%s: %s", path ? path : cmd, *holes ? err : "out of memory");
+		free(*holes);
+		frag_scenario_free(*sc);
+		*holes = NULL;
+		*sc = NULL;
+	}
+	return ret;
 }
 
 void cli_copy_msg(char *dst, size_t len, const char *src)
