@@ -28,14 +28,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-ab.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..6"
-N=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); echo "not ok $N - $1"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 SC=$ROOT/scenarios/quick.yaml
 "$AB" --scenario "$SC" --span 5s --rounds 2 "$FRAGSIM" "$FRAGSIM" > "$T/same" 2> "$T/same.err"

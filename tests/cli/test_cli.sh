@@ -33,23 +33,8 @@ done
 # 2 fixture counts, 11 usage errors, 5 for policies and demo.
 echo "1..$((3 * (NSAMPLES + NSNAP) + 2 + 11 + 5))"
 
-N=0
-FAILED=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $N - $1"
-}
-# check DESC CMD...: ok if CMD succeeds.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # Show a diff as TAP diagnostics.
 diag_diff() {
 	diff "$1" "$2" | sed 's/^/# /' | head -20

@@ -26,11 +26,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-compare.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..36"
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 q() { sqlite3 "$T/c/fragsim.db" "$1"; }
 
 "$FRAGSIM" compare "$SCEN/quick.yaml" --policies linux,linux-defrag --seeds 2 --jobs 2 --set duration=3s \

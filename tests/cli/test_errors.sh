@@ -19,6 +19,8 @@ if [ ! -x "$FRAGSIM" ] || [ ! -d "$SRC/scenarios" ]; then
 	echo "not ok 1 - usage: test_errors.sh FRAGSIM SOURCE_ROOT"
 	exit 1
 fi
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # The cases run in a scratch directory: make the paths absolute first.
 case $FRAGSIM in /*) ;; *) FRAGSIM=$PWD/$FRAGSIM ;; esac
 case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
@@ -33,27 +35,22 @@ STATE=$SEEDS/state/small.state
 Q=$SRC/scenarios/quick.yaml
 export FRAGSIM_NO_MEMCHECK=   # the memory check is on (unless a case sets it)
 
-N=0
-FAILS=0
 # check NAME EXPECTED COMMAND...: COMMAND fails with status 1..125 and its
-# stderr contains EXPECTED (a fixed string).
+# stderr contains EXPECTED (a fixed string). This file's own, in place of tap.sh's.
 check() {
 	name=$1 expect=$2
 	shift 2
-	N=$((N + 1))
 	"$@" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
 	if [ "$rc" -eq 0 ] || [ "$rc" -ge 126 ]; then
-		echo "not ok $N - $name: exit status $rc"
+		not_ok "$name: exit status $rc"
 		sed 's/^/# /' "$T/err" | head -n 5
-		FAILS=$((FAILS + 1))
 	elif ! grep -qF -- "$expect" "$T/err"; then
-		echo "not ok $N - $name: message"
+		not_ok "$name: message"
 		echo "# expected: $expect"
 		sed 's/^/# got:      /' "$T/err" | head -n 5
-		FAILS=$((FAILS + 1))
 	else
-		echo "ok $N - $name"
+		ok "$name"
 	fi
 }
 run() {
@@ -248,4 +245,4 @@ if command -v python3 >/dev/null 2>&1; then
 fi
 
 echo "1..$N"
-[ "$FAILS" -eq 0 ]
+[ "$FAILED" -eq 0 ]

@@ -33,11 +33,8 @@ trap 'rm -rf "$T"' EXIT HUP INT TERM
 NFIX=$(ls "$FIX"/*.yaml | wc -l)
 PLAN=$((21 + NFIX))
 echo "1..$PLAN"
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # yaml_num FILE KEY: the number of the first "KEY: <number>..." line.
 yaml_num() { sed -n "s/^ *$2: \([0-9]*\).*/\1/p" "$1" | head -1; }
 

@@ -28,9 +28,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-mthp.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..5"
-N=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); echo "not ok $N - $1"; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # The GLIBC_TUNABLES a long fragsim run ends up with ("<unset>" if none), once
 # it has started its simulation (its output directory exists).

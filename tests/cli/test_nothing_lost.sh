@@ -40,11 +40,8 @@ Q="$SCEN/quick.yaml"
 PY=/usr/bin/python3
 
 echo "1..41"
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 q() { sqlite3 "$1/fragsim.db" "$2"; }
 # Wait (up to 90 s: an ASan build on a loaded machine is slow to start and to stop) until the SQL query on database dir $1 prints a number >= $3.
 wait_rows() { i=0; while [ "$(q "$1" "$2" 2>/dev/null || echo 0)" -lt "$3" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done; }

@@ -30,15 +30,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-predict.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..11"
-N=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	echo "not ok $N - $1"
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # expect DESC FILE KEY VALUE: the line "KEY: VALUE" is in FILE.
 expect() {
 	got=$(sed -n "s/^$3: //p" "$2")

@@ -30,22 +30,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-reclaim.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..10"
-N=0
-FAILED=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $1"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $N - $1"
-}
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # metric DIR NAME: the value of metric NAME of the run in DIR, as an integer.
 metric() {
 	sqlite3 "$1/fragsim.db" "select cast(value as integer) from metrics where name = '$2'"

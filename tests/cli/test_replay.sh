@@ -46,16 +46,8 @@ DAT=$FIX/traces/main_cut.dat
 CSV=$FIX/traces/main_cut.csv.xz
 TXT=$FIX/traces/main_cut.report.txt.xz
 
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 # val FILE KEY: the value of "KEY: value" in FILE
 val() { sed -n "s/^$2: //p" "$1" | head -n 1; }
 # has FILE KEY VALUE

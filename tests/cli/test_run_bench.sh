@@ -25,14 +25,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-rb.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
 echo "1..9"
-N=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); echo "not ok $N - $1"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 get() { sed -n "s/^$2: //p" "$1"; }
 
 SC=$ROOT/scenarios/quick.yaml

@@ -35,12 +35,8 @@ cleanup() {
 trap cleanup EXIT HUP INT TERM
 
 echo "1..9"
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-skip() { N=$((N + 1)); echo "ok $N - $1 # SKIP $2"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # Part 1: the scripts, run by sh.
 "$FRAGSIM" sweep "$SCEN/quick.yaml" --param sysctl.extfrag_threshold=300,900 --seeds 2 --set duration=2s \

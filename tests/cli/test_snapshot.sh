@@ -45,15 +45,8 @@ real_1g() { case $1 in hp_dc_1G_a_before) echo 11 ;; hp_pc_1G_a_before) echo 7 ;
 # 11 per snapshot, 10 bad inputs, 2 + 2 for the scenario runs, 2 for the compaction regression
 echo "1..$((11 * 2 + 10 + 2 + 2 + 2))"
 
-N=0
-FAILED=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 import() {  # import NAME OUT [extra args]: the full set of files
 	d="$FIX/snapshots/$1"

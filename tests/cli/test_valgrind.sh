@@ -25,20 +25,20 @@ trap 'rm -rf "$T"' EXIT HUP INT TERM
 SEEDS=$SRC/tests/fuzz/seeds
 
 echo "1..3"
-N=0
-FAILS=0
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
+# vg NAME COMMAND...: ok if COMMAND runs clean under memcheck (log and output: $T/vg.I, $T/out.I for test I).
 vg() {
 	name=$1
 	shift
-	N=$((N + 1))
+	i=$((N + 1))
 	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-		--suppressions="$SRC/tests/valgrind.supp" --log-file="$T/vg.$N" "$@" >"$T/out.$N" 2>&1; then
-		echo "ok $N - $name"
+		--suppressions="$SRC/tests/valgrind.supp" --log-file="$T/vg.$i" "$@" >"$T/out.$i" 2>&1; then
+		ok "$name"
 	else
-		echo "not ok $N - $name (exit $?)"
-		sed 's/^/# /' "$T/vg.$N" | head -n 60
-		sed 's/^/# out: /' "$T/out.$N" | tail -n 5
-		FAILS=$((FAILS + 1))
+		not_ok "$name (exit $?)"
+		sed 's/^/# /' "$T/vg.$i" | head -n 60
+		sed 's/^/# out: /' "$T/out.$i" | tail -n 5
 	fi
 }
 vg "fragsim run quick.yaml 2 s under memcheck" \
@@ -47,4 +47,4 @@ vg "fragsim snapshot under memcheck" \
 	"$FRAGSIM" snapshot --kpageflags "$SEEDS/kpageflags/small-synthetic.bin" --zoneinfo "$SEEDS/zoneinfo/small.txt" \
 	--iomem "$SEEDS/iomem/small.txt" --pagetypeinfo "$SEEDS/pagetypeinfo/small.txt" -o "$T/small.state"
 vg "fragsim proc buddyinfo STATE under memcheck" "$FRAGSIM" proc buddyinfo "$SEEDS/state/small.state"
-[ "$FAILS" -eq 0 ]
+[ "$FAILED" -eq 0 ]
