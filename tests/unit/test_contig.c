@@ -7,7 +7,8 @@
  * undo_isolate_page_range()), hugetlb pool growth (alloc_pool_huge_folio())
  * and the prediction made on a clone (frag_mem_clone(),
  * frag_predict_hugetlb()) or, for the last use of a machine, in place
- * (frag_predict_hugetlb_last()).
+ * (frag_predict_hugetlb_last()); also the owner prefetch hint of the
+ * migration loop (env.prefetch_owner).
  *
  * The machine is 4 GiB from pfn 0, one node: ZONE_DMA [0, 0x1000), ZONE_DMA32
  * [0x1000, 0x100000). The 1 GiB-aligned windows inside a zone are the three
@@ -260,6 +261,59 @@ static void alloc_contig_frozen_range_migrates(void)
 	CHECK_EQ(z->nr_isolate_pageblock, 0);
 	CHECK_CONSISTENT(mem);
 	CHECK_EQ(frag_free_pages(mem, 0, W1, SPB_ORDER), 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/* env.prefetch_owner and env.migrate_folio in one log: 'P' or 'M' << 32 | cookie. */
+static uint64_t hint_log[32];
+static unsigned hint_n;
+
+static void rec_prefetch(void *arg, const struct frag_owner *owner)
+{
+	(void)arg;
+	if (hint_n < 32)
+		hint_log[hint_n] = (uint64_t)'P' << 32 | owner->cookie;
+	hint_n++;
+}
+
+static bool rec_migrate_log(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
+			    unsigned order)
+{
+	if (hint_n < 32)
+		hint_log[hint_n] = (uint64_t)'M' << 32 | owner->cookie;
+	hint_n++;
+	return rec_migrate(arg, owner, old_pfn, new_pfn, order);
+}
+
+/*
+ * The owner prefetch hint (env.prefetch_owner, not a kernel rule): the
+ * migration loop names the owner of the source MIGRATE_PREFETCH_AHEAD (4)
+ * entries ahead, with its id and cookie, before that source moves. Eight
+ * sources in one batch, migrated from the last isolated: P3 M7 P2 M6 P1 M5
+ * P0 M4 M3 M2 M1 M0.
+ */
+static void migration_prefetches_owner_ahead(void)
+{
+	struct frag_mem *mem = mk();
+	struct frag_contig_result r;
+	uint64_t src[8];
+
+	for (unsigned i = 0; i < 8; i++) {
+		src[i] = W1 + 0x100 * i + 3;
+		LRU_ANON(mem, src[i]);
+	}
+	mem->env.prefetch_owner = rec_prefetch;
+	mem->env.migrate_folio = rec_migrate_log;
+	hint_n = 0;
+	CHECK_EQ(frag_alloc_contig_pages_res(mem, 0, SPB_ORDER, GFP_1G, &giga_owner, -1, &r), W1);
+	CHECK_EQ(r.migrated_pages, 8);
+	const uint64_t P = (uint64_t)'P' << 32, Mv = (uint64_t)'M' << 32;
+	const uint64_t want[12] = { P | src[3], Mv | src[7], P | src[2], Mv | src[6], P | src[1], Mv | src[5],
+				    P | src[0], Mv | src[4], Mv | src[3], Mv | src[2], Mv | src[1], Mv | src[0] };
+	CHECK_EQ(hint_n, 12);
+	for (unsigned i = 0; i < 12 && i < hint_n; i++)
+		CHECK_EQ(hint_log[i], want[i]);
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
 }
@@ -537,6 +591,7 @@ static const struct tap_test tests[] = {
 	TAP(pfn_range_valid_contig_lru_pageblock),
 	TAP(pfn_range_valid_contig_hole_reserved),
 	TAP(alloc_contig_frozen_range_migrates),
+	TAP(migration_prefetches_owner_ahead),
 	TAP(pinned_page_never_migrates),
 	TAP(alloc_contig_pages_ascending_windows),
 	TAP(frag_mem_clone_leaves_original),
