@@ -4,13 +4,17 @@
 #define FRAG_CLI_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "frag/sink.h"
+
 struct frag_config;
 struct frag_hole;
 struct frag_scenario;
+struct frag_sim_sink;
 
 /* Exit statuses: 0 ok, 1 failure of the job, 2 bad usage or input. */
 #define EXIT_USAGE 2
@@ -115,6 +119,60 @@ static inline int cli_args_status(int ret)
  */
 int cli_scenario_open(const char *cmd, const char *path, const char *const *sets, unsigned nr_sets,
 		      struct frag_scenario **sc, struct frag_config *cfg, struct frag_hole **holes);
+
+/*
+ * Ctrl-C of run and replay (cli_util.c). cli_stop_catch() clears the stop
+ * flag, installs one handler for SIGINT and SIGTERM (sigaction(), empty
+ * mask, no flags) and returns the flag, for frag_sim_opts.stop and
+ * frag_replay_opts.stop: the first of these signals sets it, and the run
+ * ends at the simulator's next batch boundary (the replay's next trace
+ * event), recorded as interrupted (files readable; the command exits 1).
+ * A second one, while the handler is in place, resets that signal to its
+ * default action and raises it: the process dies at once, killed by the
+ * signal (shell status 130 or 143), and the run row stays 'running', as
+ * after SIGKILL. cli_stop_release(), once the engine has returned: both
+ * back to SIG_DFL (not to what they were before).
+ */
+volatile sig_atomic_t *cli_stop_catch(void);
+void cli_stop_release(void);
+
+/* A "KEY: VALUE" line of the summary of run and replay on stdout: VALUE as
+ * an integer when it is a whole number within +-1e15 (%lld), else %.6g. */
+void cli_print_metric(const char *key, double v);
+
+/*
+ * The result files of a run or replay with --out DIR (cli_util.c): the
+ * SQLite sink's database and the HDF5 sink's directory, the run's file in
+ * it, a fresh run uid and the flattened configuration for the params
+ * table. The sinks create DIR and DIR/runs when the run opens them.
+ */
+struct cli_outputs {
+	char uid[FRAG_RUN_UID_LEN];   /* the run's id: 32 random hex digits */
+	char db[4096];                /* DIR/fragsim.db */
+	char h5dir[4096];             /* DIR/runs */
+	char h5file[4200];            /* DIR/runs/<uid>.h5 (paths cut to fit, as snprintf()) */
+	char **keys, **values;        /* frag_scenario_flatten() of the scenario */
+	unsigned nr_params;           /* entries in keys and values */
+};
+
+/*
+ * cli_outputs_open() - set up @o for a run of @sc writing into @dir; nothing
+ * is created on disk. Returns 0, @o to be released with cli_outputs_free()
+ * (its paths and uid stay valid after that); or -errno after printing the
+ * error for @cmd ("no randomness for a run id: <strerror>", or "out of
+ * memory" when the configuration could not be flattened), nothing held:
+ * the command exits 1.
+ */
+int cli_outputs_open(const char *cmd, const char *dir, const struct frag_scenario *sc, struct cli_outputs *o);
+
+/* Fill @sinks (room for 2) with the sinks of @o, in this order: SQLite
+ * (frag_sink_sqlite, o->db) and HDF5 (frag_sink_h5, o->h5dir). Returns 2,
+ * for frag_sim_opts.nr_sinks and frag_replay_opts.nr_sinks. */
+unsigned cli_outputs_sinks(const struct cli_outputs *o, struct frag_sim_sink *sinks);
+
+/* Free the flattened configuration of @o; again, after a failed
+ * cli_outputs_open() or on a zeroed @o: nothing to do. */
+void cli_outputs_free(struct cli_outputs *o);
 
 /* mkdir -p: create @path and its missing parents; 0 or -errno. */
 int cli_mkdir_p(const char *path);

@@ -16,28 +16,14 @@
  * formats, bad scenario or state).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../../results/results.h"
 #include "cli.h"
 #include "frag/replay.h"
 #include "frag/scenario.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	if (stop_requested) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	stop_requested = 1;
-}
 
 static int usage(FILE *f, int rc)
 {
@@ -56,14 +42,6 @@ static int usage(FILE *f, int rc)
 		"--check N verifies every invariant of the machine every N events and at the end (slow).\n"
 		"--count only reads the trace and prints its event counts. See docs/replay.md.\n");
 	return rc;
-}
-
-static void print_metric(const char *key, double v)
-{
-	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
-		printf("%s: %lld\n", key, (long long)v);
-	else
-		printf("%s: %.6g\n", key, v);
 }
 
 static int count_cb(const struct frag_tev *ev, void *arg)
@@ -197,8 +175,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	struct frag_snap snap;
 	bool have_snap = false;
-	char **keys = NULL, **values = NULL;
-	unsigned nr_params = 0;
+	struct cli_outputs files = { .keys = NULL };
 	if (sc->init.snapshot[0]) {
 		if (frag_snap_load(sc->init.snapshot, &snap, err, sizeof err)) {
 			cli_error("replay", "%s", err);
@@ -209,18 +186,7 @@ int cmd_replay(int argc, char **argv)
 		frag_snap_apply_sysctl(&snap, &cfg.sysctl);
 	}
 
-	char db[4096], h5dir[4096], h5file[4200];
-	char uid[FRAG_RUN_UID_LEN];
-	snprintf(db, sizeof db, "%s/fragsim.db", out);
-	snprintf(h5dir, sizeof h5dir, "%s/runs", out);
-	if (frag_run_uid_new(uid)) {
-		cli_error("replay", "no randomness for a run id: %s", strerror(errno));
-		rc = 1;
-		goto out_sc;
-	}
-	snprintf(h5file, sizeof h5file, "%s/%s.h5", h5dir, uid);
-	if (frag_scenario_flatten(sc, &keys, &values, &nr_params)) {
-		cli_error("replay", "out of memory");
+	if (cli_outputs_open("replay", out, sc, &files)) {
 		rc = 1;
 		goto out_sc;
 	}
@@ -233,31 +199,25 @@ int cmd_replay(int argc, char **argv)
 		.grow_uninit = grow,
 		.sample_period_ns = sc->run.sample_period,
 		.check_every = check,
-		.nr_sinks = 2,
-		.sinks = { { &frag_sink_sqlite, db }, { &frag_sink_h5, h5dir } },
-		.stop = &stop_requested,
-		.uid = uid,
-		.h5_file = h5file,
+		.uid = files.uid,
+		.h5_file = files.h5file,
 		.scenario_name = name,
 		.scenario_path = scen ? scen : trace,
 		.scenario_hash = sc->hash,
 		.config_json = sc->resolved,
 		.policy = policy,
 		.seed = sc->run.seed,
-		.nr_params = nr_params,
-		.param_keys = (const char *const *)keys,
-		.param_values = (const char *const *)values,
+		.nr_params = files.nr_params,
+		.param_keys = (const char *const *)files.keys,
+		.param_values = (const char *const *)files.values,
 		.git_rev = FRAGSIM_GIT_REV,
 		.version = FRAGSIM_VERSION,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.nr_sinks = cli_outputs_sinks(&files, o.sinks);
+	o.stop = cli_stop_catch();
 	struct frag_replay_result res;
 	ret = frag_replay(&cfg, &o, &res, err, sizeof err);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	cli_stop_release();
 	if (ret && !res.status[0]) {
 		cli_error("replay", "%s", err);
 		rc = ret == -ENOMEM || ret == -EIO ? 1 : EXIT_USAGE;
@@ -281,17 +241,16 @@ int cmd_replay(int argc, char **argv)
 		for (size_t i = 0; i < sizeof keys_out / sizeof keys_out[0]; i++)
 			for (unsigned m = 0; m < res.nr_metrics; m++)
 				if (!strcmp(res.metrics[m].name, keys_out[i]))
-					print_metric(keys_out[i], res.metrics[m].value);
+					cli_print_metric(keys_out[i], res.metrics[m].value);
 		print_fidelity(&res);
-		printf("database: %s\nhdf5: %s\n", db, h5file);
+		printf("database: %s\nhdf5: %s\n", files.db, files.h5file);
 	}
 	if (ret)
 		cli_error("replay", "%s", err);
 	rc = !ret && !strcmp(res.status, "complete") ? 0 : 1;
 	frag_replay_result_free(&res);
 out_sc:
-	if (keys)
-		frag_scenario_flatten_free(keys, values, nr_params);
+	cli_outputs_free(&files);
 	if (have_snap)
 		frag_snap_free(&snap);
 	free(holes);

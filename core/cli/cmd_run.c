@@ -16,25 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../results/results.h"
 #include "cli.h"
 #include "frag/scenario.h"
 #include "frag/sim.h"
-
-static volatile sig_atomic_t stop_requested;
-
-/* The first SIGINT/SIGTERM asks the engine to stop at its next batch
- * boundary; a second one, if the run has not ended by then, kills the
- * process at once (the run row then stays 'running', as after SIGKILL). */
-static void on_signal(int sig)
-{
-	if (stop_requested) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	stop_requested = 1;
-}
 
 static int usage(FILE *f, int rc)
 {
@@ -63,14 +47,6 @@ static const char *const summary_keys[] = {
 	"compact_ns", "reclaim_ns", "kswapd_cpu_ns", "kcompactd_cpu_ns", "fragmentation_score", "sim_allocs", "sim_frees", "simgrid_wakeups_per_alloc", "sim_seconds", "wall_seconds",
 	"events_per_sec", "sim_seconds_per_wall_second", "peak_rss_mib",
 };
-
-static void print_metric(const char *key, double v)
-{
-	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
-		printf("%s: %lld\n", key, (long long)v);
-	else
-		printf("%s: %.6g\n", key, v);
-}
 
 int cmd_run(int argc, char **argv)
 {
@@ -103,53 +79,32 @@ int cmd_run(int argc, char **argv)
 	if (cli_scenario_open("run", path, ov.sets, ov.nr, &sc, &cfg, &holes))
 		goto out;
 
-	/* Outputs. */
-	char db[4096], h5dir[4096], h5file[4200];
-	char uid[FRAG_RUN_UID_LEN];
-	snprintf(db, sizeof db, "%s/fragsim.db", out);
-	snprintf(h5dir, sizeof h5dir, "%s/runs", out);
-	if (frag_run_uid_new(uid)) {
-		cli_error("run", "no randomness for a run id: %s", strerror(errno));
+	struct cli_outputs files;
+	if (cli_outputs_open("run", out, sc, &files)) {
 		rc = 1;
 		goto out_sc;
 	}
-	snprintf(h5file, sizeof h5file, "%s/%s.h5", h5dir, uid);
-
-	char **keys = NULL, **values = NULL;
-	unsigned nr_params = 0;
-	if (frag_scenario_flatten(sc, &keys, &values, &nr_params)) {
-		cli_error("run", "out of memory");
-		rc = 1;
-		goto out_sc;
-	}
-
 	struct frag_sim_opts o = {
-		.nr_sinks = 2,
-		.sinks = { { &frag_sink_sqlite, db }, { &frag_sink_h5, h5dir } },
 		.progress = progress && !quiet,
-		.stop = &stop_requested,
 		.check_every = (unsigned)check,
-		.uid = uid,
-		.h5_file = h5file,
-		.nr_params = nr_params,
-		.param_keys = (const char *const *)keys,
-		.param_values = (const char *const *)values,
+		.uid = files.uid,
+		.h5_file = files.h5file,
+		.nr_params = files.nr_params,
+		.param_keys = (const char *const *)files.keys,
+		.param_values = (const char *const *)files.values,
 		.git_rev = FRAGSIM_GIT_REV,
 		.version = FRAGSIM_VERSION,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	o.nr_sinks = cli_outputs_sinks(&files, o.sinks);
+	o.stop = cli_stop_catch();
 	/* A file size limit (ulimit -f, a quota-like full disk) makes writes fail with EFBIG,
 	 * reported by the sinks, instead of killing the process mid-write. */
 	signal(SIGXFSZ, SIG_IGN);
 
 	struct frag_sim_result res;
 	ret = frag_sim_run(sc, &cfg, &o, &res, err, sizeof err);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	frag_scenario_flatten_free(keys, values, nr_params);
+	cli_stop_release();
+	cli_outputs_free(&files);
 	if (ret && !res.status[0]) {
 		cli_error("run", "%s", err);
 		rc = ret == -EINVAL ? EXIT_USAGE : 1;
@@ -164,9 +119,9 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < sizeof summary_keys / sizeof summary_keys[0]; i++) {
 			double v = frag_sim_metric(&res, summary_keys[i]);
 			if (v == v)   /* present */
-				print_metric(summary_keys[i], v);
+				cli_print_metric(summary_keys[i], v);
 		}
-		printf("database: %s\nhdf5: %s\n", db, h5file);
+		printf("database: %s\nhdf5: %s\n", files.db, files.h5file);
 	}
 	if (ret)
 		cli_error("run", "%s", err);
