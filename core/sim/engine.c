@@ -166,10 +166,11 @@ static void env_prefetch_owner(void *arg, const struct frag_owner *owner)
 	const struct frag_wl *wl = &s->wl[owner->id - 1];
 	if (!wl->owner_table)
 		return;
-	const char *base;
-	memcpy(&base, wl->owner_table, sizeof(base));   /* a typed pointer read as char * */
+	uintptr_t base;
+	memcpy(&base, wl->owner_table, sizeof(base));   /* a typed pointer, read as an address */
+	/* In integers: a stale or foreign cookie may point past the table, harmless for a prefetch. */
 	if (base)
-		__builtin_prefetch(base + (size_t)owner->cookie * wl->owner_stride, 1);
+		__builtin_prefetch((const void *)(base + (uintptr_t)owner->cookie * wl->owner_stride), 1);
 }
 
 /* ---------------------------------------------------------------------- */
