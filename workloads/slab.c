@@ -74,7 +74,7 @@ struct slab {
 	uint32_t next_partial;    /* partial list link */
 	uint32_t prev_partial;
 	bool on_partial;
-	uint8_t nid;              /* node of its page (slab pages never move): object_unused() needs no block lookup */
+	uint8_t nid;              /* node of its page (slab pages never move): T_UNUSED timers carry it */
 };
 
 struct slab_priv {
@@ -321,13 +321,20 @@ static void free_object(struct frag_wl *wl, unsigned slot, uint32_t i, uint32_t 
 	}
 }
 
+/*
+ * Timer kinds. A T_UNUSED timer carries its slab's node above the kind
+ * (T_UNUSED | nid << 8): object_unused() then needs nothing from the slab
+ * descriptor, which is cold by the time the lifetime ends.
+ */
 enum { T_ALLOC = 0, T_FREE = 1, T_UNUSED = 2 };
+#define T_KIND(kind) ((kind) & 0xff)
+#define T_NID(kind) ((kind) >> 8)
 
-/* The object's lifetime ended but it stays cached: onto its node's unused list. */
-static void object_unused(struct frag_wl *wl, uint32_t i, uint32_t k)
+/* The object's lifetime ended but it stays cached: onto node @nid's unused list. */
+static void object_unused(struct frag_wl *wl, unsigned nid, uint32_t i, uint32_t k)
 {
 	struct slab_priv *p = frag_wl_priv(wl);
-	struct unused_lru *l = &p->unused[p->slabs[i].nid];
+	struct unused_lru *l = &p->unused[nid];
 
 	if (l->n == l->cap) {
 		if (l->head > l->cap / 2) {
@@ -383,12 +390,12 @@ static uint64_t slab_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 }
 
 /*
- * The next event frees an object or makes it unused: start loading its slab
- * descriptor and free-list link (random, usually cold) while this event runs.
+ * The next event frees an object: start loading its slab descriptor and
+ * free-list link (random, usually cold) while this event runs.
  */
 static inline void prefetch_object(const struct slab_priv *p, const struct wl_timer *next)
 {
-	if (!next || next->kind == T_ALLOC || (next->arg >> 12) >= p->nr_slabs)
+	if (!next || next->kind != T_FREE || (next->arg >> 12) >= p->nr_slabs)
 		return;
 	uint32_t i = next->arg >> 12, k = next->arg & 0xfff;
 	__builtin_prefetch(&p->slabs[i], 1);
@@ -410,8 +417,8 @@ static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint6
 			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff, false);
 			continue;
 		}
-		if (t.kind == T_UNUSED) {
-			object_unused(wl, t.arg >> 12, t.arg & 0xfff);
+		if (T_KIND(t.kind) == T_UNUSED) {
+			object_unused(wl, T_NID(t.kind), t.arg >> 12, t.arg & 0xfff);
 			continue;
 		}
 		uint64_t life = wl_sample_ns(&o->lifetime, rng);
@@ -422,7 +429,8 @@ static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint6
 		if (alloc_object(wl, slot, &i, &k)) {
 			frag_wl_count(wl, "objects", 1);
 			if (t.t + life < frag_wl_stop_time(wl))
-				wl_timers_push(&c->timers, t.t + life, unused ? T_UNUSED : T_FREE, i << 12 | k);
+				wl_timers_push(&c->timers, t.t + life,
+					       unused ? T_UNUSED | (uint32_t)p->slabs[i].nid << 8 : T_FREE, i << 12 | k);
 		} else {
 			frag_wl_count(wl, "object_failures", 1);
 		}

@@ -8,6 +8,7 @@
 #define FRAG_WL_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "frag/mm.h"
 #include "frag/workload.h"
 #include "rng.h"
+#include "store16.h"
 #include "frag/hugemem.h"
 
 /*
@@ -204,11 +206,25 @@ struct wl_timers {
 	struct wl_tbucket b[WL_TIMER_BUCKETS];    /* b[0] unused */
 };
 
+/* Place a timer with one 16-byte store (store16.h: a pop or a redistribution
+ * may read it back whole soon after). */
+static inline void wl_timer_put(struct wl_timer *dst, struct wl_timer x)
+{
+#ifdef FRAG_STORE16
+	_Static_assert(sizeof(struct wl_timer) == 16 && offsetof(struct wl_timer, kind) == 8 &&
+			       offsetof(struct wl_timer, arg) == 12,
+		       "struct wl_timer is t, then kind and arg in one little-endian 64-bit word");
+	frag_store16(dst, x.t, (uint64_t)x.kind | (uint64_t)x.arg << 32);
+#else
+	*dst = x;
+#endif
+}
+
 static inline void wl_tbucket_add(struct wl_tbucket *b, struct wl_timer x)
 {
 	if (b->n == b->cap)
 		b->a = wl_grow(b->a, &b->cap, 8, sizeof(*b->a), "workload timers");
-	b->a[b->n++] = x;
+	wl_timer_put(&b->a[b->n++], x);
 }
 
 static inline void wl_near_push(struct wl_tbucket *h, struct wl_timer x)
@@ -222,7 +238,7 @@ static inline void wl_near_push(struct wl_tbucket *h, struct wl_timer x)
 		h->a[i] = h->a[p];
 		i = p;
 	}
-	h->a[i] = x;
+	wl_timer_put(&h->a[i], x);
 }
 
 static inline struct wl_timer wl_near_pop(struct wl_tbucket *h)
