@@ -390,8 +390,11 @@ static uint64_t slab_start(struct frag_wl *wl, unsigned slot, uint64_t now)
 }
 
 /*
- * The next event frees an object: start loading its slab descriptor and
- * free-list link (random, usually cold) while this event runs.
+ * An event soon frees an object: start loading its slab descriptor and
+ * free-list link (random, usually cold) while this event runs. Called for
+ * the next timer and the two candidates for the one after it: one event
+ * ahead is too short for a miss to land (perf: the descriptor read was
+ * two thirds of free_object()'s samples with one).
  */
 static inline void prefetch_object(const struct slab_priv *p, const struct wl_timer *next)
 {
@@ -412,7 +415,8 @@ static uint64_t slab_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint6
 
 	while (wl_timers_due(&c->timers, until) && !frag_wl_stopped(wl)) {
 		struct wl_timer t = wl_timers_take(wl, slot, &c->timers);
-		prefetch_object(p, wl_timers_peek(&c->timers));
+		for (unsigned n = 0; n < 3; n++)
+			prefetch_object(p, wl_timers_peek_near(&c->timers, n));
 		if (t.kind == T_FREE) {
 			free_object(wl, slot, t.arg >> 12, t.arg & 0xfff, false);
 			continue;

@@ -324,6 +324,16 @@ static inline const struct wl_timer *wl_timers_peek(const struct wl_timers *h)
 	return h->near.n ? &h->near.a[0] : NULL;
 }
 
+/*
+ * Entry @i (0, 1 or 2) of `near`, NULL past its end: the next pop's timer and
+ * the two candidates for the one after it (the smaller of a[1] and a[2]), for
+ * prefetching further ahead than one event. Changes nothing.
+ */
+static inline const struct wl_timer *wl_timers_peek_near(const struct wl_timers *h, unsigned i)
+{
+	return i < h->near.n ? &h->near.a[i] : NULL;
+}
+
 /* Take the earliest timer as the event being handled on @slot (the CPU
  * clock moves to its time). */
 static inline struct wl_timer wl_timers_take(struct frag_wl *wl, unsigned slot, struct wl_timers *h)

@@ -49,6 +49,8 @@ static uint64_t draw_delta(struct frag_rng *rng)
 /* Run @ops random operations; pops are written to @out (if not NULL). Returns the failures. */
 /* Pops that wl_timers_peek() could not foresee [0] and foresaw [1]. */
 static unsigned long peeks[2];
+/* Pops after which wl_timers_peek_near(1..2) had named the next timer. */
+static unsigned long peeks_second;
 
 static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint32_t *nout)
 {
@@ -76,9 +78,20 @@ static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint
 			uint32_t m = ref_min(&r);
 			if (wl_timers_next(&h) != r.a[m].t)
 				bad++;
+			/* wl_timers_peek_near() (after the settle above): [0] is wl_timers_peek(); the earlier of [1] and [2]
+			 * is the next timer once [0] is popped (when `near` still holds one). */
+			const struct wl_timer *n1 = wl_timers_peek_near(&h, 1), *n2 = wl_timers_peek_near(&h, 2);
+			if (wl_timers_peek_near(&h, 0) != wl_timers_peek(&h) || (n2 && !n1))
+				bad++;
+			uint64_t second = n1 ? n1->t : 0;
+			if (n2 && n2->t < second)
+				second = n2->t;
 			struct wl_timer x = wl_timers_pop(&h);
 			if (pk && (peeked.t != x.t || peeked.kind != x.kind || peeked.arg != x.arg))
 				bad++;
+			if (n1 && (!wl_timers_peek(&h) || wl_timers_peek(&h)->t != second))
+				bad++;
+			peeks_second += n1 != NULL;
 			/* The popped timer is a pending one with the earliest time (ties in any order). */
 			uint32_t j = r.n;
 			for (uint32_t k = 0; k < r.n; k++)
@@ -124,11 +137,11 @@ static unsigned exercise(uint64_t seed, unsigned ops, struct wl_timer *out, uint
 
 static void test_pops_earliest(void)
 {
-	peeks[0] = peeks[1] = 0;
+	peeks[0] = peeks[1] = peeks_second = 0;
 	for (uint64_t seed = 1; seed <= 6; seed++)
 		CHECK_EQ(exercise(seed, 40000, NULL, NULL), 0);
 	/* Both cases of wl_timers_peek() were met: near empty, and near holding the next timer. */
-	CHECK(peeks[0] > 1000 && peeks[1] > 1000);
+	CHECK(peeks[0] > 1000 && peeks[1] > 1000 && peeks_second > 1000);
 	printf("# peek: %lu pops foreseen, %lu not\n", peeks[1], peeks[0]);
 }
 
