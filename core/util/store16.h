@@ -9,7 +9,7 @@
  * store buffer: the load waits until the stores retire. In the profile of
  * rfc-256g that wait was two thirds of the CPU actor's own time. Writing the
  * entry with one 16-byte store lets the load forward. Only where SSE2 is
- * there (every x86-64); elsewhere two plain stores.
+ * there (every x86-64); elsewhere the callers assign the entry as before.
  */
 #ifndef FRAG_STORE16_H
 #define FRAG_STORE16_H
