@@ -315,16 +315,6 @@ static inline struct wl_timer wl_timers_pop(struct wl_timers *h)
 }
 
 /*
- * The timer the next pop returns when it already sits in `near` (NULL if
- * the next pop must redistribute a bucket first): for prefetching what the
- * next event will touch while this one is handled. Changes nothing.
- */
-static inline const struct wl_timer *wl_timers_peek(const struct wl_timers *h)
-{
-	return h->near.n ? &h->near.a[0] : NULL;
-}
-
-/*
  * Entry @i (0, 1 or 2) of `near`, NULL past its end: the next pop's timer and
  * the two candidates for the one after it (the smaller of a[1] and a[2]), for
  * prefetching further ahead than one event. Changes nothing.
@@ -332,6 +322,16 @@ static inline const struct wl_timer *wl_timers_peek(const struct wl_timers *h)
 static inline const struct wl_timer *wl_timers_peek_near(const struct wl_timers *h, unsigned i)
 {
 	return i < h->near.n ? &h->near.a[i] : NULL;
+}
+
+/*
+ * The timer the next pop returns when it already sits in `near` (NULL if
+ * the next pop must redistribute a bucket first): for prefetching what the
+ * next event will touch while this one is handled. Changes nothing.
+ */
+static inline const struct wl_timer *wl_timers_peek(const struct wl_timers *h)
+{
+	return wl_timers_peek_near(h, 0);
 }
 
 /* Take the earliest timer as the event being handled on @slot (the CPU
