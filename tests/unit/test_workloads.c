@@ -203,6 +203,8 @@ struct ev {
 	char outcome[16];
 	int order;
 	uint64_t pfn;
+	uint64_t t;              /* simulated ns of the reporting CPU */
+	int64_t value;
 };
 
 static struct ev *evs;
@@ -232,6 +234,8 @@ static int cap_event(void *h, const struct frag_event_rec *e)
 	snprintf(v->outcome, sizeof v->outcome, "%s", e->outcome ? e->outcome : "");
 	v->order = e->order;
 	v->pfn = e->pfn;
+	v->t = e->t_ns;
+	v->value = e->value;
 	return 0;
 }
 
@@ -1513,7 +1517,7 @@ static const struct tap_test h2m_tests[] = {
  * reserved holes spoil the 3 and 4 GiB ones. pages: 4 -> two successes,
  * the third attempt fails and the pool stops growing. */
 static const char h1g_yaml[] =
-	"duration: 20ms\nseed: 3\nsample_period: 20ms\n"
+	"duration: 1s\nseed: 3\nsample_period: 1s\n"
 	"machine: {memory: 5G, nodes: 1, cpus: 2, layout: flat,\n"
 	"          holes: [{start: 0xc0000, end: 0xc0001}, {start: 0x100000, end: 0x100001}]}\n"
 	"workloads:\n"
@@ -1557,6 +1561,45 @@ static void hugetlb_1g_events(void)
 static const struct tap_test h1g_tests[] = {
 	TAP(alloc_gigantic_folio),
 	TAP(hugetlb_1g_events),
+};
+
+/* The same machine with network buffers on the requester's CPU. */
+static const char h1g_shared_yaml[] =
+	"duration: 1s\nseed: 3\nsample_period: 1s\n"
+	"machine: {memory: 5G, nodes: 1, cpus: 2, layout: flat,\n"
+	"          holes: [{start: 0xc0000, end: 0xc0001}, {start: 0x100000, end: 0x100001}]}\n"
+	"workloads:\n"
+	"  h: {type: hugetlb, cpus: 0, page_size: 1G, pages: 4, first: 0s}\n"
+	"  n: {type: netbuf, cpus: 0, interval: fixed(100us), size: fixed(1500), lifetime: fixed(1ms)}\n";
+
+/* set_max_huge_pages() calls cond_resched() between pages: each page is an
+ * event of its own, so the CPU's other work runs after one page's
+ * alloc_contig_pages() has ended (its event's time) and before the next
+ * one starts (its time minus its latency). */
+static void pages_are_separate_events(void)
+{
+	const struct ev *e[3];
+	unsigned n = 0;
+	for (size_t i = 0; i < nr_evs && n < 3; i++)
+		if (!strcmp(evs[i].type, "hugetlb_1g"))
+			e[n++] = &evs[i];
+	CHECK_EQ(n, 3);
+	if (n < 3)
+		return;
+	for (unsigned k = 0; k + 1 < n; k++) {
+		uint64_t end = e[k]->t, next_start = e[k + 1]->t - (uint64_t)e[k + 1]->value;
+		size_t between = 0;
+		CHECK(e[k]->value > 0);
+		CHECK(next_start >= end);
+		for (size_t i = 0; i < nr_reqs; i++)
+			between += reqs[i].t >= end && reqs[i].t <= next_start;
+		CHECK(between > 0);
+	}
+	CHECK_EQ(counter("h.hugetlb_1g_success"), 2);
+}
+
+static const struct tap_test h1g_shared_tests[] = {
+	TAP(pages_are_separate_events),
 };
 
 static const char h_demand_yaml[] =
@@ -1736,6 +1779,7 @@ static const struct wcase cases[] = {
 	/* hugetlb */
 	{ "hugetlb", "2m", h2m_yaml, { NULL }, refuse_4th_on_o9, TESTS(h2m_tests) },
 	{ "hugetlb", "1g", h1g_yaml, { NULL }, NULL, TESTS(h1g_tests) },
+	{ "hugetlb", "1g-shared", h1g_shared_yaml, { NULL }, NULL, TESTS(h1g_shared_tests) },
 	{ "hugetlb", "demand", h_demand_yaml, { NULL }, NULL, .refuse_b = refuse_o9,
 	  .demand = { "h.hugetlb_requests" } },
 
