@@ -56,8 +56,9 @@ struct wl_block {
  * neighbouring entries, whatever the order of earlier frees, so its exit and
  * the LRU scans read the table in few cache lines and pages. (A stack of freed
  * cookies, the last one freed reused first, mixed the entries of every CPU's
- * processes a little more with each generation: in the last minutes of a
- * simulated hour of rfc-256g the anon exits spent most of their time on them.)
+ * processes a little more with each generation: in the last tenth of a
+ * simulated hour of rfc-256g, anon's process exits took 12 % of the time, 5.5 %
+ * early on, and 8 % with lowest-first reuse.)
  * Three bitmap levels, a set bit meaning "free": free0 has one bit per slot,
  * free1 one per free0 word with a bit set, free2 one per free1 word with a bit
  * set (2^18 slots per free2 bit), so the lowest free slot is three ctz away.
