@@ -313,11 +313,9 @@ static bool take(struct frag_wl *wl, unsigned slot, struct proc *pr, uint32_t pi
 		 uint8_t kind, uint8_t flags, uint16_t tag)
 {
 	struct anon_priv *p = frag_wl_priv(wl);
-	uint32_t cookie = wl_blocks_get(&p->blocks), next = wl_blocks_next_free(&p->blocks);
+	uint32_t cookie = wl_blocks_get(&p->blocks);
 	if (cookie < p->gen_cap)
 		__builtin_prefetch(&p->gen[cookie], 1);   /* lru_add() reads it after the allocation */
-	if (next < p->gen_cap)
-		__builtin_prefetch(&p->gen[next]);
 	uint64_t pfn = frag_wl_alloc(wl, slot, order, gfp, cookie, kind, flags);
 	if (pfn == FRAG_PFN_NONE) {
 		wl_blocks_unget(&p->blocks, cookie);

@@ -136,6 +136,14 @@ static uint64_t pool_alloc(void *arg, unsigned nid, unsigned order, gfp_t gfp)
 	return pfn;
 }
 
+/* set_max_huge_pages() returns: the request is over, with the pool it reached. */
+static void request_done(struct frag_wl *wl, struct h1g_priv *p)
+{
+	p->growing = false;
+	frag_wl_count(wl, "hugetlb_requests", 1);
+	frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
+}
+
 /* set_max_huge_pages(): grow the pool by one page (frag_alloc_pool_huge_folio());
  * the request ends at the first failure or when the pool reaches `pages`. */
 static void grow_one(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_opts *o)
@@ -163,11 +171,8 @@ static void grow_one(struct frag_wl *wl, struct h1g_priv *p, const struct h1g_op
 			frag_wl_count(wl, "hugetlb_1g_success", 1);
 		frag_wl_event_detail(wl, 0, ev, pfn, (int)order, (int64_t)lat, "ok", detail);
 	}
-	if (pfn == FRAG_PFN_NONE || p->nr_held == o->pages) {
-		p->growing = false;
-		frag_wl_count(wl, "hugetlb_requests", 1);
-		frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
-	}
+	if (pfn == FRAG_PFN_NONE || p->nr_held == o->pages)
+		request_done(wl, p);
 }
 
 static uint64_t h1g_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64_t until)
@@ -181,11 +186,9 @@ static uint64_t h1g_step(struct frag_wl *wl, unsigned slot, uint64_t now, uint64
 		release(wl, p);
 	if (!p->growing && now >= p->next_request) {
 		memset(p->pool.noretry, 0, sizeof p->pool.noretry);   /* node_alloc_noretry is per write */
-		p->growing = p->nr_held < o->pages;
-		if (!p->growing) {
-			frag_wl_count(wl, "hugetlb_requests", 1);
-			frag_wl_count(wl, "hugetlb_pool_pages", p->nr_held);
-		}
+		p->growing = true;
+		if (p->nr_held == o->pages)
+			request_done(wl, p);   /* the pool is already that large */
 		if (o->hold)
 			p->release_at = now + o->hold;
 		p->next_request = o->period ? p->next_request + o->period : FRAG_TIME_NEVER;
