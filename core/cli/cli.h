@@ -170,6 +170,11 @@ int cli_outputs_open(const char *cmd, const char *dir, const struct frag_scenari
  * for frag_sim_opts.nr_sinks and frag_replay_opts.nr_sinks. */
 unsigned cli_outputs_sinks(const struct cli_outputs *o, struct frag_sim_sink *sinks);
 
+/* The run identity of @o for frag_sim_opts.ident and frag_replay_opts.ident:
+ * its uid, HDF5 file and flattened configuration (valid until
+ * cli_outputs_free()) and this build's git revision and version. */
+struct frag_run_ident cli_outputs_ident(const struct cli_outputs *o);
+
 /* Free the flattened configuration of @o; again, after a failed
  * cli_outputs_open() or on a zeroed @o: nothing to do. */
 void cli_outputs_free(struct cli_outputs *o);

@@ -84,6 +84,19 @@ unsigned cli_outputs_sinks(const struct cli_outputs *o, struct frag_sim_sink *si
 	return 2;
 }
 
+struct frag_run_ident cli_outputs_ident(const struct cli_outputs *o)
+{
+	return (struct frag_run_ident){
+		.uid = o->uid,
+		.h5_file = o->h5file,
+		.nr_params = o->nr_params,
+		.param_keys = (const char *const *)o->keys,
+		.param_values = (const char *const *)o->values,
+		.git_rev = FRAGSIM_GIT_REV,
+		.version = FRAGSIM_VERSION,
+	};
+}
+
 void cli_outputs_free(struct cli_outputs *o)
 {
 	frag_scenario_flatten_free(o->keys, o->values, o->nr_params);

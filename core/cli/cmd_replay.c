@@ -199,19 +199,13 @@ int cmd_replay(int argc, char **argv)
 		.grow_uninit = grow,
 		.sample_period_ns = sc->run.sample_period,
 		.check_every = check,
-		.uid = files.uid,
-		.h5_file = files.h5file,
+		.ident = cli_outputs_ident(&files),
 		.scenario_name = name,
 		.scenario_path = scen ? scen : trace,
 		.scenario_hash = sc->hash,
 		.config_json = sc->resolved,
 		.policy = policy,
 		.seed = sc->run.seed,
-		.nr_params = files.nr_params,
-		.param_keys = (const char *const *)files.keys,
-		.param_values = (const char *const *)files.values,
-		.git_rev = FRAGSIM_GIT_REV,
-		.version = FRAGSIM_VERSION,
 	};
 	o.nr_sinks = cli_outputs_sinks(&files, o.sinks);
 	o.stop = cli_stop_catch();

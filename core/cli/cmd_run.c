@@ -87,13 +87,7 @@ int cmd_run(int argc, char **argv)
 	struct frag_sim_opts o = {
 		.progress = progress && !quiet,
 		.check_every = (unsigned)check,
-		.uid = files.uid,
-		.h5_file = files.h5file,
-		.nr_params = files.nr_params,
-		.param_keys = (const char *const *)files.keys,
-		.param_values = (const char *const *)files.values,
-		.git_rev = FRAGSIM_GIT_REV,
-		.version = FRAGSIM_VERSION,
+		.ident = cli_outputs_ident(&files),
 	};
 	o.nr_sinks = cli_outputs_sinks(&files, o.sinks);
 	o.stop = cli_stop_catch();

@@ -383,22 +383,17 @@ static int open_sinks(struct replay *r, char *err, size_t errlen)
 		r->counter_units[NR_FRAG_STATS + i] = "count";
 	}
 	struct frag_run_info *ri = &r->ri;
-	snprintf(ri->uid, sizeof ri->uid, "%s", o->uid ? o->uid : "");
+	ri->uid[0] = 0;
+	frag_run_info_ident(ri, &o->ident);
 	ri->scenario_name = o->scenario_name ? o->scenario_name : "replay";
 	ri->scenario_path = o->scenario_path ? o->scenario_path : "";
 	ri->scenario_hash = o->scenario_hash;
 	ri->config_json = o->config_json ? o->config_json : "{}";
 	ri->policy = o->policy ? o->policy : "linux";
 	ri->seed = o->seed;
-	ri->git_rev = o->git_rev ? o->git_rev : "unknown";
-	ri->version = o->version ? o->version : "unknown";
 	ri->simgrid_version = "none (replay)";
-	ri->h5_file = o->h5_file;
 	ri->duration_ns = 0;
 	ri->sample_period_ns = o->sample_period_ns;
-	ri->nr_params = o->nr_params;
-	ri->param_keys = o->param_keys;
-	ri->param_values = o->param_values;
 	ri->nr_zones = nz;
 	ri->zones = r->zones;
 	ri->nr_pageblocks = frag_nr_pageblocks(r->mem);

@@ -910,14 +910,8 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	ENGINE_COUNTERS(NAME)
 #undef NAME
 
-	if (o->uid && strlen(o->uid) == FRAG_RUN_UID_LEN - 1)
-		memcpy(s->ri.uid, o->uid, FRAG_RUN_UID_LEN);
-	else
-		make_uid(sc, s->ri.uid);
-	s->ri.h5_file = o->h5_file;
-	s->ri.nr_params = o->nr_params;
-	s->ri.param_keys = o->param_keys;
-	s->ri.param_values = o->param_values;
+	make_uid(sc, s->ri.uid);
+	frag_run_info_ident(&s->ri, &o->ident);   /* replaces the uid made above when it has one */
 	memcpy(res->uid, s->ri.uid, sizeof res->uid);
 	s->ri.scenario_name = sc->run.name;
 	s->ri.scenario_path = sc->path;
@@ -925,8 +919,6 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	s->ri.config_json = sc->resolved ? sc->resolved : "{}";
 	s->ri.policy = sc->policy ? sc->policy->name : "linux";
 	s->ri.seed = sc->run.seed;
-	s->ri.git_rev = o->git_rev ? o->git_rev : "unknown";
-	s->ri.version = o->version ? o->version : "unknown";
 	s->ri.simgrid_version = "3.32";
 	s->ri.duration_ns = sc->run.duration;
 	s->ri.sample_period_ns = sc->run.sample_period;

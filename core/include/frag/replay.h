@@ -44,19 +44,13 @@ struct frag_replay_opts {
 	struct frag_sim_sink sinks[FRAG_SIM_MAX_SINKS];
 	volatile sig_atomic_t *stop;                   /* set (e.g. by SIGINT) to end early */
 	/* Run identity for the sinks. */
-	const char *uid;
-	const char *h5_file;
+	struct frag_run_ident ident;                   /* run id, HDF5 file, parameters, build (sink.h) */
 	const char *scenario_name;
 	const char *scenario_path;
 	uint64_t scenario_hash;
 	const char *config_json;
 	const char *policy;
 	uint64_t seed;
-	unsigned nr_params;
-	const char *const *param_keys;
-	const char *const *param_values;
-	const char *git_rev;
-	const char *version;
 };
 
 /* Replay counters, in the order of FRAG_REPLAY_COUNTERS. */

@@ -35,13 +35,8 @@ struct frag_sim_opts {
 	bool progress;                                 /* progress line on stderr (when it is a terminal) */
 	volatile sig_atomic_t *stop;                   /* set (e.g. by SIGINT) to end the run early */
 	unsigned check_every;                          /* frag_mem_consistent() every N operations (0 = off) */
-	const char *uid;                               /* the run's id (32 hex digits); NULL = generated */
-	const char *h5_file;                           /* HDF5 file of the run, recorded in the runs table */
-	unsigned nr_params;                            /* flattened configuration (frag_scenario_flatten()) */
-	const char *const *param_keys;
-	const char *const *param_values;
-	const char *git_rev;                           /* build provenance for the run record */
-	const char *version;
+	struct frag_run_ident ident;                   /* run id, HDF5 file, parameters, build (sink.h);
+							  a NULL uid: the engine makes one */
 	/* Also predict the 2 MiB pool at the end (hugetlb_2m_allocatable): on a
 	 * fragmented machine every page needs direct compaction, ~100 pages per
 	 * wall second at 256 GiB (bench/README.md), so runs leave it off. */

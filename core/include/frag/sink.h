@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frag/types.h"
 
@@ -35,6 +36,23 @@ struct frag_zone_desc {
 	uint32_t nr_pageblocks;   /* pageblocks of the zone in the map */
 	uint64_t first_spb;       /* index of its first SPB in the SPB arrays */
 	uint32_t nr_spbs;         /* SPBs of the zone */
+};
+
+/*
+ * Where a run's records are filed and which build made them: the command
+ * line fills it from its output files (cli_outputs_ident()); the engine
+ * (frag_sim_opts.ident) and the replay (frag_replay_opts.ident) copy it into
+ * their frag_run_info with frag_run_info_ident().
+ */
+struct frag_run_ident {
+	const char *uid;                   /* the run's id (32 hex digits); NULL: the engine makes one,
+	                                      the replay records "" */
+	const char *h5_file;               /* the run's HDF5 file, for the runs table; NULL if none */
+	unsigned nr_params;                /* flattened configuration (frag_scenario_flatten()) */
+	const char *const *param_keys;     /* its keys */
+	const char *const *param_values;   /* its values */
+	const char *git_rev;               /* `git describe` of the build; NULL: "unknown" */
+	const char *version;               /* fragsim version; NULL: "unknown" */
 };
 
 /* Who a run is. */
@@ -66,6 +84,20 @@ struct frag_run_info {
 	const char *const *counter_names;  /* their names (stat_list.h names + engine counters) */
 	const char *const *counter_units;  /* their units */
 };
+
+/* The fields of @ri that @id names (the uid only when @id has one of the
+ * right length; the caller makes or clears it otherwise). */
+static inline void frag_run_info_ident(struct frag_run_info *ri, const struct frag_run_ident *id)
+{
+	if (id->uid && strlen(id->uid) == FRAG_RUN_UID_LEN - 1)
+		memcpy(ri->uid, id->uid, FRAG_RUN_UID_LEN);
+	ri->h5_file = id->h5_file;
+	ri->nr_params = id->nr_params;
+	ri->param_keys = id->param_keys;
+	ri->param_values = id->param_values;
+	ri->git_rev = id->git_rev ? id->git_rev : "unknown";
+	ri->version = id->version ? id->version : "unknown";
+}
 
 /*
  * One epoch sample. Arrays are laid out as documented in
