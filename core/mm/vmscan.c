@@ -648,12 +648,21 @@ static void vmscan_wakeup_kcompactd(struct frag_mem *mem, unsigned nid, unsigned
 	wakeup_kcompactd(mem, nid, order, highest);
 }
 
-/* pgdat_balanced(): some managed zone up to @highest_zoneidx passes its high
- * watermark for @order (zone_watermark_ok_safe(), no alloc flags); a node
- * without such zones needs no balancing. */
+/*
+ * pgdat_balanced(): some managed zone up to @highest_zoneidx passes its high
+ * watermark for @order (__zone_watermark_ok(), no alloc flags); a node
+ * without such zones needs no balancing. Under vm.defrag_mode a request of
+ * order > 0 counts only the free pages in whole free pageblocks
+ * (NR_FREE_PAGES_BLOCKS: "watermarks must be met in whole blocks",
+ * a211c6550efc "mm: page_alloc: defrag_mode kswapd/kcompactd watermarks"
+ * and its fix "defrag_mode && order"): kswapd woken for pageblock_order
+ * reclaims until enough whole blocks are free, or until balance_pgdat()
+ * drops to order 0 after a compaction gap and hands over to kcompactd.
+ */
 bool pgdat_balanced(const struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx)
 {
 	const struct frag_node *node = &mem->nodes[nid];
+	bool blocks = mem->sysctl.defrag_mode && order;
 	bool any = false;
 
 	for (int t = 0; t <= (int)highest_zoneidx && t < MAX_NR_ZONES; t++) {
@@ -661,7 +670,8 @@ bool pgdat_balanced(const struct frag_mem *mem, unsigned nid, unsigned order, en
 		if (!z)
 			continue;
 		any = true;
-		if (__zone_watermark_ok(mem, z, order, high_wmark_pages(z), highest_zoneidx, 0, z->nr_free_pages))
+		int64_t free_pages = blocks ? z->nr_free_pages_blocks : z->nr_free_pages;
+		if (__zone_watermark_ok(mem, z, order, high_wmark_pages(z), highest_zoneidx, 0, free_pages))
 			return true;
 	}
 	return !any;

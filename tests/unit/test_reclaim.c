@@ -313,6 +313,46 @@ static void test_pgdat_balanced_kswapd_stops_at_high(void)
 }
 
 /*
+ * pgdat_balanced() under vm.defrag_mode (mm/vmscan.c, a211c6550efc and its
+ * fix): for order > 0 the high watermark (1536) is met only by free pages in
+ * whole free pageblocks (NR_FREE_PAGES_BLOCKS); order 0 counts every free
+ * page. The zone is filled, then every odd pfn of the first 31 pageblocks
+ * is freed (7936 single pages that cannot merge) and the whole last block
+ * (one free order-9 block): 8448 free pages, 512 of them in free blocks.
+ */
+static void test_pgdat_balanced_defrag_mode_counts_blocks(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+	struct frag_zone *z = normal(mem);
+	uint64_t start = z->zone_start_pfn, last_block = start + ZONE_PAGES - PAGEBLOCK_NR_PAGES;
+
+	CHECK_EQ(z->nr_free_pages, ZONE_PAGES);
+	fill(mem, FRAG_LRU_FILE, ZONE_PAGES);
+	CHECK_EQ(z->nr_free_pages, 0);
+	for (uint32_t i = 0; i < F.n[FRAG_LRU_FILE]; i++) {
+		uint64_t pfn = F.lru[FRAG_LRU_FILE][i];
+		if (pfn >= last_block || (pfn & 1)) {
+			CHECK_EQ(frag_free_pages(mem, 0, pfn, 0), 0);
+			F.lru[FRAG_LRU_FILE][i] = FRAG_PFN_NONE;
+		}
+	}
+	frag_drain_all_pages(mem, -1);
+	CHECK_EQ(z->nr_free_pages, 31 * 256 + 512);
+	CHECK_EQ(z->nr_free_pages_blocks, 512);
+
+	/* Without defrag_mode 8448 free pages and a free order-9 block pass at order 9. */
+	CHECK(pgdat_balanced(mem, 0, PAGEBLOCK_ORDER, ZONE_NORMAL));
+	CHECK(pgdat_balanced(mem, 0, 1, ZONE_NORMAL));
+	mem->sysctl.defrag_mode = true;
+	/* 512 - 511 and 512 - 1 free pages in whole blocks are below 1536. */
+	CHECK(!pgdat_balanced(mem, 0, PAGEBLOCK_ORDER, ZONE_NORMAL));
+	CHECK(!pgdat_balanced(mem, 0, 1, ZONE_NORMAL));
+	CHECK(pgdat_balanced(mem, 0, 0, ZONE_NORMAL));
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * balance_pgdat(): the priority ramp. Every page is referenced (nothing is
  * reclaimed), so the LRU stays at 8192 and pass p scans exactly
  * 8192 >> p, p = 12 .. 1, in SWAP_CLUSTER_MAX chunks: 2, 4, 8, 16, 32,
@@ -905,6 +945,7 @@ static void test_shrink_slab_reclaim_state(void)
 
 static const struct tap_test tests[] = {
 	TAP(test_pgdat_balanced_kswapd_stops_at_high),
+	TAP(test_pgdat_balanced_defrag_mode_counts_blocks),
 	TAP(test_balance_pgdat_priority_ramp),
 	TAP(test_kswapd_shrink_node_compact_gap),
 	TAP(test_balance_pgdat_boosted),
