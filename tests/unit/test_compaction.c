@@ -818,6 +818,46 @@ static void test_kcompactd_do_work(void)
 }
 
 /*
+ * __compact_finished() for kcompactd under vm.defrag_mode (rule 5 above,
+ * mm/compaction.c): the run ends when the zone's high watermark is met for
+ * the order counting only free pages in whole free pageblocks
+ * (NR_FREE_PAGES_BLOCKS), not at the first free block of the order. The
+ * fragmented layout has 3072 free pages and no free pageblock; each 256
+ * pages migrated out of B0, B1, ... empties one pageblock. Without
+ * defrag_mode the first emptied block ends the run (256 pages, as in
+ * test_kcompactd_do_work); with it kcompactd goes on until k free blocks
+ * pass __zone_watermark_ok(order 9, high): k * 512 - 511 > high (the
+ * smallest such k), and stops there.
+ */
+static void test_kcompactd_defrag_mode_whole_blocks(void)
+{
+	for (int defrag = 0; defrag <= 1; defrag++) {
+		struct frag_mem *mem = mk(NULL);
+		struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+		unsigned order;
+		enum zone_type highest;
+
+		mem->sysctl.defrag_mode = defrag;
+		fill(mem, lay_fragmented);
+		CHECK_EQ(z->nr_free_pages, 3072);
+		CHECK_EQ(z->nr_free_pages_blocks, 0);
+		int64_t high = (int64_t)high_wmark_pages(z), k = 1;
+		while (k * 512 - 511 <= high)
+			k++;
+		CHECK(k >= 2 && k <= 6);   /* the layout can empty up to 6 blocks */
+		frag_wakeup_kcompactd(mem, 0, 9, ZONE_NORMAL);
+		CHECK(frag_kcompactd_work_requested(mem, 0, &order, &highest));
+		frag_kcompactd_do_work(mem, 0, order, highest);
+		int64_t blocks = defrag ? k : 1;
+		CHECK_EQ(st(mem, FRAG_STAT_pgmigrate_success), (uint64_t)(256 * blocks));
+		CHECK_EQ(z->nr_free_pages_blocks, 512 * blocks);
+		CHECK_EQ(z->nr_free_pages, 3072);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
  * kcompactd() proactive step: node score = present * extfrag_for_order(9) /
  * (present + 1) = 99 > high (90 for proactiveness 20): compact whole zones
  * until a zone's score is at most the low mark (80). Each emptied pageblock
@@ -969,6 +1009,7 @@ static const struct tap_test tests[] = {
 	TAP(test___alloc_pages_slowpath_compact_first),
 	TAP(test_vma_thp_gfp_mask_madvise),
 	TAP(test_kcompactd_do_work),
+	TAP(test_kcompactd_defrag_mode_whole_blocks),
 	TAP(test_kcompactd_proactive),
 	TAP(test_policy_hooks_suitable_migration),
 };
