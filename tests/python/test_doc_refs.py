@@ -89,6 +89,9 @@ def test_every_named_test_exists():
             if tok.startswith("…"):
                 bad.append(f"kernel-rules.md:{n}: {tok}: abbreviated (write the test's full name)")
                 continue
+            if re.match(r"^test_\w+$", tok):
+                bad.append(f"kernel-rules.md:{n}: {tok}: no file (write `test_x:{tok}`)")
+                continue
             why = check(tok, wl_text, cases)
             if tok.startswith("test_"):
                 refs += 1
