@@ -193,6 +193,7 @@ struct frag_free_area {
 /* zone->flags */
 #define ZONE_BOOSTED_WATERMARK 0x01
 #define ZONE_BELOW_HIGH        0x02
+#define ZONE_RECLAIM_ACTIVE    0x04   /* kswapd may be scanning the zone (balance_pgdat()) */
 
 struct frag_zone {
 	unsigned id;                              /* index in mem->zones */
@@ -224,7 +225,7 @@ struct frag_zone {
 	uint64_t _watermark[NR_WMARK];            /* without boost */
 	uint64_t watermark_boost;                 /* boost_watermark() */
 	uint64_t lowmem_reserve[MAX_NR_ZONES];    /* setup_per_zone_lowmem_reserve() */
-	unsigned flags;                           /* ZONE_BOOSTED_WATERMARK, ZONE_BELOW_HIGH */
+	unsigned flags;                           /* ZONE_BOOSTED_WATERMARK, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE */
 
 	int64_t nr_free_pages;                    /* NR_FREE_PAGES: buddy pages outside ISOLATE blocks */
 	int64_t nr_free_cma;                      /* NR_FREE_CMA_PAGES */

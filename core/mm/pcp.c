@@ -307,7 +307,14 @@ static int nr_pcp_high(struct frag_mem *mem, struct frag_pcp *pcp, const struct 
 		return 0;
 	}
 
-	/* ZONE_RECLAIM_ACTIVE (reclaim in progress) arrives with the reclaim model. */
+	/* kswapd is reclaiming this zone: keep few pages on the lists (min(4 x batch, high)),
+	 * shrinking high as under ZONE_BELOW_HIGH, also for a fixed high. */
+	if (unlikely(z->flags & ZONE_RECLAIM_ACTIVE)) {
+		int free_count = max_int(pcp->free_count, batch);
+		pcp->high = max_int(high - free_count, high_min);
+		return min_int(batch << 2, pcp->high);
+	}
+
 	if (high_min == high_max)
 		return high;
 

@@ -756,6 +756,24 @@ static bool kswapd_shrink_node(struct frag_mem *mem, unsigned nid, struct scan_c
 	return (sc->nr_scanned > progress ? sc->nr_scanned : progress) >= sc->nr_to_reclaim;
 }
 
+/* set_reclaim_active() / clear_reclaim_active(): ZONE_RECLAIM_ACTIVE on the
+ * node's zones up to @highest_zoneidx while balance_pgdat() runs; the PCP
+ * lists of those zones then hold at most min(4 x batch, high) pages
+ * (nr_pcp_high()). */
+static void set_reclaim_active(struct frag_mem *mem, const struct frag_node *node, enum zone_type highest_zoneidx,
+			       bool on)
+{
+	for (int t = 0; t <= (int)highest_zoneidx && t < MAX_NR_ZONES; t++) {
+		struct frag_zone *z = node_zone(mem, node, t);
+		if (!z)
+			continue;
+		if (on)
+			z->flags |= ZONE_RECLAIM_ACTIVE;
+		else
+			z->flags &= ~ZONE_RECLAIM_ACTIVE;
+	}
+}
+
 /*
  * balance_pgdat(): kswapd's reclaim for node @nid, priority DEF_PRIORITY
  * down to 1, until some eligible zone is balanced (pgdat_balanced()).
@@ -765,7 +783,8 @@ static bool kswapd_shrink_node(struct frag_mem *mem, unsigned nid, struct scan_c
  * node is not balanced the boost is ignored and normal reclaim restarts.
  * A run that reclaims nothing (and was not cut short by balance) counts a
  * kswapd failure. At the end the boosts seen at the start are taken off and
- * kcompactd is woken at pageblock_order. Returns the order balanced for.
+ * kcompactd is woken at pageblock_order. ZONE_RECLAIM_ACTIVE is set on the
+ * eligible zones for the whole run. Returns the order balanced for.
  */
 unsigned balance_pgdat(struct frag_mem *mem, unsigned nid, unsigned order, enum zone_type highest_zoneidx)
 {
@@ -783,6 +802,7 @@ unsigned balance_pgdat(struct frag_mem *mem, unsigned nid, unsigned order, enum 
 		zone_boosts[t] = z->watermark_boost;
 	}
 	boosted = nr_boost_reclaim;
+	set_reclaim_active(mem, node, highest_zoneidx, true);
 
 restart:
 	sc.priority = DEF_PRIORITY;
@@ -827,6 +847,7 @@ out:
 		}
 		vmscan_wakeup_kcompactd(mem, nid, PAGEBLOCK_ORDER, highest_zoneidx);
 	}
+	set_reclaim_active(mem, node, highest_zoneidx, false);
 	return sc.order;
 }
 

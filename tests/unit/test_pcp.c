@@ -757,6 +757,37 @@ static void test_nr_pcp_high_below_high(void)
 }
 
 /*
+ * nr_pcp_high() with ZONE_RECLAIM_ACTIVE (kswapd is reclaiming the zone):
+ * high shrinks by max(free_count, batch), not below high_min, and the
+ * threshold is min(batch << 2, high) = 12 instead of 24. Without the flag
+ * the same frees stay on the list (count 14 < 24, no drain).
+ *
+ *   high 24, free_count 24 -> free: high max(24 - 25, 12) = 12, threshold min(12, 12), count 4
+ *   8 more frees -> count 12 >= 12 -> drain clamp(33, 3, 9) = 9
+ */
+static void test_nr_pcp_high_reclaim_active(void)
+{
+	for (int active = 1; active >= 0; active--) {
+		struct frag_zone *z;
+		struct frag_mem *mem = mk_grown_high(&z);
+		struct frag_pcp *pcp = zone_pcp(z, 0);
+
+		if (active)
+			z->flags |= ZONE_RECLAIM_ACTIVE;
+		carve_and_free(mem, z, 0, A + 24, 0);
+		CHECK_EQ(pcp->high, active ? 12 : 24);
+		CHECK_EQ(pcp->count, 4);
+		for (unsigned i = 25; i < 33; i++)
+			carve_and_free(mem, z, 0, A + i, 0);
+		CHECK_EQ(stat(mem, FRAG_STAT_pcp_drain_pages), active ? 30 : 21);
+		CHECK_EQ(pcp->count, active ? 3 : 12);
+		CHECK_EQ(pcp->high, active ? 12 : 24);
+		CHECK_CONSISTENT(mem);
+		frag_mem_destroy(mem);
+	}
+}
+
+/*
  * free_frozen_page_commit(): after a drain, ZONE_BELOW_HIGH is cleared if the
  * zone passes its high watermark; kswapd_failures is then reset only if it
  * had reached MAX_RECLAIM_RETRIES and another memory node follows this one
@@ -1222,6 +1253,7 @@ static const struct tap_test tests[] = {
 	TAP(test_nr_pcp_free),
 	TAP(test_nr_pcp_high),
 	TAP(test_nr_pcp_high_below_high),
+	TAP(test_nr_pcp_high_reclaim_active),
 	TAP(test_free_frozen_page_commit_clears_below_high),
 	TAP(test_free_frozen_page_commit_free_high),
 	TAP(test_nr_pcp_high_free_high),

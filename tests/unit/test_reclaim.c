@@ -42,6 +42,7 @@ static struct fake {
 	bool refuse;                          /* scan, reclaim nothing */
 	unsigned nr_asks;
 	struct ask asks[MAX_LOG];             /* every shrink_lru() request, in order */
+	unsigned nr_asks_reclaim_active;      /* requests made while the Normal zone had ZONE_RECLAIM_ACTIVE */
 	uint64_t asked[NR_FRAG_LRU];          /* sum of nr_to_scan */
 	unsigned nr_kswapd_wake, nr_kcompactd_wake, nr_oom;
 	unsigned kswapd_order, kcompactd_order, kcompactd_nid;
@@ -60,6 +61,8 @@ static uint64_t fake_shrink_lru(void *arg, unsigned nid, enum frag_lru lru, uint
 	(void)nid;
 	if (F.nr_asks < MAX_LOG)
 		F.asks[F.nr_asks] = (struct ask){ lru, nr_to_scan };
+	if (zone_of(F.mem, 0, ZONE_NORMAL)->flags & ZONE_RECLAIM_ACTIVE)
+		F.nr_asks_reclaim_active++;
 	F.nr_asks++;
 	F.asked[lru] += nr_to_scan;
 	if (F.refuse) {
@@ -297,6 +300,9 @@ static void test_pgdat_balanced_kswapd_stops_at_high(void)
 	CHECK_EQ(ST(mem, FRAG_STAT_pgsteal_direct), 0);
 	CHECK_EQ(ST(mem, FRAG_STAT_pageoutrun), 1);
 	CHECK_EQ(F.nr_asks, 5 + 2 + 4 + 8 + 16);   /* 63, 126, 248 and 481 in chunks of 32 */
+	/* set_reclaim_active(): every request of the run saw ZONE_RECLAIM_ACTIVE, cleared at the end. */
+	CHECK_EQ(F.nr_asks_reclaim_active, F.nr_asks);
+	CHECK(!(z->flags & ZONE_RECLAIM_ACTIVE));
 	CHECK_EQ(F.asks[0].nr, 2);
 	CHECK_EQ(F.asks[4].nr, 31);
 	CHECK_EQ(mem->nodes[0].kswapd_failures, 0);
@@ -630,6 +636,7 @@ static void test_try_to_free_pages(void)
 	CHECK_EQ(ST(mem, FRAG_STAT_pgsteal_kswapd), 0);
 	CHECK_EQ(F.nr_asks, 5);
 	CHECK_EQ(F.nr_kswapd_wake, 2);   /* slowpath entry and the retry loop */
+	CHECK_EQ(F.nr_asks_reclaim_active, 0);   /* only kswapd sets ZONE_RECLAIM_ACTIVE */
 	CHECK_EQ(F.nr_oom, 0);
 
 	/* GFP_HIGHUSER_MOVABLE: gfp_zone() is ZONE_MOVABLE. */
