@@ -774,6 +774,38 @@ static void test_should_reclaim_retry_then_oom(void)
 }
 
 /*
+ * __GFP_NOFAIL at the end of the slowpath (nopage:): after reclaim and the
+ * OOM point gave nothing, one last attempt ignores the watermarks
+ * (ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE), so a request the same machine
+ * refuses without the flag gets a page below min; when even that finds no
+ * page, nofail_fail counts the failure (the model's stand-in for the
+ * kernel's endless loop). Unreclaimable memory only: 400 free pages, min 1024.
+ */
+static void test_nofail_last_attempt(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+
+	carve_to(mem, 400);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 1);
+	CHECK(frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_NOFAIL, NULL) != FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 2);      /* it went through the OOM point first */
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 0);
+	CHECK_EQ(normal(mem)->nr_free_pages + normal(mem)->nr_pcp_pages, 399);   /* the refill left some on the PCP */
+
+	frag_drain_all_pages(mem, -1);
+	struct frag_zone *z = normal(mem);
+	for (uint64_t pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++)   /* every free block, any type */
+		if (page_at(z, pfn)->state == PG_BUDDY)
+			CHECK_EQ(alloc_at(mem, z, pfn, page_at(z, pfn)->order, GFP_KERNEL, 0), 0);
+	CHECK_EQ(z->nr_free_pages, 0);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_NOFAIL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 1);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * zone_reclaimable_pages() and can_reclaim_anon_pages(): file LRU pages,
  * anon ones only while swap has a free slot, free pages when neither. Direct
  * reclaim without swap never asks for anon pages.
@@ -964,6 +996,7 @@ static const struct tap_test tests[] = {
 	TAP(test_compaction_ready),
 	TAP(test_gfp_atomic_no_direct_reclaim),
 	TAP(test_should_reclaim_retry_then_oom),
+	TAP(test_nofail_last_attempt),
 	TAP(test_zone_reclaimable_pages_no_swap),
 	TAP(test_shrink_list_anon_swap),
 	TAP(test_get_scan_count),
