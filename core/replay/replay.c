@@ -383,8 +383,8 @@ static int open_sinks(struct replay *r, char *err, size_t errlen)
 		r->counter_units[NR_FRAG_STATS + i] = "count";
 	}
 	struct frag_run_info *ri = &r->ri;
-	ri->uid[0] = 0;
-	frag_run_info_ident(ri, &o->ident);
+	if (!frag_run_info_ident(ri, &o->ident))
+		ri->uid[0] = 0;
 	ri->scenario_name = o->scenario_name ? o->scenario_name : "replay";
 	ri->scenario_path = o->scenario_path ? o->scenario_path : "";
 	ri->scenario_hash = o->scenario_hash;

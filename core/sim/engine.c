@@ -910,8 +910,8 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 	ENGINE_COUNTERS(NAME)
 #undef NAME
 
-	make_uid(sc, s->ri.uid);
-	frag_run_info_ident(&s->ri, &o->ident);   /* replaces the uid made above when it has one */
+	if (!frag_run_info_ident(&s->ri, &o->ident))
+		make_uid(sc, s->ri.uid);
 	memcpy(res->uid, s->ri.uid, sizeof res->uid);
 	s->ri.scenario_name = sc->run.name;
 	s->ri.scenario_path = sc->path;

@@ -85,11 +85,13 @@ struct frag_run_info {
 	const char *const *counter_units;  /* their units */
 };
 
-/* The fields of @ri that @id names (the uid only when @id has one of the
- * right length; the caller makes or clears it otherwise). */
-static inline void frag_run_info_ident(struct frag_run_info *ri, const struct frag_run_ident *id)
+/* The fields of @ri that @id names. Returns whether it set the uid (only
+ * when @id has one of the right length; the caller makes or clears it
+ * otherwise). */
+static inline bool frag_run_info_ident(struct frag_run_info *ri, const struct frag_run_ident *id)
 {
-	if (id->uid && strlen(id->uid) == FRAG_RUN_UID_LEN - 1)
+	bool uid = id->uid && strlen(id->uid) == FRAG_RUN_UID_LEN - 1;
+	if (uid)
 		memcpy(ri->uid, id->uid, FRAG_RUN_UID_LEN);
 	ri->h5_file = id->h5_file;
 	ri->nr_params = id->nr_params;
@@ -97,6 +99,7 @@ static inline void frag_run_info_ident(struct frag_run_info *ri, const struct fr
 	ri->param_values = id->param_values;
 	ri->git_rev = id->git_rev ? id->git_rev : "unknown";
 	ri->version = id->version ? id->version : "unknown";
+	return uid;
 }
 
 /*
