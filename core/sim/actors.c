@@ -208,7 +208,7 @@ void sim_cpu_actor(int argc, char **argv)
 				c->now = ev.t;
 			uint64_t done = s->c.allocs + s->c.frees - ops0;
 			run_event(s, c, ev, done >= s->sc->run.batch_ops ? window_end : max_end);
-			if (s->fail[0])
+			if (sim_stopping(s))
 				break;
 		}
 		s->cur = NULL;
@@ -423,7 +423,7 @@ void sim_sampler_actor(int argc, char **argv)
 
 	for (uint64_t t = period; t < s->end; t += period) {
 		sg_actor_sleep_until(ns2s(t));
-		if (s->interrupted || s->fail[0] || s->op_limit || (s->opts->stop && *s->opts->stop))
+		if (sim_stopping(s))
 			break;
 		sim_collect_epoch(s, t);
 		sim_progress(s, t, false);

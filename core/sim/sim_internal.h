@@ -171,6 +171,18 @@ struct sim {
 	bool progress;
 };
 
+/*
+ * The run is ending: a signal asked it to stop, it failed, or max_ops /
+ * max_events was reached. The workloads do nothing more (frag_wl_stopped())
+ * and a CPU leaves its batch at the next event: with every workload
+ * stopped, the events left in the batch would only hand the CPU back and
+ * forth between them a nanosecond at a time.
+ */
+static inline bool sim_stopping(const struct sim *s)
+{
+	return s->op_limit || s->fail[0] || s->interrupted || (s->opts->stop && *s->opts->stop);
+}
+
 /* engine.c */
 double sim_wall(void);
 uint64_t sim_reclaim_cost(const struct frag_costs *k, uint64_t scanned, uint64_t reclaimed, uint64_t swapped,

@@ -129,7 +129,7 @@ void frag_wl_at(struct frag_wl *wl, unsigned slot, uint64_t t)
 bool frag_wl_stopped(const struct frag_wl *wl)
 {
 	const struct sim *s = wl->sim;
-	return s->op_limit || s->fail[0] || s->interrupted || (s->opts->stop && *s->opts->stop);
+	return sim_stopping(s);
 }
 
 void frag_wl_spend(struct frag_wl *wl, unsigned slot, uint64_t ns)

@@ -850,6 +850,27 @@ def test_interrupted_run(tmp_path, sig):
         assert "metrics" in f and len(f["metrics"]) == len(m)
 
 
+def test_max_ops_ends_the_batch(tmp_path):
+    """engine.max_ops reached inside a batch (the 100000th operation falls
+    mid-batch in quick) ends the batch there. Before sim_stopping() the rest
+    of the batch ran on with every workload stopped, the CPU's two stopped
+    workloads handing it to each other a nanosecond at a time: 114.6 M no-op
+    events and 3.5 s here, and 20 s under ASan after a SIGINT (the CI
+    failure of test_interrupted_run). Each workload event in quick
+    allocates or frees something, so events stay below operations."""
+    r = run(tmp_path / "o", "--set", "engine.max_ops=100000", "--set", "duration=100s")
+    r.require_complete()
+    with connect(r.db) as con:
+        row = one_run(con, "complete")
+        m = metrics_of(con, row["id"])
+    ops = m["sim_allocs"][0] + m["sim_frees"][0]
+    assert ops >= 100000, m
+    assert m["sim_events"][0] < ops, (
+        f"{m['sim_events'][0]:.0f} workload events for {ops:.0f} allocations and frees: "
+        f"the batch ran on after max_ops")
+    assert row["sim_reached_s"] < 2.0, row["sim_reached_s"]
+
+
 def test_killed_run(tmp_path):
     r = Run(tmp_path / "o", ["--set", "duration=600s"]).start()
     row = _wait_running(r)
