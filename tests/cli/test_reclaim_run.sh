@@ -9,6 +9,9 @@
 #   reclaimable slab cache: kswapd reclaims page cache (pgsteal_kswapd > 0),
 #   the slab shrinker frees unused objects (slabs_scanned > 0), no OOM;
 # - the same run twice gives the same counters (determinism);
+# - the same with proactive compaction off: only reclaim wakes kcompactd
+#   (kswapd before it sleeps, wakeup_kswapd() for a balanced node), and the
+#   wake-ups reach kcompactd_do_work() (compact_daemon_wake > 0);
 # - a 256 MiB machine whose processes outgrow it: with swap, anonymous pages
 #   are swapped out (pswpout > 0) and nothing is OOM-killed; without swap no
 #   page is swapped and the OOM point is reached.
@@ -29,7 +32,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/fragsim-reclaim.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT HUP INT TERM
 
-echo "1..10"
+echo "1..12"
 # shellcheck source=SCRIPTDIR/tap.sh
 . "$(dirname "$0")/tap.sh"
 # metric DIR NAME: the value of metric NAME of the run in DIR, as an integer.
@@ -86,6 +89,12 @@ check "reclaimed pages are file pages" test "$(metric "$T/p1" pgsteal_file)" -eq
 	"$(($(metric "$T/p1" pgsteal_kswapd) + $(metric "$T/p1" pgsteal_direct)))"
 check "the slab shrinker scans unused objects (slabs_scanned > 0)" test "$(metric "$T/p1" slabs_scanned)" -gt 0
 check "no OOM under page-cache pressure" test "$(metric "$T/p1" oom_kill)" -eq 0
+
+# kswapd -> kcompactd: wakeup_kcompactd() records kcompactd_max_order, so a
+# wake-up finds work; with vm.compaction_proactiveness=0 nothing else runs it.
+check "proactive compaction off: run completes" run p3 "$T/pressure.yaml" --set sysctl.compaction_proactiveness=0
+check "kcompactd woken by reclaim compacts (compact_daemon_wake, compact_daemon_migrate_scanned > 0)" \
+	test "$(metric "$T/p3" compact_daemon_wake)" -gt 0 -a "$(metric "$T/p3" compact_daemon_migrate_scanned)" -gt 0
 
 # Determinism: every counter but the wall-clock ones.
 counters() {
