@@ -745,6 +745,70 @@ static void test___alloc_pages_slowpath_compact_first(void)
 }
 
 /*
+ * __alloc_pages_slowpath() for a costly __GFP_NORETRY request (a THP fault
+ * with defrag=always outside MADV_HUGEPAGE: GFP_TRANSHUGE | __GFP_NORETRY):
+ * when the first, async, compaction was skipped or deferred, the request
+ * fails at once, without direct reclaim ("compaction cannot help, reclaim
+ * would only thrash"); when it ran and failed, the request goes on, but
+ * its later compaction stays at INIT_COMPACT_PRIORITY (async): one direct
+ * reclaim, one more async compaction, then the __GFP_NORETRY exit.
+ *  - lay_order8 (fragindex 358 <= 500: compaction_suitable() says SKIPPED):
+ *    no stall, no reclaim; without __GFP_NORETRY the same request reclaims;
+ *  - lay_costly with order 9 deferred (defer_compaction()): one stall for
+ *    the deferred try, no reclaim;
+ *  - lay_costly: two async compactions, both fail (async takes no sources
+ *    from the UNMOVABLE B1, see the test above, where the second run is
+ *    SYNC_LIGHT and succeeds), one direct reclaim, nothing migrated.
+ */
+static uint64_t allocstalls(const struct frag_mem *mem)
+{
+	return st(mem, FRAG_STAT_allocstall_dma) + st(mem, FRAG_STAT_allocstall_dma32) +
+	       st(mem, FRAG_STAT_allocstall_normal) + st(mem, FRAG_STAT_allocstall_movable);
+}
+
+static void test___alloc_pages_slowpath_costly_noretry(void)
+{
+	struct frag_mem *mem = mk(NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+
+	fill(mem, lay_order8);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 0);
+	CHECK_EQ(allocstalls(mem), 0);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 0);
+	CHECK_EQ(allocstalls(mem), 1);   /* no __GFP_NORETRY: reclaim, then the costly exit */
+	frag_mem_destroy(mem);
+
+	mem = mk(NULL);
+	z = zone_of(mem, 0, ZONE_DMA32);
+	fill(mem, lay_costly);
+	set_pageblock_migratetype(z, B(1), MIGRATE_UNMOVABLE);
+	defer_compaction(z, 9);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 1);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_migrate_scanned), 0);
+	CHECK_EQ(allocstalls(mem), 0);
+	frag_mem_destroy(mem);
+
+	mem = mk(NULL);
+	z = zone_of(mem, 0, ZONE_DMA32);
+	fill(mem, lay_costly);
+	set_pageblock_migratetype(z, B(1), MIGRATE_UNMOVABLE);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_fail), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_success), 0);
+	CHECK_EQ(st(mem, FRAG_STAT_pgmigrate_success), 0);
+	CHECK_EQ(allocstalls(mem), 1);
+	CHECK_EQ(R.n, 0);
+	CHECK_EQ(page_at(z, B(1))->state, PG_ALLOC);
+	CHECK_EQ(page_at(z, B(1))->order, 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * vma_thp_gfp_mask() with defrag=madvise: a THP fault outside a
  * MADV_HUGEPAGE region asks GFP_TRANSHUGE_LIGHT, without
  * __GFP_DIRECT_RECLAIM: it fails at once and never compacts; a madvised
@@ -1007,6 +1071,7 @@ static const struct tap_test tests[] = {
 	TAP(test_defer_compaction),
 	TAP(test_try_to_compact_pages_deferred),
 	TAP(test___alloc_pages_slowpath_compact_first),
+	TAP(test___alloc_pages_slowpath_costly_noretry),
 	TAP(test_vma_thp_gfp_mask_madvise),
 	TAP(test_kcompactd_do_work),
 	TAP(test_kcompactd_defrag_mode_whole_blocks),

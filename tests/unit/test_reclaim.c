@@ -40,6 +40,7 @@ static struct fake {
 	uint64_t *lru[NR_FRAG_LRU];          /* FIFO of pfns, oldest first */
 	uint32_t head[NR_FRAG_LRU], n[NR_FRAG_LRU];
 	bool refuse;                          /* scan, reclaim nothing */
+	unsigned cap;                         /* reclaim at most this many pages per request (0: no cap) */
 	unsigned nr_asks;
 	struct ask asks[MAX_LOG];             /* every shrink_lru() request, in order */
 	unsigned nr_asks_reclaim_active;      /* requests made while the Normal zone had ZONE_RECLAIM_ACTIVE */
@@ -70,7 +71,7 @@ static uint64_t fake_shrink_lru(void *arg, unsigned nid, enum frag_lru lru, uint
 		*nr_scanned = nr_to_scan < size ? nr_to_scan : size;
 		return 0;
 	}
-	while (done < nr_to_scan && F.head[lru] < F.n[lru]) {
+	while (done < nr_to_scan && (!F.cap || done < F.cap) && F.head[lru] < F.n[lru]) {
 		if (F.lru[lru][F.head[lru]] == FRAG_PFN_NONE) {   /* freed by the test itself */
 			F.head[lru]++;
 			continue;
@@ -774,6 +775,57 @@ static void test_should_reclaim_retry_then_oom(void)
 }
 
 /*
+ * should_reclaim_retry(): "costly allocations can't rely on reclaim
+ * progress" (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER resets
+ * the count). 1200 file pages and one free order-4 block (16 pages); each
+ * shrink_lru() request reclaims one page, so every direct reclaim makes
+ * progress but free memory stays far below min + 2^order (1024 + 16) and
+ * the lone order-4 block keeps the retry check's watermark (reclaimable +
+ * free = 1216) passing:
+ *  - order 4 (costly) with __GFP_RETRY_MAYFAIL: 16 retries without
+ *    "progress", so exactly MAX_RECLAIM_RETRIES + 1 direct reclaims; no
+ *    OOM kill for a costly order; compaction is skipped throughout (free
+ *    pages below its watermark) and compaction_zonelist_suitable() sees
+ *    too little (reclaimable / order + free < min + compact_gap);
+ *  - order 3 (not costly) from the same state: progress resets the count,
+ *    it reclaims until free memory passes min + 7 and gets its page.
+ */
+static struct frag_mem *mk_costly_no_progress(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+
+	fill(mem, FRAG_LRU_FILE, 1200);
+	carve_to(mem, 16);
+	CHECK_EQ(normal(mem)->free_area[4].nr_free, 1);
+	F.cap = 1;
+	return mem;
+}
+
+static void test_should_reclaim_retry_costly_no_progress(void)
+{
+	struct frag_mem *mem = mk_costly_no_progress();
+	struct frag_zone *z = normal(mem);
+
+	CHECK_EQ(frag_alloc_pages(mem, 0, 4, GFP_MOV | __GFP_RETRY_MAYFAIL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_allocstall_normal), MAX_RECLAIM_RETRIES + 1);
+	CHECK(ST(mem, FRAG_STAT_pgsteal_direct) >= MAX_RECLAIM_RETRIES + 1);
+	CHECK(z->nr_free_pages < 1024 + 16);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_stall), 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_EQ(F.nr_oom, 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+
+	mem = mk_costly_no_progress();
+	z = normal(mem);
+	CHECK(frag_alloc_pages(mem, 0, 3, GFP_MOV | __GFP_RETRY_MAYFAIL, NULL) != FRAG_PFN_NONE);
+	CHECK(ST(mem, FRAG_STAT_allocstall_normal) > MAX_RECLAIM_RETRIES + 1);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * __GFP_NOFAIL at the end of the slowpath (nopage:): after reclaim and the
  * OOM point gave nothing, one last attempt ignores the watermarks
  * (ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE), so a request the same machine
@@ -996,6 +1048,7 @@ static const struct tap_test tests[] = {
 	TAP(test_compaction_ready),
 	TAP(test_gfp_atomic_no_direct_reclaim),
 	TAP(test_should_reclaim_retry_then_oom),
+	TAP(test_should_reclaim_retry_costly_no_progress),
 	TAP(test_nofail_last_attempt),
 	TAP(test_zone_reclaimable_pages_no_swap),
 	TAP(test_shrink_list_anon_swap),
