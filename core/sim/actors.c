@@ -186,6 +186,7 @@ void sim_cpu_actor(int argc, char **argv)
 		while (c->now >= c->next_vmstat) {
 			frag_pcp_decay_cpu(s->mem, c->id);
 			c->next_vmstat += VMSTAT_INTERVAL_NS;
+			c->vmstat_updates++;
 		}
 		/*
 		 * The batch: every event within batch_window; a CPU with few

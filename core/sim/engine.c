@@ -329,7 +329,8 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 	X(kcompactd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kcompactd_ns))) \
 	X(spb_defrag_wake, "count", sum_nodes(s, offsetof(struct sim_node, policyd_wake)))       \
 	X(spb_defrag_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, policyd_ns)))          \
-	X(cpu_busy_ns, "ns", sum_busy(s))                                               \
+	X(cpu_busy_ns, "ns", sum_cpus(s, offsetof(struct sim_cpu, busy_ns)))           \
+	X(vmstat_updates, "count", sum_cpus(s, offsetof(struct sim_cpu, vmstat_updates))) \
 	X(extfrag_unmovable_from_movable, "count", s->c.extfrag[0][1])                  \
 	X(extfrag_unmovable_from_reclaimable, "count", s->c.extfrag[0][2])              \
 	X(extfrag_movable_from_unmovable, "count", s->c.extfrag[1][0])                  \
@@ -346,11 +347,11 @@ static uint64_t sum_nodes(const struct sim *s, size_t off)
 	return v;
 }
 
-static uint64_t sum_busy(const struct sim *s)
+static uint64_t sum_cpus(const struct sim *s, size_t off)
 {
 	uint64_t v = 0;
 	for (unsigned i = 0; i < s->nr_cpus; i++)
-		v += s->cpus[i].busy_ns;
+		v += *(const uint64_t *)((const char *)&s->cpus[i] + off);
 	return v;
 }
 

@@ -53,6 +53,7 @@ struct sim_cpu {
 	bool finished;               /* the actor returned */
 	uint64_t batches;            /* SimGrid wake-ups */
 	uint64_t next_vmstat;        /* when its vmstat_update() (PCP high decay) runs next */
+	uint64_t vmstat_updates;     /* vmstat_update() runs so far */
 };
 
 struct wl_counter {

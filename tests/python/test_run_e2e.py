@@ -777,6 +777,36 @@ def test_epoch_schedule(tmp_path, args, expect_ms):
 # 3. Interrupted and killed runs
 # --------------------------------------------------------------------------
 
+VMSTAT_SCENARIO = """\
+name: vmstat-timing
+duration: 10s
+seed: 5
+sample_period: 1s
+machine: {memory: 256M, cpus: 2, layout: flat}
+workloads:
+  busy: {type: slab, cpus: 0, object_size: 512, interval: exp(1ms), lifetime: exp(100ms)}
+  early: {type: slab, cpus: 1, object_size: 512, interval: exp(1ms), lifetime: exp(100ms), stop: 3500ms}
+"""
+
+
+def test_vmstat_update_once_a_second_per_cpu(tmp_path, a):
+    """vmstat_update() (decay_pcp_high() on the CPU's own lists) runs once a
+    simulated second on each CPU, at its first batch boundary at or after
+    the second (core/sim/actors.c). quick: 4 CPUs busy for 10 s -> at 1..9 s
+    on each, 36. A CPU without events runs none: here CPU 1's workload stops
+    at 3.5 s, so it updates at 1, 2 and 3 s; CPU 0 nine times: 12."""
+    with connect(a.db) as con:
+        m = metrics_of(con, one_run(con)["id"])
+    assert m["vmstat_updates"] == (36, "count")
+    sc = tmp_path / "vmstat.yaml"
+    sc.write_text(VMSTAT_SCENARIO)
+    r = run(tmp_path / "o", scenario=sc)
+    r.require_complete()
+    with connect(r.db) as con:
+        m = metrics_of(con, one_run(con, "complete")["id"])
+    assert m["vmstat_updates"][0] == 12, m["vmstat_updates"]
+
+
 def _wait_running(r, timeout=30):
     """Poll the database until the run's row says 'running'; return the row."""
     deadline = time.monotonic() + timeout
