@@ -826,6 +826,69 @@ static void test_should_reclaim_retry_costly_no_progress(void)
 }
 
 /*
+ * should_compact_retry(): after reclaim made progress and compaction failed
+ * (COMPLETE), raise the priority and retry, down to MIN_COMPACT_PRIORITY
+ * (SYNC_FULL, which also ignores the deferral that the failed SYNC_LIGHT
+ * run set) for orders up to PAGE_ALLOC_COSTLY_ORDER; then the OOM point.
+ * The zone: in every aligned group of 8 pages, pages 0-1 free, 2-6 file LRU,
+ * 7 unmovable: 4096 free pages (far above min 1024 + compact_gap(3)), no
+ * free block above order 1, and no way to make an order-3 block by
+ * reclaim or compaction. should_reclaim_retry() then gives up at once (no
+ * order-3 block for its watermark check), so every retry is
+ * should_compact_retry()'s. Order 3 (GFP_KERNEL, not movable, so the
+ * slowpath starts with an ASYNC compaction): ASYNC, reclaim, SYNC_LIGHT,
+ * reclaim, SYNC_FULL, OOM: three stalls, two direct reclaims.
+ */
+static bool fake_migrate(void *arg, const struct frag_owner *owner, uint64_t old_pfn, uint64_t new_pfn,
+			 unsigned order)
+{
+	(void)arg;
+	(void)order;
+	if (owner->kind != KIND_FILE)
+		return false;
+	for (uint32_t i = F.head[FRAG_LRU_FILE]; i < F.n[FRAG_LRU_FILE]; i++)
+		if (F.lru[FRAG_LRU_FILE][i] == old_pfn) {
+			F.lru[FRAG_LRU_FILE][i] = new_pfn;
+			return true;
+		}
+	return false;
+}
+
+static void test_should_compact_retry_priority(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+	struct frag_zone *z = normal(mem);
+	struct frag_owner o = { .id = 1, .kind = KIND_FILE, .flags = OWNER_LRU };
+
+	mem->env.migrate_folio = fake_migrate;
+	F.lru[FRAG_LRU_FILE] = malloc(ZONE_PAGES * sizeof(uint64_t));
+	for (uint64_t pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++) {
+		unsigned k = pfn & 7;
+		if (k == 7) {
+			CHECK_EQ(alloc_at(mem, z, pfn, 0, GFP_KERNEL, 0), 0);
+		} else if (k >= 2) {
+			CHECK_EQ(take_free_block(z, pfn, 0), 0);
+			prep_new_page(mem, z, pfn, 0, GFP_HIGHUSER_MOVABLE, &o);
+			F.lru[FRAG_LRU_FILE][F.n[FRAG_LRU_FILE]++] = pfn;
+		}
+	}
+	CHECK_EQ(z->nr_free_pages, (int64_t)(ZONE_PAGES / 4));
+	CHECK_EQ(z->free_area[2].nr_free + z->free_area[3].nr_free, 0);
+
+	CHECK_EQ(frag_alloc_pages(mem, 0, 3, GFP_KERNEL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_stall), 3);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_fail), 3);
+	CHECK_EQ(ST(mem, FRAG_STAT_allocstall_normal), 2);
+	CHECK(ST(mem, FRAG_STAT_pgsteal_direct) > 0);
+	CHECK_EQ(F.nr_oom, 1);
+	/* Both sync runs ran and failed, each deferring order 3 once: SYNC_FULL ran
+	 * although SYNC_LIGHT's failure had just deferred the zone. */
+	CHECK_EQ(z->compact_defer_shift, 2);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * __GFP_NOFAIL at the end of the slowpath (nopage:): after reclaim and the
  * OOM point gave nothing, one last attempt ignores the watermarks
  * (ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE), so a request the same machine
@@ -1049,6 +1112,7 @@ static const struct tap_test tests[] = {
 	TAP(test_gfp_atomic_no_direct_reclaim),
 	TAP(test_should_reclaim_retry_then_oom),
 	TAP(test_should_reclaim_retry_costly_no_progress),
+	TAP(test_should_compact_retry_priority),
 	TAP(test_nofail_last_attempt),
 	TAP(test_zone_reclaimable_pages_no_swap),
 	TAP(test_shrink_list_anon_swap),
