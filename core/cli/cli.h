@@ -194,6 +194,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_proc(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -136,6 +136,7 @@ static const struct command commands[] = {
 	{ "demo", cmd_demo, "fill and churn a simulated machine, print its kernel-format views" },
 	{ "policies", cmd_policies, "list policies; --describe NAME prints a parameter table" },
 	{ "workloads", cmd_workloads, "list workload types; --describe TYPE prints a parameter table" },
+	{ "stats", cmd_stats, "list the counters runs record (name, kind, unit, meaning); stats 'compact_*'" },
 	{ "predict", cmd_predict, "hugetlb pages (2 MiB, 1 GiB) the kernel could allocate at a scenario's end or at 0" },
 	{ "replay", cmd_replay, "replay a real kernel trace (trace.dat, CSV, report text) against a policy: replay TRACE ..." },
 	{ "snapshot", cmd_snapshot, "real machine state: snapshot --kpageflags F --zoneinfo F [--iomem F ...] -o STATE" },

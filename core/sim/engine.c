@@ -315,29 +315,51 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 /* Counters, epochs and progress                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Engine counters appended to the model's in every epoch row. */
-#define ENGINE_COUNTERS(X)                                                              \
-	X(sim_allocs, "count", s->c.allocs)                                             \
-	X(sim_alloc_failures, "count", s->c.alloc_failures)                             \
-	X(sim_frees, "count", s->c.frees)                                               \
-	X(sim_events, "count", s->c.events)                                             \
-	X(simgrid_wakeups, "count", s->c.wakeups)                                       \
-	X(daemon_wakeups, "count", s->c.daemon_wakeups)                                 \
-	X(kswapd_wake, "count", sum_nodes(s, offsetof(struct sim_node, kswapd_wake)))   \
-	X(kcompactd_wake, "count", sum_nodes(s, offsetof(struct sim_node, kcompactd_wake)))      \
-	X(kswapd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))      \
-	X(kcompactd_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, kcompactd_ns))) \
-	X(spb_defrag_wake, "count", sum_nodes(s, offsetof(struct sim_node, policyd_wake)))       \
-	X(spb_defrag_cpu_ns, "ns", sum_nodes(s, offsetof(struct sim_node, policyd_ns)))          \
-	X(cpu_busy_ns, "ns", sum_cpus(s, offsetof(struct sim_cpu, busy_ns)))           \
-	X(vmstat_updates, "count", sum_cpus(s, offsetof(struct sim_cpu, vmstat_updates))) \
-	X(extfrag_unmovable_from_movable, "count", s->c.extfrag[0][1])                  \
-	X(extfrag_unmovable_from_reclaimable, "count", s->c.extfrag[0][2])              \
-	X(extfrag_movable_from_unmovable, "count", s->c.extfrag[1][0])                  \
-	X(extfrag_movable_from_reclaimable, "count", s->c.extfrag[1][2])                \
-	X(extfrag_reclaimable_from_unmovable, "count", s->c.extfrag[2][0])              \
-	X(extfrag_reclaimable_from_movable, "count", s->c.extfrag[2][1])                \
-	X(free_pages, "pages", frag_total_free_pages(s->mem))
+/*
+ * Engine counters appended to the model's in every epoch row:
+ * X(name, kind, unit, meaning, expression over struct sim *s).
+ */
+#define ENGINE_COUNTERS(X)                                                                                        \
+	X(sim_allocs, COUNTER, "count", "fragsim: workload allocations (frag_wl_alloc() calls, failed ones included)", \
+	  s->c.allocs)                                                                                            \
+	X(sim_alloc_failures, COUNTER, "count", "fragsim: workload allocations that failed", s->c.alloc_failures) \
+	X(sim_frees, COUNTER, "count", "fragsim: workload frees (frag_wl_free() calls)", s->c.frees)              \
+	X(sim_events, COUNTER, "count", "fragsim: workload steps the CPU actors ran", s->c.events)                \
+	X(simgrid_wakeups, COUNTER, "count", "fragsim: SimGrid wake-ups of the CPU actors (one per batch)",       \
+	  s->c.wakeups)                                                                                           \
+	X(daemon_wakeups, COUNTER, "count", "fragsim: kswapd/kcompactd/policy daemon semaphores released",        \
+	  s->c.daemon_wakeups)                                                                                    \
+	X(kswapd_wake, COUNTER, "count", "kswapd runs of balance_pgdat() that a wake-up started",                 \
+	  sum_nodes(s, offsetof(struct sim_node, kswapd_wake)))                                                   \
+	X(kcompactd_wake, COUNTER, "count", "kcompactd wake-ups by wakeup_kcompactd() (the actor's)",            \
+	  sum_nodes(s, offsetof(struct sim_node, kcompactd_wake)))                                                \
+	X(kswapd_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time kswapd spent (docs/costs.md)",               \
+	  sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))                                                     \
+	X(kcompactd_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time kcompactd spent (docs/costs.md)",         \
+	  sum_nodes(s, offsetof(struct sim_node, kcompactd_ns)))                                                  \
+	X(spb_defrag_wake, COUNTER, "count", "fragsim: runs of the policy's daemon (the SPB defrag worker)",      \
+	  sum_nodes(s, offsetof(struct sim_node, policyd_wake)))                                                  \
+	X(spb_defrag_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time of the policy's daemon (its migrations)", \
+	  sum_nodes(s, offsetof(struct sim_node, policyd_ns)))                                                    \
+	X(cpu_busy_ns, COUNTER, "ns", "fragsim: simulated CPU time the workloads' calls cost, all CPUs",          \
+	  sum_cpus(s, offsetof(struct sim_cpu, busy_ns)))                                                         \
+	X(vmstat_updates, COUNTER, "count",                                                                       \
+	  "fragsim: vmstat_update() -> decay_pcp_high() runs, once a second on each CPU that has events",         \
+	  sum_cpus(s, offsetof(struct sim_cpu, vmstat_updates)))                                                  \
+	X(extfrag_unmovable_from_movable, COUNTER, "count",                                                       \
+	  "mm_page_alloc_extfrag events: an UNMOVABLE allocation fell back to a MOVABLE block", s->c.extfrag[0][1]) \
+	X(extfrag_unmovable_from_reclaimable, COUNTER, "count",                                                   \
+	  "mm_page_alloc_extfrag events: UNMOVABLE from a RECLAIMABLE block", s->c.extfrag[0][2])                \
+	X(extfrag_movable_from_unmovable, COUNTER, "count",                                                       \
+	  "mm_page_alloc_extfrag events: MOVABLE from an UNMOVABLE block", s->c.extfrag[1][0])                   \
+	X(extfrag_movable_from_reclaimable, COUNTER, "count",                                                     \
+	  "mm_page_alloc_extfrag events: MOVABLE from a RECLAIMABLE block", s->c.extfrag[1][2])                  \
+	X(extfrag_reclaimable_from_unmovable, COUNTER, "count",                                                   \
+	  "mm_page_alloc_extfrag events: RECLAIMABLE from an UNMOVABLE block", s->c.extfrag[2][0])               \
+	X(extfrag_reclaimable_from_movable, COUNTER, "count",                                                     \
+	  "mm_page_alloc_extfrag events: RECLAIMABLE from a MOVABLE block", s->c.extfrag[2][1])                  \
+	X(free_pages, GAUGE, "pages", "free pages in the buddy lists of all zones (NR_FREE_PAGES summed)",        \
+	  frag_total_free_pages(s->mem))
 
 static uint64_t sum_nodes(const struct sim *s, size_t off)
 {
@@ -355,16 +377,23 @@ static uint64_t sum_cpus(const struct sim *s, size_t off)
 	return v;
 }
 
-#define COUNT_ONE(name, unit, expr) +1
+#define COUNT_ONE(name, kind, unit, help, expr) +1
 enum { NR_ENGINE_COUNTERS = 0 ENGINE_COUNTERS(COUNT_ONE) };
 #undef COUNT_ONE
+
+const struct frag_stat_desc frag_engine_counter_desc[] = {
+#define DESC(name, kind, unit, help, expr) { #name, FRAG_STAT_##kind, unit, help },
+	ENGINE_COUNTERS(DESC)
+#undef DESC
+	{ NULL, FRAG_STAT_COUNTER, NULL, NULL },
+};
 
 static void fill_counters(struct sim *s, uint64_t *out)
 {
 	for (int i = 0; i < NR_FRAG_STATS; i++)
 		out[i] = frag_stat_get(s->mem, (enum frag_stat)i);
 	unsigned k = NR_FRAG_STATS;
-#define FILL(name, unit, expr) out[k++] = (expr);
+#define FILL(name, kind, unit, help, expr) out[k++] = (expr);
 	ENGINE_COUNTERS(FILL)
 #undef FILL
 }
@@ -905,11 +934,10 @@ int frag_sim_run(const struct frag_scenario *sc, const struct frag_config *cfg_i
 		s->counter_units[i] = frag_stat_desc[i].unit;
 	}
 	unsigned k = NR_FRAG_STATS;
-#define NAME(name, unit, expr)                  \
-	s->counter_names[k] = #name;            \
-	s->counter_units[k++] = unit;
-	ENGINE_COUNTERS(NAME)
-#undef NAME
+	for (unsigned e = 0; e < NR_ENGINE_COUNTERS; e++, k++) {
+		s->counter_names[k] = frag_engine_counter_desc[e].name;
+		s->counter_units[k] = frag_engine_counter_desc[e].unit;
+	}
 
 	if (!frag_run_info_ident(&s->ri, &o->ident))
 		make_uid(sc, s->ri.uid);

@@ -10,7 +10,9 @@
 #   sample of FIXTURE_DIR/extfrag-samples.txt and every snapshot of
 #   FIXTURE_DIR/snapshots/ (see FIXTURE_DIR/README.md), with and without --index;
 # - bad usage exits with status 2 and says what is wrong on stderr;
-# - `policies`, `policies --describe` and `demo` work, and demo is deterministic.
+# - `policies`, `policies --describe` and `demo` work, and demo is deterministic;
+# - `stats` lists every counter, selects by pattern, refuses a pattern that
+#   matches nothing, and docs/counters.md holds its --markdown table.
 
 FRAGSIM=$1
 FIX=$2
@@ -30,8 +32,8 @@ for d in "$FIX"/snapshots/*/; do
 	[ -f "$d/buddyinfo.txt" ] && NSNAP=$((NSNAP + 1))
 done
 # 3 per sample or snapshot (both files, --index unusable, --index extfrag),
-# 2 fixture counts, 11 usage errors, 5 for policies and demo.
-echo "1..$((3 * (NSAMPLES + NSNAP) + 2 + 11 + 5))"
+# 2 fixture counts, 12 usage errors, 5 for policies and demo, 3 for stats.
+echo "1..$((3 * (NSAMPLES + NSNAP) + 2 + 12 + 5 + 3))"
 
 # shellcheck source=SCRIPTDIR/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -180,6 +182,37 @@ usage_error "policies --describe of an unknown policy lists the known ones" "nos
 usage_error "demo --size 12Q" "12Q" "--size" -- demo --size 12Q --ops 1000
 usage_error "demo --policy nosuch" "nosuch" -- demo --policy nosuch --ops 1000
 usage_error "demo --fill 0" "--fill" -- demo --fill 0 --ops 1000
+usage_error "stats with a pattern that matches nothing names it" "no_such_counter*" -- \
+	stats compact_stall 'no_such_counter*'
+
+# stats: the model's counters, then the engine's; a pattern selects.
+"$FRAGSIM" stats > "$T/stats" 2> "$T/stats.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q -E '^compact_stall +counter +count +model +direct compaction' "$T/stats" &&
+	grep -q -E '^vmstat_updates +counter +count +engine ' "$T/stats" &&
+	grep -q -E '^free_pages +gauge +pages +engine ' "$T/stats"; then
+	ok "stats lists model and engine counters with kind, unit and meaning"
+else
+	echo "# exit $rc: $(head -3 "$T/stats.err")"
+	not_ok "stats lists model and engine counters with kind, unit and meaning"
+fi
+"$FRAGSIM" stats 'thp_fault_*' > "$T/stats.sel" 2>&1
+if [ "$(sed 1d "$T/stats.sel" | awk '{print $1}' | tr '\n' ' ')" = "$(awk '$1 ~ /^thp_fault_/ {print $1}' "$T/stats" | tr '\n' ' ')" ] &&
+	[ "$(wc -l < "$T/stats.sel")" -ge 3 ]; then
+	ok "stats 'thp_fault_*' prints the header and exactly the matching counters"
+else
+	sed 's/^/# /' "$T/stats.sel"
+	not_ok "stats 'thp_fault_*' prints the header and exactly the matching counters"
+fi
+DOC="$FIX/../../docs/counters.md"
+"$FRAGSIM" stats --markdown > "$T/stats.md" 2>&1
+sed -n '/^| name | kind |/,$p' "$DOC" > "$T/doc.md"
+if [ -s "$T/doc.md" ] && cmp -s "$T/stats.md" "$T/doc.md"; then
+	ok "docs/counters.md holds the table of stats --markdown"
+else
+	diag_diff "$T/doc.md" "$T/stats.md"
+	not_ok "docs/counters.md holds the table of stats --markdown (regenerate it: see its head)"
+fi
 
 # policies: one line per policy, name first.
 if "$FRAGSIM" policies > "$T/out" 2> "$T/err" && grep -q -E '^linux +' "$T/out" &&

@@ -43,7 +43,6 @@ SCENARIOS = os.environ.get("FRAG_SCENARIOS")
 if not FRAGSIM or not SCENARIOS:
     pytest.skip("FRAGSIM / FRAG_SCENARIOS not set (run through meson test)", allow_module_level=True)
 QUICK = Path(SCENARIOS) / "quick.yaml"
-STAT_LIST_H = Path(SCENARIOS).parent / "core" / "include" / "frag" / "stat_list.h"
 
 # A normal quick run takes about a second; this only bounds a hang.
 RUN_TIMEOUT = 90
@@ -78,9 +77,6 @@ SPB_FIELDS = ["category", "fullness", "free_pages", "pcp_pages", "unmovable_page
               "reserved_pages"]
 MIGRATETYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"]
 NR_ORDERS = 11
-# Engine columns of /epoch/counters that are levels, not cumulative counts
-# (core/sim/engine.c ENGINE_COUNTERS); the stat_list.h ones carry their kind.
-ENGINE_GAUGES = {"free_pages"}
 # Summary keys the issue asks for (item 5) and that quick.yaml always has.
 SUMMARY_METRIC_KEYS = ["free_mib", "thp_success_rate", "spb_tainted", "spb_clean", "spb_empty",
                        "hugetlb_1g_allocatable", "extfrag", "alloc_fail", "wall_seconds", "sim_seconds",
@@ -235,12 +231,12 @@ def same_param(text, v):
 
 
 def counter_kinds():
-    """name -> COUNTER/GAUGE from stat_list.h (empty if the source is not there)."""
-    try:
-        text = STAT_LIST_H.read_text()
-    except OSError:
-        return {}
-    return dict(re.findall(r"X\((\w+),\s*(COUNTER|GAUGE)\s*,", text))
+    """name -> (kind, unit) from `fragsim stats`, in its order: the stat_list.h
+    counters, then the engine's (kind "counter" or "gauge")."""
+    out = subprocess.run([FRAGSIM, "stats"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split(None, 4) for line in out.splitlines()[1:]]
+    assert rows and all(len(r) == 5 and r[3] in ("model", "engine") for r in rows), out[:400]
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def policies():
@@ -698,12 +694,13 @@ def test_h5_epoch_schedule_and_counters(a):
         assert (np.diff(t) > 0).all()
         names = _strs(f["epoch/counters"].attrs["names"])
         c = f["epoch/counters"][()]
+        units = _strs(f["epoch/counters"].attrs["units"])
         kinds = counter_kinds()
-        gauges = ENGINE_GAUGES | {n for n, k in kinds.items() if k == "GAUGE"}
-        if kinds:
-            # stat_list.h comes first, in order, then the engine's columns.
-            assert names[:len(kinds)] == list(kinds)
-        assert "free_pages" in names
+        gauges = {n for n, (k, _) in kinds.items() if k == "gauge"}
+        # The columns are what `fragsim stats` lists (docs/counters.md), in order, with its units.
+        assert names == list(kinds)
+        assert units == [u for _, u in kinds.values()]
+        assert "free_pages" in gauges and "spb_reserve_pages" in gauges
         for i, n in enumerate(names):
             if n in gauges:
                 continue

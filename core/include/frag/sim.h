@@ -73,4 +73,11 @@ void frag_sim_result_free(struct frag_sim_result *res);
 /* Look a metric up by name; NAN if absent. */
 double frag_sim_metric(const struct frag_sim_result *res, const char *name);
 
+/*
+ * The engine's counters, appended after the stat_list.h ones in every epoch
+ * row (/epoch/counters) and in the metrics: name, kind, unit, meaning;
+ * ended by an entry with a NULL name (`fragsim stats` lists both).
+ */
+extern const struct frag_stat_desc frag_engine_counter_desc[];
+
 #endif /* FRAG_SIM_H */
