@@ -554,8 +554,12 @@ int frag_mem_create(const struct frag_config *cfg, struct frag_mem **out, char *
 
 	/*
 	 * build_all_zonelists(): mobility grouping is off when the machine has
-	 * fewer than pageblock_nr_pages * MIGRATE_TYPES pages (only tiny machines;
-	 * fragsim's minimum of 64 MiB is above it). Watermarks are still 0 here,
+	 * fewer than pageblock_nr_pages * MIGRATE_TYPES pages: only tiny machines.
+	 * Scenarios ask for at least 64 MiB per node (core/conf/scenario.c), above
+	 * it; the library accepts nodes down to 4 pageblocks (geometry_check()),
+	 * which boot with grouping off and, as in the kernel (memmap_init() marks
+	 * every block MOVABLE; try_to_claim_block() then always claims), their
+	 * pageblocks MOVABLE until allocations claim them. Watermarks are still 0 here,
 	 * as in the kernel at that point. Policies may switch it off in init().
 	 */
 	unsigned nr_types = mem->geo.config_cma ? MIGRATE_TYPES : MIGRATE_TYPES - 1;
