@@ -1132,17 +1132,24 @@ static void wake_all_kswapds(struct frag_mem *mem, gfp_t gfp, unsigned order, co
 /*
  * __alloc_pages_may_oom(): a last attempt at the HIGH watermark, then the
  * OOM point. The OOM killer is skipped for costly orders, __GFP_RETRY_MAYFAIL,
- * __GFP_THISNODE and requests limited to zones below Normal. The OOM is
- * recorded with the zone state; an OOM while the preferred zone's free pages
- * are above its low watermark is counted as early. The engine may kill a
- * task (env.out_of_memory) and report progress, which restarts the retry loop.
+ * __GFP_THISNODE and requests limited to zones below Normal. out_of_memory()
+ * kills nothing for a request without __GFP_FS ("the OOM killer does not
+ * compensate for IO-less reclaim") and reports progress all the same:
+ * counted as oom_nofs. Otherwise the OOM is counted (oom_kill) and recorded
+ * with the zone state; one while the preferred zone's free pages are above
+ * its low watermark is counted as early; the engine may kill a task
+ * (env.out_of_memory) and report progress. A __GFP_NOFAIL request counts as
+ * progress whatever the killer did (WARN_ON_ONCE_GFP) and gets one attempt
+ * without watermarks (__alloc_pages_cpuset_fallback(ALLOC_NO_WATERMARKS)).
+ * @killed says whether the progress came from env.out_of_memory().
  */
 static uint64_t __alloc_pages_may_oom(struct frag_mem *mem, gfp_t gfp, unsigned order, struct alloc_context *ac,
-				      struct frag_zone **zone_out, bool *did_some_progress)
+				      struct frag_zone **zone_out, bool *did_some_progress, bool *killed)
 {
 	uint64_t pfn;
 
 	*did_some_progress = false;
+	*killed = false;
 	pfn = get_page_from_freelist(mem, (gfp | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order,
 				     ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac, zone_out);
 	if (pfn != FRAG_PFN_NONE)
@@ -1151,23 +1158,33 @@ static uint64_t __alloc_pages_may_oom(struct frag_mem *mem, gfp_t gfp, unsigned 
 	    ac->highest_zoneidx < ZONE_NORMAL)
 		return FRAG_PFN_NONE;
 
-	const struct frag_zone *z = &mem->zones[ac->node->zonelist[ac->preferred_zone]];
-	frag_count(mem, FRAG_STAT_oom_kill, 1);
-	if (z->nr_free_pages > (int64_t)low_wmark_pages(z))
-		frag_count(mem, FRAG_STAT_oom_early, 1);
-	if (frag_trace_on(mem, TRACE_OOM)) {
-		struct frag_trace_event ev = { .id = TRACE_OOM, .time_ns = frag_now(mem) };
-		ev.oom = (struct frag_ev_oom){
-			.order = order,
-			.gfp = gfp,
-			.nid = (int)ac->node->id,
-			.free_pages = (uint64_t)z->nr_free_pages,
-			.low_wmark = low_wmark_pages(z),
-		};
-		mem->env.trace(mem->env.arg, &ev);
+	if (!(gfp & __GFP_FS)) {
+		/* out_of_memory(): !__GFP_FS and not a memcg OOM: return true. */
+		frag_count(mem, FRAG_STAT_oom_nofs, 1);
+		*did_some_progress = true;
+	} else {
+		const struct frag_zone *z = &mem->zones[ac->node->zonelist[ac->preferred_zone]];
+		frag_count(mem, FRAG_STAT_oom_kill, 1);
+		if (z->nr_free_pages > (int64_t)low_wmark_pages(z))
+			frag_count(mem, FRAG_STAT_oom_early, 1);
+		if (frag_trace_on(mem, TRACE_OOM)) {
+			struct frag_trace_event ev = { .id = TRACE_OOM, .time_ns = frag_now(mem) };
+			ev.oom = (struct frag_ev_oom){
+				.order = order,
+				.gfp = gfp,
+				.nid = (int)ac->node->id,
+				.free_pages = (uint64_t)z->nr_free_pages,
+				.low_wmark = low_wmark_pages(z),
+			};
+			mem->env.trace(mem->env.arg, &ev);
+		}
+		if (mem->env.out_of_memory)
+			*did_some_progress = *killed = mem->env.out_of_memory(mem->env.arg, ac->node->id, order, gfp);
 	}
-	if (mem->env.out_of_memory)
-		*did_some_progress = mem->env.out_of_memory(mem->env.arg, ac->node->id, order, gfp);
+	if (gfp & __GFP_NOFAIL) {
+		*did_some_progress = true;
+		return get_page_from_freelist(mem, gfp, order, ALLOC_NO_WATERMARKS | ALLOC_CPUSET, ac, zone_out);
+	}
 	return FRAG_PFN_NONE;
 }
 
@@ -1321,8 +1338,10 @@ static bool should_compact_retry(const struct frag_mem *mem, const struct alloc_
  *   direct compaction; __GFP_NORETRY fails; costly orders fail unless they
  *   can compact and have __GFP_RETRY_MAYFAIL; should_reclaim_retry();
  *   should_compact_retry(); defrag_mode drops NOFRAGMENT; the OOM point.
- * __GFP_NOFAIL makes one last attempt with ALLOC_NO_WATERMARKS (the model
- * cannot wait forever) and is counted when even that fails.
+ * __GFP_NOFAIL: the OOM point gives it one attempt without watermarks;
+ * nopage: one more at half the min watermark (ALLOC_MIN_RESERVE), and as the
+ * model cannot loop forever, a failure is counted (nofail_fail). Progress
+ * at the OOM point without a kill is retried once (see there).
  */
 static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned order, struct alloc_context *ac,
 				       struct frag_zone **zone_out)
@@ -1332,6 +1351,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 	bool costly = order > PAGE_ALLOC_COSTLY_ORDER;
 	bool pfmemalloc = (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC);
 	int compaction_retries = 0, no_progress_loops = 0;
+	bool oom_retried = false;   /* the one retry after OOM-point progress without a kill */
 	int compact_priority = DEF_COMPACT_PRIORITY;
 	enum compact_result compact_result = COMPACT_SKIPPED;
 	uint64_t did_some_progress = 0;
@@ -1408,20 +1428,36 @@ retry:
 		goto retry;
 	}
 
-	bool oom_progress;
-	pfn = __alloc_pages_may_oom(mem, gfp, order, ac, zone_out, &oom_progress);
+	bool oom_progress, oom_killed;
+	pfn = __alloc_pages_may_oom(mem, gfp, order, ac, zone_out, &oom_progress, &oom_killed);
 	if (pfn != FRAG_PFN_NONE)
 		goto got_pg;
-	if (oom_progress) {
+	/*
+	 * Progress restarts the loop. A kill (env.out_of_memory) freed memory;
+	 * the progress out_of_memory() reports without a kill (no __GFP_FS) or
+	 * that __GFP_NOFAIL claims changes nothing the model can see: the
+	 * kernel loops on until another task frees memory, which cannot happen
+	 * inside one allocation here, so that retry is taken once.
+	 */
+	if (oom_progress && (oom_killed || !oom_retried)) {
+		oom_retried |= !oom_killed;
 		no_progress_loops = 0;
 		goto retry;
 	}
 
 nopage:
-	if ((gfp & __GFP_NOFAIL) && can_direct_reclaim) {
-		pfn = get_page_from_freelist(mem, gfp, order, ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE, ac, zone_out);
-		if (pfn != FRAG_PFN_NONE)
-			goto got_pg;
+	/*
+	 * __GFP_NOFAIL: without direct reclaim the kernel gives up (and warns);
+	 * otherwise __alloc_pages_cpuset_fallback(ALLOC_MIN_RESERVE): half the
+	 * min watermark, never ALLOC_NO_WATERMARKS ("could deplete whole memory
+	 * reserves"). The kernel then loops; the model counts the failure.
+	 */
+	if (gfp & __GFP_NOFAIL) {
+		if (can_direct_reclaim) {
+			pfn = get_page_from_freelist(mem, gfp, order, ALLOC_MIN_RESERVE | ALLOC_CPUSET, ac, zone_out);
+			if (pfn != FRAG_PFN_NONE)
+				goto got_pg;
+		}
 		frag_count(mem, FRAG_STAT_nofail_fail, 1);
 	}
 	pfn = FRAG_PFN_NONE;

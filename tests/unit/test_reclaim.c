@@ -889,12 +889,14 @@ static void test_should_compact_retry_priority(void)
 }
 
 /*
- * __GFP_NOFAIL at the end of the slowpath (nopage:): after reclaim and the
- * OOM point gave nothing, one last attempt ignores the watermarks
- * (ALLOC_NO_WATERMARKS | ALLOC_MIN_RESERVE), so a request the same machine
- * refuses without the flag gets a page below min; when even that finds no
- * page, nofail_fail counts the failure (the model's stand-in for the
- * kernel's endless loop). Unreclaimable memory only: 400 free pages, min 1024.
+ * __GFP_NOFAIL at the OOM point (__alloc_pages_may_oom()): whatever the OOM
+ * killer did, the request gets one attempt without watermarks
+ * (__alloc_pages_cpuset_fallback(ALLOC_NO_WATERMARKS)), so a request the
+ * same machine refuses without the flag gets a page below min; when even
+ * that finds no page, the OOM point's claimed progress is retried once and
+ * nopage's ALLOC_MIN_RESERVE attempt fails too: nofail_fail counts it (the
+ * model's stand-in for the kernel's endless loop). Unreclaimable memory
+ * only: 400 free pages, min 1024.
  */
 static void test_nofail_last_attempt(void)
 {
@@ -916,6 +918,76 @@ static void test_nofail_last_attempt(void)
 	CHECK_EQ(z->nr_free_pages, 0);
 	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL | __GFP_NOFAIL, NULL), FRAG_PFN_NONE);
 	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 1);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * out_of_memory() for a request without __GFP_FS (GFP_NOFS): "the OOM
+ * killer does not compensate for IO-less reclaim": nothing is killed
+ * (oom_kill stays 0, env.out_of_memory is not called) and progress is
+ * reported, so the slowpath retries; the kernel would loop until another
+ * task frees memory, the model retries once (two direct reclaims, two OOM
+ * points counted as oom_nofs) and fails the request. GFP_NOFS | __GFP_NOFAIL
+ * gets its page from the OOM point's ALLOC_NO_WATERMARKS attempt. 400 free
+ * pages, min 1024, nothing reclaimable.
+ */
+static void test_oom_nofs(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+
+	carve_to(mem, 400);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_NOFS, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_nofs), 2);
+	CHECK_EQ(ST(mem, FRAG_STAT_allocstall_normal), 2);
+	CHECK_EQ(F.nr_oom, 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 0);
+
+	CHECK(frag_alloc_pages(mem, 0, 0, GFP_NOFS | __GFP_NOFAIL, NULL) != FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_nofs), 3);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 0);
+
+	/* With __GFP_FS the OOM point is the killer's: counted, env called. */
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_KERNEL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill), 1);
+	CHECK_EQ(F.nr_oom, 1);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
+ * nopage: for __GFP_NOFAIL: __alloc_pages_cpuset_fallback(ALLOC_MIN_RESERVE),
+ * the min watermark halved (1024 -> 512), never without watermarks; a
+ * request that cannot reclaim gets nothing at all. __GFP_THISNODE keeps
+ * these requests away from the OOM point (and its no-watermark attempt).
+ *  - 600 free: GFP_KERNEL | __GFP_THISNODE | __GFP_NOFAIL gets a page
+ *    (600 > 512); without __GFP_NOFAIL it fails;
+ *  - 400 free: it fails (400 < 512), counted in nofail_fail;
+ *  - 600 free, GFP_NOWAIT | __GFP_NOFAIL (no direct reclaim): fails and is
+ *    counted although the half-min attempt would have given a page.
+ */
+static void test_nofail_min_reserve(void)
+{
+	const gfp_t thisnode = GFP_KERNEL | __GFP_THISNODE;
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+
+	carve_to(mem, 600);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, thisnode, NULL), FRAG_PFN_NONE);
+	CHECK(frag_alloc_pages(mem, 0, 0, thisnode | __GFP_NOFAIL, NULL) != FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill) + ST(mem, FRAG_STAT_oom_nofs), 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 0);
+	frag_drain_all_pages(mem, -1);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, GFP_NOWAIT | __GFP_NOFAIL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 1);
+	frag_mem_destroy(mem);
+
+	mem = mk(ZONE_PAGES, 0);
+	carve_to(mem, 400);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 0, thisnode | __GFP_NOFAIL, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_nofail_fail), 1);
+	CHECK_EQ(ST(mem, FRAG_STAT_oom_kill) + ST(mem, FRAG_STAT_oom_nofs), 0);
 	CHECK_CONSISTENT(mem);
 	frag_mem_destroy(mem);
 }
@@ -1114,6 +1186,8 @@ static const struct tap_test tests[] = {
 	TAP(test_should_reclaim_retry_costly_no_progress),
 	TAP(test_should_compact_retry_priority),
 	TAP(test_nofail_last_attempt),
+	TAP(test_oom_nofs),
+	TAP(test_nofail_min_reserve),
 	TAP(test_zone_reclaimable_pages_no_swap),
 	TAP(test_shrink_list_anon_swap),
 	TAP(test_get_scan_count),

@@ -153,7 +153,9 @@
 	X(spb_evac_phase2_pageblocks, COUNTER, "count", "fragsim: defrag worker phase 2: MOVABLE pageblocks evacuated (fewest used first)") \
 	X(spb_evac_phase2_freed,  COUNTER, "count",  "fragsim: phase 2 pageblocks that ended entirely free (returned to the tainted SPB's free pageblocks)") \
 	X(spb_thp_compact_skipped, COUNTER, "count", "fragsim: pageblocks of tainted SPBs refused as source or target to THP-order direct compaction (v2 17)") \
-	X(spb_compact_drain_deferred, COUNTER, "count", "fragsim: compaction source pageblocks refused because compaction drained PCPs too often (drain throttle)")
+	X(spb_compact_drain_deferred, COUNTER, "count", "fragsim: compaction source pageblocks refused because compaction drained PCPs too often (drain throttle)") \
+	/* the OOM point, continued (page_alloc.c __alloc_pages_may_oom) */                     \
+	X(oom_nofs,               COUNTER, "count",  "fragsim: OOM points reached by requests without __GFP_FS: out_of_memory() kills nothing and reports progress (not in oom_kill)")
 
 enum frag_stat_kind { FRAG_STAT_COUNTER, FRAG_STAT_GAUGE };
 
