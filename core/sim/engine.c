@@ -317,48 +317,74 @@ static void env_trace(void *arg, const struct frag_trace_event *ev)
 
 /*
  * Engine counters appended to the model's in every epoch row:
- * X(name, kind, unit, meaning, expression over struct sim *s).
+ * X(name, kind, unit, meaning, expression over struct sim *s); NODE_SUM()
+ * and CPU_SUM() add a struct sim_node / struct sim_cpu field over all.
  */
-#define ENGINE_COUNTERS(X)                                                                                        \
-	X(sim_allocs, COUNTER, "count", "fragsim: workload allocations (frag_wl_alloc() calls, failed ones included)", \
-	  s->c.allocs)                                                                                            \
-	X(sim_alloc_failures, COUNTER, "count", "fragsim: workload allocations that failed", s->c.alloc_failures) \
-	X(sim_frees, COUNTER, "count", "fragsim: workload frees (frag_wl_free() calls)", s->c.frees)              \
-	X(sim_events, COUNTER, "count", "fragsim: workload steps the CPU actors ran", s->c.events)                \
-	X(simgrid_wakeups, COUNTER, "count", "fragsim: SimGrid wake-ups of the CPU actors (one per batch)",       \
-	  s->c.wakeups)                                                                                           \
-	X(daemon_wakeups, COUNTER, "count", "fragsim: kswapd/kcompactd/policy daemon semaphores released",        \
-	  s->c.daemon_wakeups)                                                                                    \
-	X(kswapd_wake, COUNTER, "count", "kswapd runs of balance_pgdat() that a wake-up started",                 \
-	  sum_nodes(s, offsetof(struct sim_node, kswapd_wake)))                                                   \
-	X(kcompactd_wake, COUNTER, "count", "kcompactd wake-ups by wakeup_kcompactd() (the actor's)",            \
-	  sum_nodes(s, offsetof(struct sim_node, kcompactd_wake)))                                                \
-	X(kswapd_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time kswapd spent (docs/costs.md)",               \
-	  sum_nodes(s, offsetof(struct sim_node, kswapd_ns)))                                                     \
-	X(kcompactd_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time kcompactd spent (docs/costs.md)",         \
-	  sum_nodes(s, offsetof(struct sim_node, kcompactd_ns)))                                                  \
-	X(spb_defrag_wake, COUNTER, "count", "fragsim: runs of the policy's daemon (the SPB defrag worker)",      \
-	  sum_nodes(s, offsetof(struct sim_node, policyd_wake)))                                                  \
-	X(spb_defrag_cpu_ns, COUNTER, "ns", "fragsim: simulated CPU time of the policy's daemon (its migrations)", \
-	  sum_nodes(s, offsetof(struct sim_node, policyd_ns)))                                                    \
-	X(cpu_busy_ns, COUNTER, "ns", "fragsim: simulated CPU time the workloads' calls cost, all CPUs",          \
-	  sum_cpus(s, offsetof(struct sim_cpu, busy_ns)))                                                         \
-	X(vmstat_updates, COUNTER, "count",                                                                       \
-	  "fragsim: vmstat_update() -> decay_pcp_high() runs, once a second on each CPU that has events",         \
-	  sum_cpus(s, offsetof(struct sim_cpu, vmstat_updates)))                                                  \
-	X(extfrag_unmovable_from_movable, COUNTER, "count",                                                       \
-	  "mm_page_alloc_extfrag events: an UNMOVABLE allocation fell back to a MOVABLE block", s->c.extfrag[0][1]) \
-	X(extfrag_unmovable_from_reclaimable, COUNTER, "count",                                                   \
-	  "mm_page_alloc_extfrag events: UNMOVABLE from a RECLAIMABLE block", s->c.extfrag[0][2])                \
-	X(extfrag_movable_from_unmovable, COUNTER, "count",                                                       \
-	  "mm_page_alloc_extfrag events: MOVABLE from an UNMOVABLE block", s->c.extfrag[1][0])                   \
-	X(extfrag_movable_from_reclaimable, COUNTER, "count",                                                     \
-	  "mm_page_alloc_extfrag events: MOVABLE from a RECLAIMABLE block", s->c.extfrag[1][2])                  \
-	X(extfrag_reclaimable_from_unmovable, COUNTER, "count",                                                   \
-	  "mm_page_alloc_extfrag events: RECLAIMABLE from an UNMOVABLE block", s->c.extfrag[2][0])               \
-	X(extfrag_reclaimable_from_movable, COUNTER, "count",                                                     \
-	  "mm_page_alloc_extfrag events: RECLAIMABLE from a MOVABLE block", s->c.extfrag[2][1])                  \
-	X(free_pages, GAUGE, "pages", "free pages in the buddy lists of all zones (NR_FREE_PAGES summed)",        \
+#define NODE_SUM(field) sum_nodes(s, offsetof(struct sim_node, field))
+#define CPU_SUM(field) sum_cpus(s, offsetof(struct sim_cpu, field))
+#define ENGINE_COUNTERS(X)                                                                                            \
+	X(sim_allocs, COUNTER, "count",                                                                               \
+	  "fragsim: workload allocations (frag_wl_alloc() calls, failed ones included)",                              \
+	  s->c.allocs)                                                                                                \
+	X(sim_alloc_failures, COUNTER, "count",                                                                       \
+	  "fragsim: workload allocations that failed",                                                                \
+	  s->c.alloc_failures)                                                                                        \
+	X(sim_frees, COUNTER, "count",                                                                                \
+	  "fragsim: workload frees (frag_wl_free() calls)",                                                           \
+	  s->c.frees)                                                                                                 \
+	X(sim_events, COUNTER, "count",                                                                               \
+	  "fragsim: workload steps the CPU actors ran",                                                               \
+	  s->c.events)                                                                                                \
+	X(simgrid_wakeups, COUNTER, "count",                                                                          \
+	  "fragsim: SimGrid wake-ups of the CPU actors (one per batch)",                                              \
+	  s->c.wakeups)                                                                                               \
+	X(daemon_wakeups, COUNTER, "count",                                                                           \
+	  "fragsim: kswapd/kcompactd/policy daemon semaphores released",                                              \
+	  s->c.daemon_wakeups)                                                                                        \
+	X(kswapd_wake, COUNTER, "count",                                                                              \
+	  "kswapd runs of balance_pgdat() that a wake-up started",                                                    \
+	  NODE_SUM(kswapd_wake))                                                                                      \
+	X(kcompactd_wake, COUNTER, "count",                                                                           \
+	  "kcompactd wake-ups by wakeup_kcompactd() (the actor's)",                                                   \
+	  NODE_SUM(kcompactd_wake))                                                                                   \
+	X(kswapd_cpu_ns, COUNTER, "ns",                                                                               \
+	  "fragsim: simulated CPU time kswapd spent (docs/costs.md)",                                                 \
+	  NODE_SUM(kswapd_ns))                                                                                        \
+	X(kcompactd_cpu_ns, COUNTER, "ns",                                                                            \
+	  "fragsim: simulated CPU time kcompactd spent (docs/costs.md)",                                              \
+	  NODE_SUM(kcompactd_ns))                                                                                     \
+	X(spb_defrag_wake, COUNTER, "count",                                                                          \
+	  "fragsim: runs of the policy's daemon (the SPB defrag worker)",                                             \
+	  NODE_SUM(policyd_wake))                                                                                     \
+	X(spb_defrag_cpu_ns, COUNTER, "ns",                                                                           \
+	  "fragsim: simulated CPU time of the policy's daemon (its migrations)",                                      \
+	  NODE_SUM(policyd_ns))                                                                                       \
+	X(cpu_busy_ns, COUNTER, "ns",                                                                                 \
+	  "fragsim: simulated CPU time the workloads' calls cost, all CPUs",                                          \
+	  CPU_SUM(busy_ns))                                                                                           \
+	X(vmstat_updates, COUNTER, "count",                                                                           \
+	  "fragsim: vmstat_update() -> decay_pcp_high() runs, once a second on each CPU that has events",             \
+	  CPU_SUM(vmstat_updates))                                                                                    \
+	X(extfrag_unmovable_from_movable, COUNTER, "count",                                                           \
+	  "mm_page_alloc_extfrag events: an UNMOVABLE allocation fell back to a MOVABLE block",                       \
+	  s->c.extfrag[0][1])                                                                                         \
+	X(extfrag_unmovable_from_reclaimable, COUNTER, "count",                                                       \
+	  "mm_page_alloc_extfrag events: UNMOVABLE from a RECLAIMABLE block",                                         \
+	  s->c.extfrag[0][2])                                                                                         \
+	X(extfrag_movable_from_unmovable, COUNTER, "count",                                                           \
+	  "mm_page_alloc_extfrag events: MOVABLE from an UNMOVABLE block",                                            \
+	  s->c.extfrag[1][0])                                                                                         \
+	X(extfrag_movable_from_reclaimable, COUNTER, "count",                                                         \
+	  "mm_page_alloc_extfrag events: MOVABLE from a RECLAIMABLE block",                                           \
+	  s->c.extfrag[1][2])                                                                                         \
+	X(extfrag_reclaimable_from_unmovable, COUNTER, "count",                                                       \
+	  "mm_page_alloc_extfrag events: RECLAIMABLE from an UNMOVABLE block",                                        \
+	  s->c.extfrag[2][0])                                                                                         \
+	X(extfrag_reclaimable_from_movable, COUNTER, "count",                                                         \
+	  "mm_page_alloc_extfrag events: RECLAIMABLE from a MOVABLE block",                                           \
+	  s->c.extfrag[2][1])                                                                                         \
+	X(free_pages, GAUGE, "pages",                                                                                 \
+	  "free pages in the buddy lists of all zones (NR_FREE_PAGES summed)",                                        \
 	  frag_total_free_pages(s->mem))
 
 static uint64_t sum_nodes(const struct sim *s, size_t off)
