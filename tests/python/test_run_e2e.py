@@ -230,6 +230,20 @@ def same_param(text, v):
         return False
 
 
+COUNTERS_MD = Path(SCENARIOS).parent / "docs" / "counters.md"
+
+
+def summary_metric_rows():
+    """(regex, unit) per row of the summary-metrics table of docs/counters.md;
+    <placeholders> match a name part."""
+    text = COUNTERS_MD.read_text()
+    section = text.split("## Summary metrics", 1)[1].split("## Counters", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+?) \|", section, re.M)
+    assert len(rows) > 30, rows
+    return [(re.compile("^" + re.sub(r"<[^>]+>", r"[^.]+", re.escape(n).replace(r"\<", "<").replace(r"\>", ">"))
+                        + "$"), unit, n) for n, unit in rows]
+
+
 def counter_kinds():
     """name -> (kind, unit) from `fragsim stats`, in its order: the stat_list.h
     counters, then the engine's (kind "counter" or "gauge")."""
@@ -784,6 +798,29 @@ workloads:
   busy: {type: slab, cpus: 0, object_size: 512, interval: exp(1ms), lifetime: exp(100ms)}
   early: {type: slab, cpus: 1, object_size: 512, interval: exp(1ms), lifetime: exp(100ms), stop: 3500ms}
 """
+
+
+def test_every_metric_is_documented(runs):
+    """Each metric of a run is a counter of `fragsim stats` (docs/counters.md,
+    its unit) or a row of the summary table of docs/counters.md (its unit);
+    every plain row of that table but the 2 MiB prediction appears in a run."""
+    kinds = counter_kinds()
+    rows = summary_metric_rows()
+    seen = set()
+    for key in ["a", "defrag20"]:
+        runs[key].require_complete()
+        with connect(runs[key].db) as con:
+            m = metrics_of(con, one_run(con)["id"])
+        for name, (_, unit) in m.items():
+            if name in kinds:
+                assert unit == kinds[name][1], (name, unit)
+                continue
+            hit = [r for r in rows if r[0].match(name)]
+            assert hit, f"metric {name} is in neither `fragsim stats` nor docs/counters.md"
+            assert hit[0][1] == unit, (name, unit, hit[0][1])
+            seen.add(hit[0][2])
+    missing = {n for _, _, n in rows if "<" not in n} - seen - {"hugetlb_2m_allocatable"}
+    assert not missing, f"docs/counters.md lists metrics no run wrote: {sorted(missing)}"
 
 
 def test_vmstat_update_once_a_second_per_cpu(tmp_path, a):
