@@ -1147,6 +1147,63 @@ static void test_do_shrink_slab(void)
 }
 
 /*
+ * Shrinkers are per node (SHRINKER_NUMA_AWARE, as the dentry and inode
+ * caches' list_lru shrinkers are): do_shrink_slab() and shrink_slab() on
+ * node 1 count and scan node 1's objects only, and the work deferred is
+ * node 1's (nr_deferred[nid]). Node 0: 1000000 objects, node 1: 1000.
+ * Priority 12 on node 1: delta = (1000 >> 12) * 4 / 2 = 0, nothing to scan;
+ * priority 0: delta = 2000 -> total_scan = min(2000, 2 * 1000) = 2000,
+ * scanned in batches of 128 while total_scan >= 128 (freeable stays the
+ * count taken at the start): 15 batches, 1920 scanned, all 1000 objects
+ * freed, 80 deferred on node 1. Node 0 untouched.
+ */
+static uint64_t numa_objects[2], numa_scanned[2];
+
+static uint64_t numa_count(void *arg, unsigned nid)
+{
+	(void)arg;
+	return numa_objects[nid];
+}
+
+static uint64_t numa_scan(void *arg, unsigned nid, uint64_t nr_to_scan, uint64_t *nr_scanned)
+{
+	(void)arg;
+	uint64_t n = nr_to_scan < numa_objects[nid] ? nr_to_scan : numa_objects[nid];
+	numa_objects[nid] -= n;
+	numa_scanned[nid] += nr_to_scan;
+	*nr_scanned = nr_to_scan;
+	return n;
+}
+
+static void test_shrink_slab_per_node(void)
+{
+	struct frag_mem *mem = mk_mem(128 * MiB, 2, 2, NULL);
+	struct frag_shrinker sh = { .name = "numa", .seeks = FRAG_DEFAULT_SEEKS, .count_objects = numa_count,
+				    .scan_objects = numa_scan };
+
+	CHECK_EQ(mem->nr_nodes, 2);
+	CHECK_EQ(frag_register_shrinker(mem, &sh), 0);
+	numa_objects[0] = 1000000;
+	numa_objects[1] = 1000;
+	numa_scanned[0] = numa_scanned[1] = 0;
+	CHECK_EQ(do_shrink_slab(mem, 0, 1, 12), 0);
+	CHECK_EQ(numa_scanned[1], 0);
+	CHECK_EQ(shrink_slab(mem, GFP_KERNEL, 1, 0), 1000);
+	CHECK_EQ(numa_objects[1], 0);
+	CHECK_EQ(numa_scanned[1], 15 * 128);
+	CHECK_EQ(numa_scanned[0], 0);
+	CHECK_EQ(numa_objects[0], 1000000);
+	CHECK_EQ(mem->shrinkers[0].nr_deferred[0], 0);
+	CHECK_EQ(mem->shrinkers[0].nr_deferred[1], 80);
+	/* Node 0 at priority 12: (1000000 >> 12) * 2 = 488 -> 3 batches (384), 104 deferred there only. */
+	CHECK_EQ(do_shrink_slab(mem, 0, 0, 12), 384);
+	CHECK_EQ(numa_scanned[0], 384);
+	CHECK_EQ(mem->shrinkers[0].nr_deferred[0], 104);
+	CHECK_EQ(mem->shrinkers[0].nr_deferred[1], 80);
+	frag_mem_destroy(mem);
+}
+
+/*
  * shrink_slab() in direct reclaim: slab pages the shrinker frees count as
  * reclaimed (flush_reclaim_state()). 12500 slab pages of 8 objects, no LRU:
  *   prio 12: delta 48, deferred;   prio 11: 96, deferred (144);
@@ -1192,6 +1249,7 @@ static const struct tap_test tests[] = {
 	TAP(test_shrink_list_anon_swap),
 	TAP(test_get_scan_count),
 	TAP(test_do_shrink_slab),
+	TAP(test_shrink_slab_per_node),
 	TAP(test_shrink_slab_reclaim_state),
 };
 
