@@ -889,6 +889,53 @@ static void test_should_compact_retry_priority(void)
 }
 
 /*
+ * should_compact_retry()'s COMPACT_SUCCESS retries (mm/page_alloc.c): a
+ * compaction that reports success while the allocation still fails is
+ * retried MAX_COMPACT_RETRIES / 4 = 4 times for a costly order; then the
+ * priority cannot rise (the loop starts at DEF_COMPACT_PRIORITY, SYNC_LIGHT,
+ * already MIN_COMPACT_COSTLY_PRIORITY) and the answer is no. The lost race
+ * is made the way defrag_mode makes it: an order-4 GFP_KERNEL |
+ * __GFP_RETRY_MAYFAIL request under ALLOC_NOFRAGMENT, with free order-4
+ * blocks only inside MOVABLE pageblocks (each buddy allocated, so nothing
+ * reaches pageblock order): the order-4 watermark passes, so
+ * compaction_suit_allocation_order() reports SUCCESS without scanning, and
+ * __rmqueue() may not steal. Direct reclaim stops at once
+ * (compaction_ready(), progress 1) and should_reclaim_retry() counts every
+ * costly loop as no progress, ending after MAX_RECLAIM_RETRIES = 16. Loops:
+ * 16 (reclaim retries) + 4 (SUCCESS retries) + 1 (the last, refused), then
+ * defrag_mode drops NOFRAGMENT and the next attempt steals. Compactions: the
+ * initial async one + one per loop = 22, all failed; reclaims: 21 (all 16
+ * retries, as for a non-costly order, would make 34 compactions).
+ */
+static void test_should_compact_retry_success(void)
+{
+	struct frag_mem *mem = mk(ZONE_PAGES, 0);
+	struct frag_zone *z = normal(mem);
+
+	mem->sysctl.defrag_mode = 1;
+	for (uint64_t pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn += 32)
+		CHECK_EQ(alloc_at(mem, z, pfn, 4, GFP_HIGHUSER_MOVABLE, 0), 0);
+	CHECK_EQ(z->free_area[4].nr_free, ZONE_PAGES / 32);
+	for (unsigned o = 0; o < NR_PAGE_ORDERS; o++)
+		if (o != 4)
+			CHECK_EQ(z->free_area[o].nr_free, 0);
+	CHECK_EQ(list_head_pfn(z, 4, MIGRATE_UNMOVABLE), FRAG_PFN_NONE);
+
+	uint64_t pfn = frag_alloc_pages(mem, 0, 4, GFP_KERNEL | __GFP_RETRY_MAYFAIL, NULL);
+	CHECK(pfn != FRAG_PFN_NONE);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_stall), 22);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_fail), 22);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_success), 0);
+	CHECK_EQ(ST(mem, FRAG_STAT_compact_migrate_scanned), 0);   /* SUCCESS before any scan */
+	CHECK_EQ(ST(mem, FRAG_STAT_allocstall_normal), 21);
+	CHECK_EQ(ST(mem, FRAG_STAT_pgsteal_direct), 0);
+	CHECK_EQ(F.nr_oom, 0);
+	CHECK_EQ(z->free_area[4].nr_free, ZONE_PAGES / 32 - 1);   /* stolen once NOFRAGMENT was dropped */
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * __GFP_NOFAIL at the OOM point (__alloc_pages_may_oom()): whatever the OOM
  * killer did, the request gets one attempt without watermarks
  * (__alloc_pages_cpuset_fallback(ALLOC_NO_WATERMARKS)), so a request the
@@ -1242,6 +1289,7 @@ static const struct tap_test tests[] = {
 	TAP(test_should_reclaim_retry_then_oom),
 	TAP(test_should_reclaim_retry_costly_no_progress),
 	TAP(test_should_compact_retry_priority),
+	TAP(test_should_compact_retry_success),
 	TAP(test_nofail_last_attempt),
 	TAP(test_oom_nofs),
 	TAP(test_nofail_min_reserve),
