@@ -45,6 +45,7 @@ void frag_sysctl_defaults(struct frag_sysctl *s)
 	s->compaction_proactiveness = 20;
 	s->swappiness = 60;
 	s->defrag_mode = false;
+	s->compact_first = false;
 	s->thp_pcp = true;
 	s->thp_enabled = true;
 }

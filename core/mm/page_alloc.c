@@ -1338,6 +1338,11 @@ static bool should_compact_retry(const struct frag_mem *mem, const struct alloc_
  *   direct compaction; __GFP_NORETRY fails; costly orders fail unless they
  *   can compact and have __GFP_RETRY_MAYFAIL; should_reclaim_retry();
  *   should_compact_retry(); defrag_mode drops NOFRAGMENT; the OOM point.
+ * With sysctl.compact_first, the 7.0 layout (kernel-model.md §4.10): the
+ * first async compaction is the loop's first pass, without reclaim; when it
+ * fails, __GFP_NORETRY | __GFP_THISNODE gives up, __GFP_NORETRY goes round
+ * once more at async priority (whatever the first result was), the rest at
+ * DEF_COMPACT_PRIORITY.
  * __GFP_NOFAIL: the OOM point gives it one attempt without watermarks;
  * nopage: one more at half the min watermark (ALLOC_MIN_RESERVE), and as the
  * model cannot loop forever, a failure is counted (nofail_fail). Progress
@@ -1352,6 +1357,7 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 	bool pfmemalloc = (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC);
 	int compaction_retries = 0, no_progress_loops = 0;
 	bool oom_retried = false;   /* the one retry after OOM-point progress without a kill */
+	bool compact_first = false;  /* sysctl.compact_first: the loop's first pass only compacts */
 	int compact_priority = DEF_COMPACT_PRIORITY;
 	enum compact_result compact_result = COMPACT_SKIPPED;
 	uint64_t did_some_progress = 0;
@@ -1372,8 +1378,19 @@ static uint64_t __alloc_pages_slowpath(struct frag_mem *mem, gfp_t gfp, unsigned
 	if (pfn != FRAG_PFN_NONE)
 		goto got_pg;
 
+	/*
+	 * Costly requests, and non-movable high-order ones, compact once (async)
+	 * before they reclaim. v6.18 does it here, outside the loop; with
+	 * sysctl.compact_first (the 7.0 layout) the loop's first pass does it in
+	 * place of reclaim and compaction (below).
+	 */
 	if (can_direct_reclaim && can_compact && (costly || (order > 0 && ac->migratetype != MIGRATE_MOVABLE)) &&
 	    !pfmemalloc) {
+		if (mem->sysctl.compact_first) {
+			compact_first = true;
+			compact_priority = INIT_COMPACT_PRIORITY;
+			goto retry;
+		}
 		pfn = __alloc_pages_direct_compact(mem, gfp, order, alloc_flags, ac, INIT_COMPACT_PRIORITY, zone_out,
 						   &compact_result);
 		if (pfn != FRAG_PFN_NONE)
@@ -1401,14 +1418,31 @@ retry:
 	if (!can_direct_reclaim)
 		goto nopage;
 
-	pfn = __alloc_pages_direct_reclaim(mem, gfp, order, alloc_flags, ac, zone_out, &did_some_progress);
-	if (pfn != FRAG_PFN_NONE)
-		goto got_pg;
+	if (!compact_first) {
+		pfn = __alloc_pages_direct_reclaim(mem, gfp, order, alloc_flags, ac, zone_out, &did_some_progress);
+		if (pfn != FRAG_PFN_NONE)
+			goto got_pg;
+	}
 
 	pfn = __alloc_pages_direct_compact(mem, gfp, order, alloc_flags, ac, compact_priority, zone_out,
 					   &compact_result);
 	if (pfn != FRAG_PFN_NONE)
 		goto got_pg;
+
+	/*
+	 * compact_first failed (7.0): a THP fault's local try (__GFP_NORETRY |
+	 * __GFP_THISNODE, alloc_pages_mpol()) gives up without reclaim; others
+	 * go round again with reclaim, at DEF_COMPACT_PRIORITY unless
+	 * __GFP_NORETRY keeps the single further round async.
+	 */
+	if (compact_first) {
+		if ((gfp & (__GFP_NORETRY | __GFP_THISNODE)) == (__GFP_NORETRY | __GFP_THISNODE))
+			goto nopage;
+		if (!(gfp & __GFP_NORETRY))
+			compact_priority = DEF_COMPACT_PRIORITY;
+		compact_first = false;
+		goto retry;
+	}
 
 	if (gfp & __GFP_NORETRY)
 		goto nopage;

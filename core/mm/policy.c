@@ -103,6 +103,9 @@ const struct frag_param frag_sysctl_params[] = {
 		   "vm.swappiness: reclaim pressure on anon vs file pages (anon:file = swappiness:200-swappiness)"),
 	FRAG_PARAM("defrag_mode", PARAM_BOOL, struct frag_sysctl, defrag_mode, 0, 0, 1, "",
 		   "vm.defrag_mode: keep ALLOC_NOFRAGMENT until just before OOM"),
+	FRAG_PARAM("compact_first", PARAM_BOOL, struct frag_sysctl, compact_first, 0, 0, 1, "",
+		   "the slowpath of Linux 7.0+ (compact_first) instead of v6.18's: the first async compaction "
+		   "inside the retry loop; after it fails, NORETRY|THISNODE gives up and NORETRY stays async"),
 	FRAG_PARAM("thp_pcp", PARAM_BOOL, struct frag_sysctl, thp_pcp, 1, 0, 1, "",
 		   "CONFIG_TRANSPARENT_HUGEPAGE: order-9 pages are cached on PCP lists"),
 	FRAG_PARAM("thp_enabled", PARAM_BOOL, struct frag_sysctl, thp_enabled, 1, 0, 1, "",

@@ -809,6 +809,87 @@ static void test___alloc_pages_slowpath_costly_noretry(void)
 }
 
 /*
+ * The same requests under sysctl.compact_first, the 7.0 slowpath
+ * (kernel-model.md §4.10): the first async compaction is the retry loop's
+ * first pass; when it fails, __GFP_NORETRY | __GFP_THISNODE (a THP fault's
+ * local try) gives up, __GFP_NORETRY goes round once more with reclaim and
+ * an async compaction whatever the first result was, and the rest go on at
+ * DEF_COMPACT_PRIORITY.
+ *  - lay_order8 (SKIPPED): NORETRY | THISNODE neither stalls nor reclaims;
+ *    NORETRY alone now reclaims once (v6.18: it gave up);
+ *  - lay_costly with order 9 deferred: NORETRY stalls twice (the deferred
+ *    try, then an async run that scans and fails) and reclaims once (v6.18:
+ *    one stall, no reclaim);
+ *  - lay_costly: NORETRY as in v6.18 (two async runs, one reclaim, nothing
+ *    migrated: the priority stayed async); without it, SYNC_LIGHT after the
+ *    reclaim empties B1 and the page is captured, as in v6.18.
+ */
+static struct frag_mem *mk_compact_first(layout_fn layout, bool defer)
+{
+	struct frag_mem *mem = mk(NULL);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+
+	mem->sysctl.compact_first = true;
+	fill(mem, layout);
+	if (layout == lay_costly)
+		set_pageblock_migratetype(z, B(1), MIGRATE_UNMOVABLE);
+	if (defer)
+		defer_compaction(z, 9);
+	return mem;
+}
+
+static void test___alloc_pages_slowpath_compact_first_7_0(void)
+{
+	const gfp_t local_try = GFP_TRANSHUGE | __GFP_NORETRY | __GFP_THISNODE;
+	struct frag_mem *mem = mk_compact_first(lay_order8, false);
+
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, local_try, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 0);
+	CHECK_EQ(allocstalls(mem), 0);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 0);
+	CHECK_EQ(allocstalls(mem), 1);
+	frag_mem_destroy(mem);
+
+	mem = mk_compact_first(lay_costly, true);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, local_try, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 1);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_migrate_scanned), 0);
+	CHECK_EQ(allocstalls(mem), 0);
+	frag_mem_destroy(mem);
+
+	mem = mk_compact_first(lay_costly, true);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_fail), 2);
+	CHECK(st(mem, FRAG_STAT_compact_migrate_scanned) > 0);   /* the second, async, run scanned */
+	CHECK_EQ(st(mem, FRAG_STAT_pgmigrate_success), 0);
+	CHECK_EQ(allocstalls(mem), 1);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+
+	mem = mk_compact_first(lay_costly, false);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE | __GFP_NORETRY, NULL), FRAG_PFN_NONE);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_fail), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_pgmigrate_success), 0);
+	CHECK_EQ(allocstalls(mem), 1);
+	frag_mem_destroy(mem);
+
+	mem = mk_compact_first(lay_costly, false);
+	struct frag_zone *z = zone_of(mem, 0, ZONE_DMA32);
+	CHECK_EQ(frag_alloc_pages(mem, 0, 9, GFP_TRANSHUGE, NULL), B(1));
+	CHECK_EQ(st(mem, FRAG_STAT_compact_stall), 2);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_fail), 1);
+	CHECK_EQ(st(mem, FRAG_STAT_compact_success), 1);
+	CHECK_EQ(st(mem, FRAG_STAT_pgmigrate_success), 512);
+	CHECK_EQ(allocstalls(mem), 1);
+	CHECK_EQ(page_at(z, B(1))->order, 9);
+	CHECK_CONSISTENT(mem);
+	frag_mem_destroy(mem);
+}
+
+/*
  * vma_thp_gfp_mask() with defrag=madvise: a THP fault outside a
  * MADV_HUGEPAGE region asks GFP_TRANSHUGE_LIGHT, without
  * __GFP_DIRECT_RECLAIM: it fails at once and never compacts; a madvised
@@ -1072,6 +1153,7 @@ static const struct tap_test tests[] = {
 	TAP(test_try_to_compact_pages_deferred),
 	TAP(test___alloc_pages_slowpath_compact_first),
 	TAP(test___alloc_pages_slowpath_costly_noretry),
+	TAP(test___alloc_pages_slowpath_compact_first_7_0),
 	TAP(test_vma_thp_gfp_mask_madvise),
 	TAP(test_kcompactd_do_work),
 	TAP(test_kcompactd_defrag_mode_whole_blocks),

@@ -370,6 +370,7 @@ static void test_resolved_json(void)
 		"    \"compaction_proactiveness\": 20,\n"
 		"    \"swappiness\": 60,\n"
 		"    \"defrag_mode\": false,\n"
+		"    \"compact_first\": false,\n"
 		"    \"thp_pcp\": true,\n"
 		"    \"thp_enabled\": true\n"
 		"  },\n"
@@ -616,7 +617,7 @@ static const struct bad_case bad_cases[] = {
 	  ":2:10: key sysctl.min_free: unknown key 'min_free'; valid keys: min_free_kbytes, watermark_scale_factor, "
 	  "watermark_boost_factor, lowmem_reserve_ratio_dma, lowmem_reserve_ratio_dma32, lowmem_reserve_ratio_normal, "
 	  "percpu_pagelist_high_fraction, pcp_batch_scale_max, extfrag_threshold, compaction_proactiveness, "
-	  "swappiness, defrag_mode, "
+	  "swappiness, defrag_mode, compact_first, "
 	  "thp_pcp, thp_enabled" },
 	{ WL "thp: {enable: always}\n",
 	  ":2:7: key thp.enable: unknown key 'enable'; valid keys: enabled, defrag, khugepaged_defrag, mthp_orders" },

@@ -71,6 +71,8 @@ struct frag_sysctl {
 	unsigned compaction_proactiveness;   /* 0..100, default 20 */
 	unsigned swappiness;                 /* vm.swappiness 0..200, default 60 (get_scan_count()) */
 	bool defrag_mode;                    /* vm.defrag_mode (6.15+), default 0 */
+	bool compact_first;                  /* the 7.0 slowpath layout ("compact_first") instead of
+						v6.18's; not a sysctl, a kernel version; default 0 */
 	bool thp_pcp;                        /* CONFIG_TRANSPARENT_HUGEPAGE: order-9 pages use PCP lists */
 	bool thp_enabled;                    /* transparent_hugepage/enabled != never: khugepaged raises
 						min_free_kbytes (set_recommended_min_free_kbytes) */
