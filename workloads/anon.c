@@ -342,7 +342,13 @@ static void fault(struct frag_wl *wl, unsigned slot, uint32_t pidx)
 
 	/* do_huge_pmd_anonymous_page(): the PMD folio, then pte_alloc_one() for the deposit. */
 	if (thp_ok && pmd_start && left >= 512) {
-		if (take(wl, slot, pr, pidx, HPAGE_PMD_ORDER, gfp, KIND_ANON, OWNER_LRU | OWNER_COMPOUND, TAG_PAGE)) {
+		gfp_t tries[2];
+		unsigned nr_tries = wl_thp_pmd_tries(thp, gfp, tries);   /* alloc_pages_mpol() */
+		bool got = false;
+		for (unsigned k = 0; k < nr_tries && !got; k++)
+			got = take(wl, slot, pr, pidx, HPAGE_PMD_ORDER, tries[k], KIND_ANON, OWNER_LRU | OWNER_COMPOUND,
+				   TAG_PAGE);
+		if (got) {
 			if (o->pgtables &&
 			    !take(wl, slot, pr, pidx, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO, KIND_PGTABLE, 0, TAG_PGTABLE)) {
 				frag_wl_count(wl, "oom_victims", 1);   /* VM_FAULT_OOM */

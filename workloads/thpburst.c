@@ -99,8 +99,14 @@ static void burst(struct frag_wl *wl, unsigned slot)
 	gfp_t gfp = wl_thp_gfp(thp, o->madvised) | __GFP_ZERO;
 	bool allowed = wl_thp_allowed(thp, o->madvised);
 
+	gfp_t tries[2];
+	unsigned nr_tries = wl_thp_pmd_tries(thp, gfp, tries);   /* alloc_pages_mpol() */
+
 	for (unsigned i = 0; i < o->count; i++) {
-		if (allowed && take(wl, slot, HPAGE_PMD_ORDER, gfp, OWNER_LRU | OWNER_COMPOUND)) {
+		bool got = false;
+		for (unsigned k = 0; allowed && k < nr_tries && !got; k++)
+			got = take(wl, slot, HPAGE_PMD_ORDER, tries[k], OWNER_LRU | OWNER_COMPOUND);
+		if (got) {
 			frag_wl_vm_event(wl, FRAG_STAT_thp_fault_alloc, 1);
 			frag_wl_count(wl, "burst_success", 1);
 			continue;

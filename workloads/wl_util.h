@@ -460,6 +460,23 @@ static inline gfp_t wl_thp_gfp(const struct frag_thp_settings *thp, bool madvise
 	}
 }
 
+/*
+ * alloc_pages_mpol() (mm/mempolicy.c) for a PMD-order THP fault: with
+ * thp.local_try (a CONFIG_NUMA kernel, a non-interleave mempolicy) the local
+ * node first, compaction without reclaim intended (__GFP_THISNODE |
+ * __GFP_NORETRY), then, only if @gfp may reclaim directly, the request as
+ * asked. Fills @tries and returns how many there are (1 or 2).
+ */
+static inline unsigned wl_thp_pmd_tries(const struct frag_thp_settings *thp, gfp_t gfp, gfp_t tries[2])
+{
+	tries[0] = gfp;
+	if (!thp->local_try)
+		return 1;
+	tries[0] = gfp | __GFP_THISNODE | __GFP_NORETRY;
+	tries[1] = gfp;
+	return (gfp & __GFP_DIRECT_RECLAIM) ? 2 : 1;
+}
+
 /* hugepage_vma_check(): may this VMA get THPs at all? */
 static inline bool wl_thp_allowed(const struct frag_thp_settings *thp, bool madvised)
 {

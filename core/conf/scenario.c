@@ -115,6 +115,9 @@ const struct frag_param frag_thp_params[] = {
 		   "transparent_hugepage/khugepaged/defrag"),
 	FRAG_PARAM("mthp_orders", PARAM_U32, struct frag_thp_settings, mthp_orders, 0, 0, MTHP_ORDERS_MASK, "bitmask",
 		   "mTHP orders (2..8) whose hugepages-*/enabled follows `enabled`: a list like [4, 5] or a bitmask"),
+	FRAG_PARAM("local_try", PARAM_BOOL, struct frag_thp_settings, local_try, 0, 0, 1, "",
+		   "alloc_pages_mpol(): a PMD-size THP fault first tries the local node with __GFP_THISNODE | "
+		   "__GFP_NORETRY, then the full request if it may reclaim (CONFIG_NUMA kernels do; off by default)"),
 	FRAG_PARAM_END,
 };
 

@@ -378,7 +378,8 @@ static void test_resolved_json(void)
 		"    \"enabled\": \"madvise\",\n"
 		"    \"defrag\": \"madvise\",\n"
 		"    \"khugepaged_defrag\": true,\n"
-		"    \"mthp_orders\": []\n"
+		"    \"mthp_orders\": [],\n"
+		"    \"local_try\": false\n"
 		"  },\n"
 		"  \"policy\": {\n"
 		"    \"name\": \"linux\",\n"
@@ -620,7 +621,7 @@ static const struct bad_case bad_cases[] = {
 	  "swappiness, defrag_mode, compact_first, "
 	  "thp_pcp, thp_enabled" },
 	{ WL "thp: {enable: always}\n",
-	  ":2:7: key thp.enable: unknown key 'enable'; valid keys: enabled, defrag, khugepaged_defrag, mthp_orders" },
+	  ":2:7: key thp.enable: unknown key 'enable'; valid keys: enabled, defrag, khugepaged_defrag, mthp_orders, local_try" },
 	{ "workloads:\n  web:\n    type: idle\n    rat: 1s\n",
 	  ":4:5: key workloads.web.rat: unknown key 'rat'; valid keys: type, cpus, start, stop, rate, size, mode, "
 	  "note" },

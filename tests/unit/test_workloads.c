@@ -560,6 +560,71 @@ static const struct tap_test anon_seq_tests[] = {
 	TAP(huge_pmd_fault_sequence),
 };
 
+/*
+ * thp.local_try: alloc_pages_mpol() tries a PMD-order fault on the local
+ * node first with __GFP_THISNODE | __GFP_NORETRY; every such try is refused
+ * here. The madvised instance (defrag=madvise: GFP_TRANSHUGE, direct reclaim)
+ * then asks again with its own mask and gets the page; the plain one
+ * (GFP_TRANSHUGE_LIGHT, no direct reclaim) does not ask again and falls back
+ * to order 0. The anon matrix layout: madvised before T_SPLIT, plain after.
+ */
+static const char anon_local_try_yaml[] =
+	"duration: 300ms\nseed: 3\nsample_period: 300ms\n"
+	"machine: {memory: 1G, nodes: 1, cpus: 4, layout: flat}\n"
+	"thp: {enabled: always, defrag: madvise, local_try: true}\n"
+	"x-anon: &anon {type: anon, cpus: 0, arrival: fixed(10s), size: fixed(4M), lifetime: fixed(1s),\n"
+	"               touch: fixed(2us), initial_procs: 1}\n"
+	"workloads:\n"
+	"  m: {<<: *anon, thp_madvise: 1, start: 0ms, stop: 100ms}\n"
+	"  u: {<<: *anon, thp_madvise: 0, start: 200ms, stop: 290ms}\n";
+
+static void local_try_phase(bool madvised, unsigned *local, unsigned *full, unsigned *other9, unsigned *n0)
+{
+	gfp_t want = thp_mask(THP_DEFRAG_MADVISE, madvised) | __GFP_ZERO;
+	*local = *full = *other9 = *n0 = 0;
+	for (size_t i = 0; i < nr_reqs; i++) {
+		const struct req *q = &reqs[i];
+		if ((q->t < T_SPLIT) != madvised)
+			continue;
+		if (q->order == HPAGE_PMD_ORDER && q->gfp == (want | __GFP_THISNODE | __GFP_NORETRY) && q->refused)
+			(*local)++;
+		else if (q->order == HPAGE_PMD_ORDER && q->gfp == want && !q->refused)
+			(*full)++;
+		else if (q->order == HPAGE_PMD_ORDER)
+			(*other9)++;
+		else if (q->order == 0 && q->gfp == ANON_PAGE_GFP)
+			(*n0)++;
+	}
+}
+
+static void alloc_pages_mpol_local_then_full(void)
+{
+	unsigned local, full, other9, n0;
+	local_try_phase(true, &local, &full, &other9, &n0);
+	CHECK_EQ(local, 2);
+	CHECK_EQ(full, 2);
+	CHECK_EQ(other9, 0);
+	CHECK_EQ(n0, 0);
+	CHECK_EQ(counter("m.thp_fault_alloc"), 2);
+}
+
+static void alloc_pages_mpol_no_reclaim_no_second_try(void)
+{
+	unsigned local, full, other9, n0;
+	local_try_phase(false, &local, &full, &other9, &n0);
+	CHECK_EQ(local, 2);
+	CHECK_EQ(full, 0);
+	CHECK_EQ(other9, 0);
+	CHECK_EQ(n0, 1024);
+	CHECK_EQ(counter("thp_fault_fallback"), 2);
+	CHECK_EQ(counter("thp_fault_alloc"), 2);
+}
+
+static const struct tap_test anon_local_try_tests[] = {
+	TAP(alloc_pages_mpol_local_then_full),
+	TAP(alloc_pages_mpol_no_reclaim_no_second_try),
+};
+
 /* mTHP order 4 enabled, every order-9 refused; 2 MiB + 64 KiB touched. */
 static const char anon_mthp_yaml[] =
 	"duration: 100ms\nseed: 3\nsample_period: 100ms\n"
@@ -1709,6 +1774,7 @@ static const struct wcase cases[] = {
 	ANON_MATRIX("never", "madvise", "madvise"),
 	{ "anon", "sequence", anon_seq_yaml, { NULL }, refuse_2nd_o9, TESTS(anon_seq_tests) },
 	{ "anon", "mthp", anon_mthp_yaml, { NULL }, refuse_o9, TESTS(anon_mthp_tests) },
+	{ "anon", "local-try", anon_local_try_yaml, { NULL }, refuse_noretry, TESTS(anon_local_try_tests) },
 	{ "anon", "mthp-refused", anon_mthp_refused_yaml, { NULL }, refuse_ge3, TESTS(anon_mthp_refused_tests) },
 	{ "anon", "oom", anon_oom_yaml, { NULL }, refuse_user_page, TESTS(anon_oom_tests) },
 	{ "anon", "swap", anon_swap_yaml, { NULL }, NULL, TESTS(anon_swap_tests), .pressure = true },

@@ -56,6 +56,8 @@ struct frag_thp_settings {
 	int defrag;               /* enum frag_thp_defrag (default madvise) */
 	bool khugepaged_defrag;   /* khugepaged/defrag (default 1) */
 	uint32_t mthp_orders;     /* bit k: hugepages-<4K << k>/enabled follows `enabled` (k in 2..8); default 0 */
+	bool local_try;           /* alloc_pages_mpol(): a PMD-order fault tries the local node with
+				     __GFP_THISNODE | __GFP_NORETRY first (CONFIG_NUMA); default 0 */
 };
 
 struct frag_workload_ops {
